@@ -1,0 +1,62 @@
+# The user interface. `make deploy` and `make test` set everything up on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ENV ?= dev
+VENV := .venv
+PY := $(VENV)/bin/python
+CHECKOV := .tools/checkov/bin/checkov
+
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_YES := 1
+export PIPENV_VERBOSITY := -1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export CHECKPOINT_DISABLE := 1
+export CI ?=
+# Terraform providers come from this filesystem mirror when it is set (this machine has one);
+# otherwise from the public registry. Pass TF_PROVIDER_MIRROR= to force the registry.
+export TF_PROVIDER_MIRROR ?= $(wildcard /opt/tf-plugins)
+export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraformrc
+
+.PHONY: help setup synth plan deploy test gate bench clean
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.synced node_modules/.synced $(CHECKOV)  ## install Python (Pipfile.lock), cdktf-cli (package-lock.json) and checkov (own venv)
+
+$(VENV)/.synced: Pipfile.lock
+	@command -v pipenv >/dev/null || python3 -m pip install --quiet 'pipenv==2026.10.3'
+	pipenv sync --dev
+	@touch $@
+
+node_modules/.synced: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(CHECKOV): tools/checkov-requirements.txt
+	python3 -m venv .tools/checkov
+	.tools/checkov/bin/pip install --quiet --disable-pip-version-check -r tools/checkov-requirements.txt
+	@touch $@
+
+synth: setup  ## synthesize every stack of every environment into cdktf.out/
+	$(PY) main.py
+
+plan: setup  ## plan the stacks of ENV (default dev) offline: make plan ENV=prod
+	PLATFORM_ENVIRONMENTS=$(ENV) $(PY) -m tooling.plan
+
+deploy: setup  ## the main job: synthesize all environments and plan dev
+	$(PY) -m tooling.deploy
+
+test: setup  ## run every test (unit, plan-JSON, policy, end-to-end)
+	$(PY) -m pytest
+
+gate: setup  ## the pull-request policy gate: synth, plan, checkov, plan-JSON tests
+	$(PY) -m tooling.gate
+
+bench: setup  ## print synth/plan/gate figures for this machine
+	$(PY) bench/run.py
+
+clean:  ## remove generated output (not the installed tools)
+	rm -rf cdktf.out build reports .pytest_cache

@@ -1,0 +1,91 @@
+"""Value checks for environment settings. Each raises ValueError with a message that completes
+"<file>: <setting>: ..." so the user sees exactly which value is wrong and why."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+
+def _matching(pattern: str, what: str):
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> None:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"{value!r} is not {what}")
+
+    return check
+
+
+account_id = _matching(r"\d{12}", "a 12-digit AWS account id")
+region = _matching(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d", "an AWS region name (e.g. eu-west-1)")
+name_prefix = _matching(r"[a-z][a-z0-9-]{1,18}[a-z0-9]", "a name prefix (3-20 of a-z, 0-9, '-')")
+short_name = _matching(r"[a-z][a-z0-9-]{0,18}[a-z0-9]", "a short name (2-20 of a-z, 0-9, '-')")
+s3_bucket_name = _matching(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name")
+tfc_name = _matching(r"[A-Za-z0-9_-]{1,90}", "a Terraform Cloud name (letters, digits, '_' and '-')")
+workspace_template = _matching(r"[A-Za-z0-9_{}-]{1,90}", "a workspace name template (may contain {stack})")
+repository_id = _matching(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*", "a repository id (owner/name or a CodeCommit name)")
+branch_name = _matching(r"[A-Za-z0-9._/-]{1,100}", "a git branch name")
+url_path = _matching(r"/[A-Za-z0-9._~/-]*", "a URL path starting with '/'")
+connection_arn = _matching(
+    r"arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]+",
+    "a CodeStar connection ARN",
+)
+kms_key_ref = _matching(r"(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+|alias/[A-Za-z0-9/_-]+)",
+                        "a KMS key ARN or alias")
+
+
+def arn(service: str):
+    return _matching(rf"arn:aws[a-z-]*:{service}:[a-z0-9-]*:\d{{12}}:.+", f"an {service} ARN")
+
+
+def cidr(value: str) -> None:
+    try:
+        ipaddress.IPv4Network(value, strict=True)
+    except ValueError as err:
+        raise ValueError(f"{value!r} is not a valid IPv4 CIDR ({err})") from None
+
+
+def private_cidr(value: str) -> None:
+    cidr(value)
+    network = ipaddress.IPv4Network(value)
+    if not network.is_private or not 16 <= network.prefixlen <= 24:
+        raise ValueError(f"{value!r} must be a private range between /16 and /24")
+
+
+def port(value: int) -> None:
+    between(1, 65535)(value)
+
+
+def between(low: int, high: int):
+    def check(value: int) -> None:
+        if not low <= value <= high:
+            raise ValueError(f"{value} is not between {low} and {high}")
+
+    return check
+
+
+def at_least(count: int):
+    def check(values) -> None:
+        if len(values) < count:
+            raise ValueError(f"needs at least {count} entries (got {len(values)})")
+
+    return check
+
+
+def each(check):
+    def check_all(values) -> None:
+        for value in values:
+            check(value)
+
+    return check_all
+
+
+def optional(check):
+    """Empty means 'not set'; anything else must pass `check`."""
+
+    def check_if_set(value) -> None:
+        if value:
+            check(value)
+
+    return check_if_set

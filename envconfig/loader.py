@@ -1,0 +1,248 @@
+"""Read `environments/<env>.hcl` with python-hcl2 and turn it into the frozen model, or fail with
+one line naming the file and the setting. Nothing is synthesized from a file that did not load."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal
+
+import hcl2
+from hcl2 import SerializationOptions
+
+from envconfig import model
+from envconfig.model import Environment
+
+ENVIRONMENTS_DIR = Path(__file__).resolve().parent.parent / "environments"
+_PLAIN = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
+
+
+class ConfigError(Exception):
+    """A bad environment file. `str()` is the one line shown to the user."""
+
+    def __init__(self, file: str, setting: str, message: str):
+        self.file, self.setting = file, setting
+        super().__init__(f"{file}: {setting}: {message}" if setting else f"{file}: {message}")
+
+
+def environment_names(directory: Path = ENVIRONMENTS_DIR) -> list[str]:
+    return sorted(path.stem for path in directory.glob("*.hcl"))
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The environments asked for, and every environment their pipelines promote to."""
+
+    selected: tuple[Environment, ...]
+    by_name: dict[str, Environment]
+
+    def promotion_targets(self, env: Environment) -> tuple[Environment, ...]:
+        return tuple(self.by_name[name] for name in env.promotion)
+
+
+def load_environment(name: str, directory: Path = ENVIRONMENTS_DIR) -> Environment:
+    return load_environments([name], directory).selected[0]
+
+
+def load_environments(names: list[str] | None = None, directory: Path = ENVIRONMENTS_DIR) -> Catalog:
+    """Load and validate environments (all of them by default), including their promotion targets."""
+    cache: dict[str, Environment] = {}
+    selected = tuple(_load_with_promotion(name, directory, cache)
+                     for name in (names or environment_names(directory)))
+    return Catalog(selected, cache)
+
+
+def _load_with_promotion(name: str, directory: Path, cache: dict[str, Environment]) -> Environment:
+    env = _load_cached(name, directory, cache)
+    for target in env.delivery.promotion:
+        if target not in environment_names(directory):
+            raise ConfigError(env.file, "delivery.promotion", f"unknown environment {target!r}")
+        other = _load_cached(target, directory, cache)
+        if (other.account_id, other.region) != (env.account_id, env.region):
+            raise ConfigError(env.file, "delivery.promotion",
+                              f"{target!r} is in {other.account_id}/{other.region}; cross-account or "
+                              "cross-region promotion is not supported")
+        missing = {service.name for service in env.services} - {service.name for service in other.services}
+        if missing:
+            raise ConfigError(env.file, "delivery.promotion",
+                              f"{target!r} does not declare service(s) {sorted(missing)} that this pipeline deploys")
+    if env.delivery.promotion and env.delivery.promotion[-1] != env.name:
+        raise ConfigError(env.file, "delivery.promotion", f"must end with this environment ({env.name!r})")
+    return env
+
+
+def _load_cached(name: str, directory: Path, cache: dict[str, Environment]) -> Environment:
+    if name not in cache:
+        cache[name] = parse_environment_file(_environment_path(name, directory))
+    return cache[name]
+
+
+def _environment_path(name: str, directory: Path) -> Path:
+    path = directory / f"{name}.hcl"
+    if not path.is_file():
+        known = ", ".join(environment_names(directory)) or "none"
+        raise ConfigError(_display(path), "", f"unknown environment {name!r} (known: {known})")
+    return path
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def parse_environment_file(path: Path) -> Environment:
+    file = _display(path)
+    try:
+        raw = hcl2.loads(path.read_text(), serialization_options=_PLAIN)
+    except Exception as err:  # lark raises many types; all mean the same thing to the user
+        raise ConfigError(file, "", f"malformed HCL: {_first_line(err)}") from None
+    env = _build(Environment, raw, file, "", {"name": path.stem, "file": file})
+    _check_cross_field(env)
+    return env
+
+
+def _first_line(err: Exception) -> str:
+    return " ".join(str(err).split("\n")[0:1]).strip() or type(err).__name__
+
+
+def _build(cls: type, raw: Any, file: str, path: str, context: dict[str, Any]) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(file, path, "must be a block")
+    hints = typing.get_type_hints(cls)
+    keys = {f.metadata.get("block_label") or f.name: f for f in dataclasses.fields(cls) if f.name not in context}
+    for key in raw:
+        if key not in keys:
+            hint = difflib.get_close_matches(key, keys, n=1)
+            suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ConfigError(file, _join(path, key), f"unknown setting{suggestion}")
+    values = dict(context)
+    for key, fld in keys.items():
+        where = _join(path, key)
+        if key not in raw:
+            if fld.default is dataclasses.MISSING and fld.default_factory is dataclasses.MISSING:
+                raise ConfigError(file, where, "missing required setting")
+            continue
+        if fld.metadata.get("block_label"):
+            value = _build_labeled(hints[fld.name], raw[key], file, where)
+        else:
+            value = _convert(hints[fld.name], raw[key], file, where)
+        check = fld.metadata.get("check")
+        if check:
+            try:
+                check(value)
+            except ValueError as err:
+                raise ConfigError(file, where, str(err)) from None
+        values[fld.name] = value
+    return cls(**values)
+
+
+def _build_labeled(hint: Any, raw: Any, file: str, path: str) -> tuple:
+    element = typing.get_args(hint)[0]
+    blocks = raw if isinstance(raw, list) else [raw]
+    built, seen = [], set()
+    for block in blocks:
+        if not isinstance(block, dict) or len(block) != 1:
+            raise ConfigError(file, path, 'must be labeled blocks, e.g. service "api" { ... }')
+        (label, body), = block.items()
+        if label in seen:
+            raise ConfigError(file, _join(path, label), "declared more than once")
+        seen.add(label)
+        try:
+            model.checks.short_name(label)
+        except ValueError as err:
+            raise ConfigError(file, _join(path, label), f"label {err}") from None
+        built.append(_build(element, _single_block(body, file, _join(path, label)), file, _join(path, label),
+                            {"name": label}))
+    return tuple(built)
+
+
+def _single_block(raw: Any, file: str, path: str) -> Any:
+    if isinstance(raw, list):
+        if len(raw) != 1:
+            raise ConfigError(file, path, "declared more than once")
+        return raw[0]
+    return raw
+
+
+def _convert(hint: Any, raw: Any, file: str, path: str) -> Any:
+    origin = typing.get_origin(hint)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, _single_block(raw, file, path), file, path, {})
+    if origin in (typing.Union, types.UnionType):
+        return _build_variant(typing.get_args(hint), _single_block(raw, file, path), file, path)
+    if origin is Literal:
+        allowed = typing.get_args(hint)
+        if raw not in allowed or type(raw) is not type(allowed[0]):
+            choices = ", ".join(repr(choice) for choice in allowed)
+            raise ConfigError(file, path, f"{raw!r} is not one of {choices}")
+        return raw
+    if origin is tuple:
+        if not isinstance(raw, list):
+            raise ConfigError(file, path, "must be a list")
+        item = typing.get_args(hint)[0]
+        return tuple(_convert(item, value, file, f"{path}[{index}]") for index, value in enumerate(raw))
+    if origin is dict:
+        if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+            raise ConfigError(file, path, "must be a map of strings")
+        return {str(key).strip('"'): value for key, value in raw.items()}
+    if hint is bool and not isinstance(raw, bool):
+        raise ConfigError(file, path, f"{raw!r} is not true or false")
+    if hint is int and (isinstance(raw, bool) or not isinstance(raw, int)):
+        raise ConfigError(file, path, f"{raw!r} is not a whole number")
+    if hint is str and not isinstance(raw, str):
+        raise ConfigError(file, path, f"{raw!r} is not a string")
+    return raw
+
+
+def _build_variant(variants: tuple[type, ...], raw: Any, file: str, path: str) -> Any:
+    """A block whose `type` chooses the dataclass (e.g. backend local | s3 | cloud)."""
+    by_type = {typing.get_type_hints(cls)["type"].__args__[0]: cls for cls in variants}
+    kind = raw.get("type", "local") if isinstance(raw, dict) else None
+    if kind not in by_type:
+        raise ConfigError(file, _join(path, "type"), f"{kind!r} is not one of {', '.join(map(repr, by_type))}")
+    return _build(by_type[kind], raw, file, path, {})
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+_FARGATE_MEMORY = {
+    256: range(512, 2049, 512),
+    512: range(1024, 4097, 1024),
+    1024: range(2048, 8193, 1024),
+    2048: range(4096, 16385, 1024),
+    4096: range(8192, 30721, 1024),
+}
+
+
+def _check_cross_field(env: Environment) -> None:
+    """Rules that involve more than one setting; each error names the setting to change."""
+    for index, zone in enumerate(env.network.availability_zones):
+        if not (zone.startswith(env.region) and len(zone) == len(env.region) + 1):
+            raise ConfigError(env.file, f"network.availability_zones[{index}]",
+                              f"{zone!r} is not a zone of region {env.region!r}")
+    backend = env.backend
+    if isinstance(backend, model.CloudBackend) and backend.workspace_name and backend.workspace_tags:
+        raise ConfigError(env.file, "backend.workspace_tags", "set workspace_name or workspace_tags, not both")
+    for service in env.services:
+        where = f"service.{service.name}"
+        if service.source.provider != "codecommit" and not service.source.connection_arn:
+            raise ConfigError(env.file, f"{where}.source.connection_arn",
+                              f"missing required setting for provider {service.source.provider!r}")
+        if service.memory not in _FARGATE_MEMORY[service.cpu]:
+            raise ConfigError(env.file, f"{where}.memory",
+                              f"{service.memory} MiB is not a Fargate size for cpu {service.cpu}")
+        deployment = service.deployment
+        if deployment.strategy == "rolling" and deployment.traffic != "all_at_once":
+            raise ConfigError(env.file, f"{where}.deployment.traffic",
+                              f"{deployment.traffic!r} traffic needs strategy 'blue_green'")
+        if deployment.test_listener_port in (80, 443):
+            raise ConfigError(env.file, f"{where}.deployment.test_listener_port",
+                              "must differ from the production listener ports 80 and 443")

@@ -1,0 +1,170 @@
+"""The environment model: what an `environments/<env>.hcl` file may say, as frozen dataclasses.
+
+Every field's type, default and check live here, next to each other, so the loader can validate a
+file generically and the error for a bad value names the exact setting. Constructs and stacks read
+only these objects; nothing downstream parses HCL or branches on an environment's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from envconfig import checks
+
+
+def setting(default=None, *, check=None, factory=None, block_label: str = "", doc=""):
+    """A dataclass field carrying its validation rule (`check`) for the loader.
+
+    `block_label` names a repeated, labeled HCL block (`service "api" { ... }`) whose label fills
+    the element's `name`.
+    """
+    meta = {"check": check, "block_label": block_label, "doc": doc}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    if default is REQUIRED:
+        return field(metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class LocalBackend:
+    """State in a local file under the stack's directory (the default, for trying things out)."""
+
+    type: Literal["local"] = "local"
+
+
+@dataclass(frozen=True)
+class S3Backend:
+    """State in S3, always encrypted, locked with S3 native locking (Terraform >= 1.10)."""
+
+    bucket: str = setting(REQUIRED, check=checks.s3_bucket_name)
+    type: Literal["s3"] = "s3"
+    key_prefix: str = setting("", doc="prefix of each stack's state key: <prefix><stack>/terraform.tfstate")
+    region: str = setting("", check=checks.optional(checks.region), doc="defaults to the environment's region")
+    kms_key_id: str = setting("", check=checks.optional(checks.kms_key_ref))
+    dynamodb_table: str = setting("", doc="legacy lock table; S3 native locking is used when empty")
+
+
+@dataclass(frozen=True)
+class CloudBackend:
+    """Terraform Cloud / HCP Terraform: one workspace per stack, by name template or by tags."""
+
+    organization: str = setting(REQUIRED, check=checks.tfc_name)
+    type: Literal["cloud"] = "cloud"
+    hostname: str = "app.terraform.io"
+    workspace_name: str = setting("", check=checks.optional(checks.workspace_template),
+                                  doc="template with {stack}; default '{stack}'")
+    workspace_tags: tuple[str, ...] = setting((), check=checks.each(checks.tfc_name))
+    project: str = ""
+
+
+Backend = LocalBackend | S3Backend | CloudBackend
+
+
+@dataclass(frozen=True)
+class Network:
+    vpc_cidr: str = setting(REQUIRED, check=checks.private_cidr)
+    availability_zones: tuple[str, ...] = setting(REQUIRED, check=checks.at_least(2))
+    nat_gateways: Literal["none", "single", "per_az"] = "single"
+    allowed_ingress_cidrs: tuple[str, ...] = setting(("0.0.0.0/0",), check=checks.each(checks.cidr))
+    certificate_arn: str = setting("", check=checks.optional(checks.arn("acm")))
+    alb_access_logs: bool = True
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a service's code lives. CodeStar connections serve GitHub, GitLab and Bitbucket."""
+
+    repository: str = setting(REQUIRED, check=checks.repository_id)
+    provider: Literal["github", "gitlab", "bitbucket", "codecommit"] = "github"
+    branch: str = setting("main", check=checks.branch_name)
+    connection_arn: str = setting("", check=checks.optional(checks.connection_arn))
+
+
+@dataclass(frozen=True)
+class Build:
+    compute_type: Literal[
+        "BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE",
+        "BUILD_GENERAL1_XLARGE", "BUILD_GENERAL1_2XLARGE",
+    ] = "BUILD_GENERAL1_MEDIUM"
+    image: str = "aws/codebuild/amazonlinux2-x86_64-standard:5.0"
+    docker: bool = setting(True, doc="the build runs docker, so CodeBuild needs privileged mode")
+    cache: Literal["s3", "local", "none"] = "s3"
+    runtime_versions: dict[str, str] = setting(factory=lambda: {"nodejs": "18"})
+    install_commands: tuple[str, ...] = ("npm ci",)
+    test_commands: tuple[str, ...] = ("npm test",)
+    cache_paths: tuple[str, ...] = ("node_modules/**/*", "/root/.npm/**/*")
+    coverage_report: str = setting("coverage/clover.xml", doc="empty disables the coverage report")
+    parameter_store: dict[str, str] = setting(factory=dict, doc="env var -> SSM parameter name")
+    secrets_manager: dict[str, str] = setting(factory=dict, doc="env var -> secret-id:json-key")
+    timeout_minutes: int = setting(30, check=checks.between(5, 480))
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """How a release reaches the service: CodeDeploy blue/green (with a traffic shape) or ECS rolling."""
+
+    strategy: Literal["blue_green", "rolling"] = "blue_green"
+    traffic: Literal["all_at_once", "canary", "linear"] = "all_at_once"
+    percent: int = setting(10, check=checks.between(1, 99), doc="canary first step, or linear step size")
+    interval_minutes: int = setting(5, check=checks.between(1, 2880))
+    termination_wait_minutes: int = setting(5, check=checks.between(0, 2880))
+    test_listener_port: int = setting(8080, check=checks.port)
+    validation_hooks: tuple[Literal["AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic"], ...] = setting(
+        ("AfterAllowTestTraffic", "AfterAllowTraffic"),
+        doc="appspec hooks that run an HTTP check: the test listener before the switch, production after")
+
+
+@dataclass(frozen=True)
+class Service:
+    """One containerized application: its repository, build, pipeline and ECS service."""
+
+    name: str = setting(REQUIRED, check=checks.short_name)
+    source: Source = setting(REQUIRED)
+    container_port: int = setting(80, check=checks.port)
+    cpu: Literal[256, 512, 1024, 2048, 4096] = 256
+    memory: int = setting(512, check=checks.between(512, 30720))
+    desired_count: int = setting(2, check=checks.between(1, 100))
+    health_check_path: str = setting("/", check=checks.url_path)
+    bootstrap_image: str = setting("public.ecr.aws/nginx/nginx:stable",
+                                   doc="runs until the pipeline's first deploy replaces it")
+    build: Build = setting(factory=Build)
+    deployment: Deployment = setting(factory=Deployment)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The pipeline's promotion order: environment names whose services it deploys to, in order."""
+
+    promotion: tuple[str, ...] = setting((), check=checks.each(checks.short_name),
+                                         doc="default: this environment only")
+    approval_required: bool = setting(False, doc="a manual approval precedes deploys into this environment")
+    approval_custom_data: str = "Please review the previous stage's deployment before promoting."
+    artifact_retention_days: int = setting(30, check=checks.between(1, 3650))
+    codeartifact_formats: tuple[Literal["npm", "pypi", "maven"], ...] = ()
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    file: str
+    account_id: str = setting(REQUIRED, check=checks.account_id)
+    region: str = setting(REQUIRED, check=checks.region)
+    name_prefix: str = setting(REQUIRED, check=checks.name_prefix)
+    tier: Literal["development", "staging", "production"] = setting(
+        REQUIRED, doc="drives policy: production deploys must be blue/green, canary or linear")
+    network: Network = setting(REQUIRED)
+    services: tuple[Service, ...] = setting(REQUIRED, check=checks.at_least(1), block_label="service")
+    tags: dict[str, str] = setting(factory=dict)
+    backend: Backend = setting(factory=LocalBackend)
+    delivery: Delivery = setting(factory=Delivery)
+    log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+                                1827, 2192, 2557, 2922, 3288, 3653] = 30
+
+    @property
+    def promotion(self) -> tuple[str, ...]:
+        return self.delivery.promotion or (self.name,)

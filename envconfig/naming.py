@@ -1,0 +1,172 @@
+"""Deterministic names and ARNs for everything the stacks create.
+
+Stacks never read each other's outputs: the delivery pipeline, the IAM policies and the generated
+deploy artifacts all compute the same name from the same environment data. That lets every stack
+plan alone in a fresh clone (the PR gate's situation) and keeps policies fully known at plan time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from envconfig.model import Environment, Service
+
+
+@dataclass(frozen=True)
+class EnvironmentNames:
+    env: Environment
+
+    def arn(self, service: str, resource: str, *, regional: bool = True, account: bool = True) -> str:
+        region = self.env.region if regional else ""
+        account_id = self.env.account_id if account else ""
+        return f"arn:aws:{service}:{region}:{account_id}:{resource}"
+
+    @property
+    def prefix(self) -> str:
+        return self.env.name_prefix
+
+    @property
+    def artifact_bucket(self) -> str:
+        return f"{self.prefix}-artifacts-{self.env.account_id}"
+
+    @property
+    def artifact_bucket_arn(self) -> str:
+        return f"arn:aws:s3:::{self.artifact_bucket}"
+
+    @property
+    def alb_logs_bucket(self) -> str:
+        return f"{self.prefix}-alb-logs-{self.env.account_id}"
+
+    @property
+    def delivery_key_alias(self) -> str:
+        return f"alias/{self.prefix}-delivery"
+
+    @property
+    def service_key_alias(self) -> str:
+        return f"alias/{self.prefix}-service"
+
+    def key_arn_pattern(self) -> str:
+        """KMS key ids are random; policies name keys by alias (kms:ResourceAliases) on this ARN."""
+        return self.arn("kms", "key/*")
+
+    @property
+    def approval_topic(self) -> str:
+        return f"{self.prefix}-approvals"
+
+    @property
+    def approval_topic_arn(self) -> str:
+        return self.arn("sns", self.approval_topic)
+
+    @property
+    def codeartifact_domain(self) -> str:
+        return self.prefix
+
+    @property
+    def cluster(self) -> str:
+        return self.prefix
+
+    @property
+    def cluster_arn(self) -> str:
+        return self.arn("ecs", f"cluster/{self.cluster}")
+
+    def role_arn(self, name: str) -> str:
+        return self.arn("iam", f"role/{name}", regional=False)
+
+    def log_group_arn(self, name: str) -> str:
+        return self.arn("logs", f"log-group:{name}")
+
+    def service(self, service: Service) -> "ServiceNames":
+        return ServiceNames(self, service)
+
+
+@dataclass(frozen=True)
+class ServiceNames:
+    """Names of one service's resources in one environment."""
+
+    environment: EnvironmentNames
+    service: Service
+
+    @property
+    def base(self) -> str:
+        return f"{self.environment.prefix}-{self.service.name}"
+
+    @property
+    def container(self) -> str:
+        return self.service.name
+
+    @property
+    def ecr_repository(self) -> str:
+        return self.base
+
+    @property
+    def ecr_repository_arn(self) -> str:
+        return self.environment.arn("ecr", f"repository/{self.ecr_repository}")
+
+    @property
+    def ecr_repository_url(self) -> str:
+        env = self.environment.env
+        return f"{env.account_id}.dkr.ecr.{env.region}.amazonaws.com/{self.ecr_repository}"
+
+    @property
+    def build_project(self) -> str:
+        return f"{self.base}-build"
+
+    @property
+    def build_project_arn(self) -> str:
+        return self.environment.arn("codebuild", f"project/{self.build_project}")
+
+    @property
+    def build_log_group(self) -> str:
+        return f"/aws/codebuild/{self.build_project}"
+
+    @property
+    def pipeline(self) -> str:
+        return f"{self.base}-pipeline"
+
+    @property
+    def pipeline_arn(self) -> str:
+        return self.environment.arn("codepipeline", self.pipeline)
+
+    @property
+    def ecs_service(self) -> str:
+        return self.base
+
+    @property
+    def ecs_service_arn(self) -> str:
+        return self.environment.arn("ecs", f"service/{self.environment.cluster}/{self.ecs_service}")
+
+    @property
+    def task_family(self) -> str:
+        return self.base
+
+    @property
+    def task_log_group(self) -> str:
+        return f"/ecs/{self.base}"
+
+    @property
+    def codedeploy_application(self) -> str:
+        return self.base
+
+    @property
+    def codedeploy_application_arn(self) -> str:
+        return self.environment.arn("codedeploy", f"application:{self.codedeploy_application}")
+
+    @property
+    def deployment_group(self) -> str:
+        return self.base
+
+    @property
+    def deployment_group_arn(self) -> str:
+        return self.environment.arn(
+            "codedeploy", f"deploymentgroup:{self.codedeploy_application}/{self.deployment_group}")
+
+    def role(self, purpose: str) -> str:
+        """Role names: <prefix>-<service>-<purpose>, e.g. acme-prod-app-codebuild."""
+        return f"{self.base}-{purpose}"
+
+    def role_arn(self, purpose: str) -> str:
+        return self.environment.role_arn(self.role(purpose))
+
+    def hook_function(self, hook: str) -> str:
+        """Lambda names for the appspec hooks, e.g. acme-prod-app-AfterAllowTestTraffic."""
+        return f"{self.base}-{hook}"

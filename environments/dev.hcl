@@ -1,0 +1,49 @@
+# Development: one service, rolling deploys, local state. Promotes to itself only.
+account_id  = "111111111111"
+region      = "eu-west-1"
+name_prefix = "acme-dev"
+tier        = "development"
+log_retention_days = 14
+
+tags = {
+  team        = "platform"
+  cost-center = "cc-1001"
+}
+
+network {
+  vpc_cidr              = "10.10.0.0/16"
+  availability_zones    = ["eu-west-1a", "eu-west-1b"]
+  nat_gateways          = "single"
+  allowed_ingress_cidrs = ["10.0.0.0/8"]
+  alb_access_logs       = false
+}
+
+delivery {
+  codeartifact_formats = ["npm"]
+}
+
+service "app" {
+  container_port    = 80
+  cpu               = 256
+  memory            = 512
+  desired_count     = 1
+  health_check_path = "/health"
+
+  source {
+    provider       = "github"
+    repository     = "acme/app"
+    branch         = "develop"
+    connection_arn = "arn:aws:codestar-connections:eu-west-1:111111111111:connection/6f0c2a4e-1b7d-4c55-9a3e-0d8e5f1a2b3c"
+  }
+
+  build {
+    parameter_store = { NPM_TOKEN = "/acme/app/npm-token" }
+    secrets_manager = { DOCKER_HUB_TOKEN = "dockerhub:token" }
+    compute_type = "BUILD_GENERAL1_SMALL"
+    cache        = "local"
+  }
+
+  deployment {
+    strategy = "rolling"
+  }
+}

@@ -1,0 +1,54 @@
+# Staging: production-shaped (blue/green, all-at-once), state in S3. Prod's pipeline deploys here first.
+account_id  = "222222222222"
+region      = "eu-west-1"
+name_prefix = "acme-stg"
+tier        = "staging"
+log_retention_days = 30
+
+tags = {
+  team        = "platform"
+  cost-center = "cc-1001"
+}
+
+network {
+  vpc_cidr              = "10.20.0.0/16"
+  availability_zones    = ["eu-west-1a", "eu-west-1b"]
+  nat_gateways          = "single"
+  allowed_ingress_cidrs = ["10.0.0.0/8"]
+}
+
+backend {
+  type       = "s3"
+  bucket     = "acme-terraform-state-222222222222"
+  key_prefix = "platform/"
+}
+
+delivery {
+  codeartifact_formats = ["npm", "pypi"]
+}
+
+service "app" {
+  container_port    = 80
+  cpu               = 512
+  memory            = 1024
+  desired_count     = 2
+  health_check_path = "/health"
+
+  source {
+    provider       = "github"
+    repository     = "acme/app"
+    branch         = "release"
+    connection_arn = "arn:aws:codestar-connections:eu-west-1:222222222222:connection/0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d"
+  }
+
+  build {
+    parameter_store = { NPM_TOKEN = "/acme/app/npm-token" }
+    secrets_manager = { DOCKER_HUB_TOKEN = "dockerhub:token" }
+  }
+
+  deployment {
+    strategy                 = "blue_green"
+    traffic                  = "all_at_once"
+    termination_wait_minutes = 5
+  }
+}

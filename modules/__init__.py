@@ -1,0 +1,1 @@
+"""Reusable constructs: one concern each, configured by a frozen props dataclass."""

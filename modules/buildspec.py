@@ -1,0 +1,139 @@
+"""The CodeBuild buildspec as a Python model, rendered once to YAML.
+
+`container_image_buildspec` is the seed's flow (install, test, build, push, write deploy files),
+built from the same environment data and release model as the infrastructure.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass, field
+
+import yaml
+
+from envconfig.model import Build
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    files: tuple[str, ...]
+    file_format: str
+
+
+@dataclass(frozen=True)
+class Buildspec:
+    variables: dict[str, str] = field(default_factory=dict)
+    parameter_store: dict[str, str] = field(default_factory=dict)
+    secrets_manager: dict[str, str] = field(default_factory=dict)
+    runtime_versions: dict[str, str] = field(default_factory=dict)
+    install: tuple[str, ...] = ()
+    pre_build: tuple[str, ...] = ()
+    build: tuple[str, ...] = ()
+    post_build: tuple[str, ...] = ()
+    artifacts: tuple[str, ...] = ()
+    reports: tuple[Report, ...] = ()
+    cache_paths: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        env = {key: value for key, value in (("variables", self.variables),
+                                              ("parameter-store", self.parameter_store),
+                                              ("secrets-manager", self.secrets_manager)) if value}
+        install = {"commands": list(self.install)}
+        if self.runtime_versions:
+            install = {"runtime-versions": dict(self.runtime_versions), **install}
+        phases = {"install": install}
+        for name, commands in (("pre_build", self.pre_build), ("build", self.build),
+                               ("post_build", self.post_build)):
+            if commands:
+                phases[name] = {"on-failure": "ABORT", "commands": list(commands)}
+        spec = {"version": 0.2}
+        if env:
+            spec["env"] = env
+        spec["phases"] = phases
+        if self.artifacts:
+            spec["artifacts"] = {"files": list(self.artifacts)}
+        if self.reports:
+            spec["reports"] = {r.name: {"files": list(r.files), "file-format": r.file_format} for r in self.reports}
+        if self.cache_paths:
+            spec["cache"] = {"paths": list(self.cache_paths)}
+        return spec
+
+    def render(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, width=1000)
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    """A file the build writes from data known at synthesis time (task definitions, appspecs)."""
+
+    path: str
+    content: str
+
+    def write_command(self) -> str:
+        return f"printf '%s\\n' {shlex.quote(self.content)} > {shlex.quote(self.path)}"
+
+
+def json_file(path: str, document: dict) -> GeneratedFile:
+    return GeneratedFile(path, json.dumps(document, sort_keys=True))
+
+
+def yaml_file(path: str, document: dict) -> GeneratedFile:
+    return GeneratedFile(path, yaml.safe_dump(document, sort_keys=False).rstrip("\n"))
+
+
+@dataclass(frozen=True)
+class PackageLogin:
+    """`aws codeartifact login` for one package format (maven uses a token variable instead)."""
+
+    tool: str
+    domain: str
+    domain_owner: str
+    repository: str
+
+    def command(self) -> str:
+        if self.tool == "maven":
+            return (f"export CODEARTIFACT_AUTH_TOKEN=$(aws codeartifact get-authorization-token --domain "
+                    f"{self.domain} --domain-owner {self.domain_owner} --query authorizationToken --output text)")
+        return (f"aws codeartifact login --tool {self.tool} --domain {self.domain} "
+                f"--domain-owner {self.domain_owner} --repository {self.repository}")
+
+
+CODEARTIFACT_TOOLS = {"npm": "npm", "pypi": "pip", "maven": "maven"}
+
+
+def container_image_buildspec(build: Build, *, registry: str, repository: str, container_name: str,
+                              coverage_report_group: str, deploy_files: tuple[GeneratedFile, ...] = (),
+                              package_logins: tuple[PackageLogin, ...] = ()) -> Buildspec:
+    """Test, build and push one image; write the files the deploy actions read.
+
+    Images are tagged with the commit only: the repository's tags are immutable, so the seed's
+    extra `latest` tag would fail on the second build.
+    """
+    image = "$ECR_REGISTRY/$IMAGE_REPO:$IMAGE_TAG"
+    return Buildspec(
+        variables={"DOCKER_BUILDKIT": "1", "ECR_REGISTRY": registry, "IMAGE_REPO": repository,
+                   "CONTAINER_NAME": container_name},
+        parameter_store=dict(build.parameter_store),
+        secrets_manager=dict(build.secrets_manager),
+        runtime_versions=dict(build.runtime_versions),
+        install=(*(login.command() for login in package_logins), *build.install_commands),
+        pre_build=(
+            "aws ecr get-login-password --region $AWS_DEFAULT_REGION"
+            " | docker login --username AWS --password-stdin $ECR_REGISTRY",
+            "COMMIT_HASH=$(echo $CODEBUILD_RESOLVED_SOURCE_VERSION | cut -c 1-7)",
+            "IMAGE_TAG=${COMMIT_HASH:-build-$CODEBUILD_BUILD_NUMBER}",
+        ),
+        build=(*build.test_commands, f"docker build -t {image} ."),
+        post_build=(
+            f"docker push {image}",
+            f"printf '[{{\"name\":\"%s\",\"imageUri\":\"%s\"}}]' $CONTAINER_NAME {image} > imagedefinitions.json",
+            f"printf '{{\"ImageURI\":\"%s\"}}' {image} > imageDetail.json",
+            *(generated.write_command() for generated in deploy_files),
+        ),
+        artifacts=("imagedefinitions.json", "imageDetail.json", *(f.path for f in deploy_files)),
+        reports=((Report(coverage_report_group, (build.coverage_report,), "CLOVERXML"),)
+                 if build.coverage_report else ()),
+        cache_paths=build.cache_paths if build.cache != "none" else (),
+    )

@@ -1,0 +1,26 @@
+"""The one place that imports the CDK for Terraform core library.
+
+cdktf is archived upstream and continues as CDK Terrain (`cdktn`); moving means changing these
+imports, not every construct.
+"""
+
+from cdktf import (  # noqa: F401  (re-exported)
+    App,
+    CloudBackend,
+    Fn,
+    IAspect,
+    LocalBackend,
+    NamedCloudWorkspace,
+    S3Backend,
+    TaggedCloudWorkspaces,
+    TerraformOutput,
+    TerraformResourceLifecycle,
+    TerraformStack,
+    Token,
+)
+from constructs import Construct  # noqa: F401
+
+
+def literal(text: str) -> str:
+    """Escape a plain string so Terraform does not read `${` or `%{` in it as a template."""
+    return text.replace("${", "$${").replace("%{", "%%{")

@@ -1,0 +1,97 @@
+"""One model of a service's release: the task definition, the CodeDeploy appspec and the ECS
+image definitions all come from `ReleaseSpec`, and so does the `aws_ecs_task_definition` resource.
+Container name, port, family, roles and log group therefore cannot drift between the
+infrastructure and the files the pipeline deploys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from envconfig.model import Environment, Service
+from envconfig.naming import EnvironmentNames
+
+IMAGE_PLACEHOLDER = "<IMAGE1_NAME>"  # CodeDeployToECS fills it from imageDetail.json
+TASK_DEFINITION_PLACEHOLDER = "<TASK_DEFINITION>"  # CodeDeployToECS fills it after registering
+
+
+@dataclass(frozen=True)
+class ReleaseSpec:
+    """What an ECS service in one environment runs."""
+
+    environment: str
+    region: str
+    family: str
+    container_name: str
+    container_port: int
+    cpu: int
+    memory: int
+    execution_role_arn: str
+    task_role_arn: str
+    log_group: str
+    hook_functions: tuple[tuple[str, str], ...] = ()  # (appspec hook, Lambda function name)
+
+    @classmethod
+    def for_service(cls, env: Environment, service: Service) -> "ReleaseSpec":
+        names = EnvironmentNames(env).service(service)
+        hooks = ()
+        if service.deployment.strategy == "blue_green":
+            hooks = tuple((hook, names.hook_function(hook)) for hook in service.deployment.validation_hooks)
+        return cls(environment=env.name, region=env.region, family=names.task_family,
+                   container_name=names.container, container_port=service.container_port, cpu=service.cpu,
+                   memory=service.memory, execution_role_arn=names.role_arn("task-execution"),
+                   task_role_arn=names.role_arn("task"), log_group=names.task_log_group, hook_functions=hooks)
+
+    def container_definitions(self, image: str) -> list[dict]:
+        return [{
+            "name": self.container_name,
+            "image": image,
+            "essential": True,
+            "portMappings": [{"containerPort": self.container_port, "protocol": "tcp"}],
+            "readonlyRootFilesystem": False,
+            "logConfiguration": {"logDriver": "awslogs", "options": {
+                "awslogs-group": self.log_group,
+                "awslogs-region": self.region,
+                "awslogs-stream-prefix": "ecs",
+            }},
+        }]
+
+    def task_definition(self, image: str = IMAGE_PLACEHOLDER) -> dict:
+        """`taskdef.json` for CodeDeployToECS: the RegisterTaskDefinition input."""
+        return {
+            "family": self.family,
+            "networkMode": "awsvpc",
+            "executionRoleArn": self.execution_role_arn,
+            "taskRoleArn": self.task_role_arn,
+            "containerDefinitions": self.container_definitions(image),
+            "requiresCompatibilities": ["FARGATE"],
+            "cpu": str(self.cpu),
+            "memory": str(self.memory),
+            "runtimePlatform": {"operatingSystemFamily": "LINUX", "cpuArchitecture": "X86_64"},
+        }
+
+    def appspec(self) -> dict:
+        """`appspec.yaml` for an ECS blue/green deployment."""
+        spec = {
+            "version": 0.0,
+            "Resources": [{"TargetService": {
+                "Type": "AWS::ECS::Service",
+                "Properties": {
+                    "TaskDefinition": TASK_DEFINITION_PLACEHOLDER,
+                    "LoadBalancerInfo": {"ContainerName": self.container_name,
+                                         "ContainerPort": self.container_port},
+                    "PlatformVersion": "LATEST",
+                },
+            }}],
+        }
+        if self.hook_functions:
+            spec["Hooks"] = [{hook: function} for hook, function in self.hook_functions]
+        return spec
+
+    @property
+    def taskdef_file(self) -> str:
+        return f"taskdef-{self.environment}.json"
+
+    @property
+    def appspec_file(self) -> str:
+        return f"appspec-{self.environment}.yaml"

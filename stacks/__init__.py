@@ -1,0 +1,1 @@
+"""Stacks compose constructs per environment; each is named <env>-<component>."""

@@ -1,0 +1,42 @@
+"""Synthesize in this process: one jsii load for every stack of every selected environment."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from envconfig.loader import Catalog, ConfigError, load_environments
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Synthesis:
+    outdir: Path
+    stacks: dict[str, Path]
+    seconds: float
+
+    def config(self, stack: str) -> dict:
+        return json.loads((self.stacks[stack] / "cdk.tf.json").read_text())
+
+
+def synthesize(catalog: Catalog, outdir: Path = ROOT / "cdktf.out") -> Synthesis:
+    from main import build_app
+
+    start = time.monotonic()
+    build_app(catalog, outdir=str(outdir)).synth()
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    stacks = {name: outdir / entry["workingDirectory"] for name, entry in manifest["stacks"].items()}
+    return Synthesis(outdir, stacks, time.monotonic() - start)
+
+
+def load_or_exit(names: list[str] | None) -> Catalog:
+    """Validate environment files first; a bad one ends the command with one line and exit 2."""
+    try:
+        return load_environments(names)
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,148 @@
+"""The plan harness: synthesized stack -> `terraform init` against the pinned provider -> `plan` with
+placeholder credentials (no network, no account) -> `show -json` -> a Python object tests query.
+
+Each stack is planned from a copy with its backend removed, as the PR gate sees it: no state
+anywhere. The project's own Terraform CLI config lives under build/, never in the user's home.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build"
+LOCK_FILE = ROOT / ".terraform.lock.hcl"
+MIRROR_VARIABLE = "TF_PROVIDER_MIRROR"
+
+# Offline planning: any credentials, and no call that needs a real account or the metadata API.
+# The account guard (allowed_account_ids) needs the real caller identity, so it is lifted here only.
+PLACEHOLDER_PROVIDER = {
+    "allowed_account_ids": None,
+    "access_key": "placeholder", "secret_key": "placeholder", "skip_credentials_validation": True,
+    "skip_requesting_account_id": True, "skip_metadata_api_check": True, "skip_region_validation": True,
+}
+
+
+class TerraformError(RuntimeError):
+    pass
+
+
+def cli_config() -> Path:
+    """Write build/terraformrc: the provider mirror from $TF_PROVIDER_MIRROR if set, else the registry."""
+    BUILD.mkdir(parents=True, exist_ok=True)
+    cache = BUILD / "plugin-cache"
+    cache.mkdir(exist_ok=True)
+    mirror = os.environ.get(MIRROR_VARIABLE, "")
+    lines = [f'plugin_cache_dir = "{cache}"']
+    if mirror:
+        lines += [
+            "provider_installation {",
+            f'  filesystem_mirror {{\n    path    = "{Path(mirror).resolve()}"',
+            '    include = ["registry.terraform.io/hashicorp/*"]\n  }',
+            '  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }',
+            "}",
+        ]
+    path = BUILD / "terraformrc"
+    text = "\n".join(lines) + "\n"
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    return path
+
+
+def terraform_env() -> dict[str, str]:
+    return {**os.environ, "TF_CLI_CONFIG_FILE": str(cli_config()), "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
+
+
+def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(["terraform", *args, "-no-color"], cwd=cwd, env=env or terraform_env(), capture_output=True,
+                            text=True)
+    if result.returncode != 0:
+        raise TerraformError(f"terraform {args[0]} failed in {cwd}:\n{result.stderr.strip() or result.stdout}")
+    return result.stdout
+
+
+def without_backend(config: dict) -> dict:
+    config = json.loads(json.dumps(config))
+    for block in ("backend", "cloud"):
+        config.get("terraform", {}).pop(block, None)
+    return config
+
+
+def prepare(stack_dir: Path, work_dir: Path, overrides: dict | None = None) -> Path:
+    """Copy a synthesized stack into work_dir without its backend, plus provider overrides."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    config = without_backend(json.loads((stack_dir / "cdk.tf.json").read_text()))
+    _write_if_changed(work_dir / "cdk.tf.json", json.dumps(config, indent=2, sort_keys=True))
+    _write_if_changed(work_dir / "harness_override.tf.json",
+                      json.dumps({"provider": {"aws": overrides or PLACEHOLDER_PROVIDER}}, indent=2))
+    for extra in stack_dir.iterdir():  # assets such as zipped Lambda code
+        if extra.name not in ("cdk.tf.json", ".terraform", ".terraform.lock.hcl") and extra.is_dir():
+            shutil.copytree(extra, work_dir / extra.name, dirs_exist_ok=True)
+    if LOCK_FILE.exists():
+        shutil.copyfile(LOCK_FILE, work_dir / ".terraform.lock.hcl")
+    return work_dir
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+def init(work_dir: Path) -> None:
+    """One init per directory, reused: skipped when providers are already installed there."""
+    if (work_dir / ".terraform" / "providers").is_dir():
+        return
+    lockfile = ["-lockfile=readonly"] if LOCK_FILE.exists() else []
+    run(["init", "-input=false", "-backend=false", *lockfile], work_dir)
+
+
+@dataclass
+class Plan:
+    stack: str
+    directory: Path
+    document: dict
+    seconds: float
+
+    @property
+    def resources(self) -> list[dict]:
+        """Every planned resource (root and child modules) with its `values`."""
+        found, modules = [], [self.document.get("planned_values", {}).get("root_module", {})]
+        while modules:
+            module = modules.pop()
+            found += module.get("resources", [])
+            modules += module.get("child_modules", [])
+        return found
+
+    def of_type(self, resource_type: str) -> list[dict]:
+        return [r for r in self.resources if r["type"] == resource_type]
+
+    def changes(self) -> list[dict]:
+        return self.document.get("resource_changes", [])
+
+
+def plan_stack(stack: str, stack_dir: Path, work_root: Path = BUILD / "plans") -> Plan:
+    start = time.monotonic()
+    work_dir = prepare(stack_dir, work_root / stack)
+    init(work_dir)
+    run(["plan", "-input=false", "-lock=false", "-refresh=false", "-out=tfplan"], work_dir)
+    document = json.loads(run(["show", "-json", "tfplan"], work_dir))
+    (work_dir / "plan.json").write_text(json.dumps(document, indent=1))
+    return Plan(stack, work_dir, document, time.monotonic() - start)
+
+
+def plan_stacks(stack_dirs: dict[str, Path], workers: int | None = None) -> dict[str, Plan]:
+    """Plan stacks in parallel (one worker per core by default); raise with every failure listed."""
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+        futures = {name: pool.submit(plan_stack, name, path) for name, path in stack_dirs.items()}
+    failures = [f"{name}: {future.exception()}" for name, future in futures.items() if future.exception()]
+    if failures:
+        raise TerraformError("\n".join(failures))
+    return {name: future.result() for name, future in futures.items()}
