@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 from dataclasses import dataclass
 import types
 import typing
@@ -17,7 +18,8 @@ from hcl2 import SerializationOptions
 from envconfig import model
 from envconfig.model import Environment
 
-ENVIRONMENTS_DIR = Path(__file__).resolve().parent.parent / "environments"
+ENVIRONMENTS_DIR = Path(os.environ.get("PLATFORM_ENVIRONMENTS_DIR")
+                        or Path(__file__).resolve().parent.parent / "environments")
 _PLAIN = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
 
 

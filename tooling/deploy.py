@@ -19,7 +19,7 @@ def main() -> int:
     synthesis = synthesize(catalog)
     print(f"synthesized {len(synthesis.stacks)} stacks of {len(catalog.selected)} environments "
           f"in {synthesis.seconds:.1f}s: {', '.join(sorted(synthesis.stacks))}")
-    dev_stacks = {name: path for name, path in synthesis.stacks.items()
+    dev_stacks = {name: path for name, path in synthesis.plannable_stacks().items()
                   if name.startswith(f"{DEPLOY_ENVIRONMENT}-")}
     try:
         plans = plan_stacks(dev_stacks)

@@ -21,7 +21,7 @@ def plan_environments(names: list[str] | None) -> int:
     synthesis = synthesize(catalog)
     print(f"synthesized {len(synthesis.stacks)} stacks in {synthesis.seconds:.1f}s")
     try:
-        plans = plan_stacks(synthesis.stacks)
+        plans = plan_stacks(synthesis.plannable_stacks())
     except TerraformError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

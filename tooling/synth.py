@@ -11,6 +11,7 @@ from pathlib import Path
 from envconfig.loader import Catalog, ConfigError, load_environments
 
 ROOT = Path(__file__).resolve().parent.parent
+OFFLINE_PROVIDERS = {"aws"}
 
 
 @dataclass
@@ -21,6 +22,11 @@ class Synthesis:
 
     def config(self, stack: str) -> dict:
         return json.loads((self.stacks[stack] / "cdk.tf.json").read_text())
+
+    def plannable_stacks(self) -> dict[str, Path]:
+        """Stacks that use only providers this machine has (the AWS provider mirror)."""
+        return {name: path for name, path in self.stacks.items()
+                if set(self.config(name)["terraform"].get("required_providers", {})) <= OFFLINE_PROVIDERS}
 
 
 def synthesize(catalog: Catalog, outdir: Path = ROOT / "cdktf.out") -> Synthesis:

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -50,9 +51,7 @@ def cli_config() -> Path:
             "}",
         ]
     path = BUILD / "terraformrc"
-    text = "\n".join(lines) + "\n"
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
+    _write_if_changed(path, "\n".join(lines) + "\n")
     return path
 
 
@@ -92,8 +91,11 @@ def prepare(stack_dir: Path, work_dir: Path, overrides: dict | None = None) -> P
 
 
 def _write_if_changed(path: Path, text: str) -> None:
+    """Atomic, and untouched when equal: parallel runs share these files and Terraform's caches."""
     if not path.exists() or path.read_text() != text:
-        path.write_text(text)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        partial.write_text(text)
+        partial.replace(path)
 
 
 def init(work_dir: Path) -> None:
@@ -127,6 +129,13 @@ class Plan:
     def changes(self) -> list[dict]:
         return self.document.get("resource_changes", [])
 
+    def references(self, address: str, attribute: str) -> list[str]:
+        """What a resource's attribute is wired to in the configuration (values unknown until apply)."""
+        for resource in self.document["configuration"]["root_module"].get("resources", []):
+            if resource["address"] == address:
+                return resource["expressions"].get(attribute, {}).get("references", [])
+        raise KeyError(address)
+
 
 def plan_stack(stack: str, stack_dir: Path, work_root: Path = BUILD / "plans") -> Plan:
     start = time.monotonic()
@@ -138,10 +147,11 @@ def plan_stack(stack: str, stack_dir: Path, work_root: Path = BUILD / "plans") -
     return Plan(stack, work_dir, document, time.monotonic() - start)
 
 
-def plan_stacks(stack_dirs: dict[str, Path], workers: int | None = None) -> dict[str, Plan]:
+def plan_stacks(stack_dirs: dict[str, Path], work_root: Path = BUILD / "plans",
+                workers: int | None = None) -> dict[str, Plan]:
     """Plan stacks in parallel (one worker per core by default); raise with every failure listed."""
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
-        futures = {name: pool.submit(plan_stack, name, path) for name, path in stack_dirs.items()}
+        futures = {name: pool.submit(plan_stack, name, path, work_root) for name, path in stack_dirs.items()}
     failures = [f"{name}: {future.exception()}" for name, future in futures.items() if future.exception()]
     if failures:
         raise TerraformError("\n".join(failures))

@@ -1,0 +1,37 @@
+"""Shared, once-per-session fixtures: loading the AWS binding costs ~10 s, so the whole suite
+synthesizes once and plans each stack once."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from envconfig.loader import load_environments
+from tooling.synth import synthesize
+from tooling.terraform import plan_stacks
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    return load_environments()
+
+
+@pytest.fixture(scope="session")
+def synthesis(catalog, tmp_path_factory):
+    return synthesize(catalog, outdir=tmp_path_factory.mktemp("cdktf.out"))
+
+
+@pytest.fixture(scope="session")
+def stack_config(synthesis):
+    """stack name -> parsed cdk.tf.json"""
+    return {name: synthesis.config(name) for name in synthesis.stacks}
+
+
+@pytest.fixture(scope="session")
+def plans(synthesis, tmp_path_factory):
+    """stack name -> Plan, for every stack whose providers are available offline."""
+    return plan_stacks(synthesis.plannable_stacks(), work_root=tmp_path_factory.mktemp("plans"))
