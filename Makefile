@@ -19,7 +19,7 @@ export CI ?=
 export TF_PROVIDER_MIRROR ?= $(wildcard /opt/tf-plugins)
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraformrc
 
-.PHONY: help setup synth plan deploy test gate bench clean
+.PHONY: help setup synth plan deploy destroy emulator-stop test gate bench clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -46,8 +46,14 @@ synth: setup  ## synthesize every stack of every environment into cdktf.out/
 plan: setup  ## plan the stacks of ENV (default dev) offline: make plan ENV=prod
 	PLATFORM_ENVIRONMENTS=$(ENV) $(PY) -m tooling.plan
 
-deploy: setup  ## the main job: synthesize all environments and plan dev
+deploy: setup  ## the main job: deploy every dev stack to the local AWS emulator (PLATFORM_TARGET=aws: to AWS)
 	$(PY) -m tooling.deploy
+
+destroy: setup  ## destroy what `make deploy` deployed, then stop the emulator
+	$(PY) -m tooling.rollout destroy
+
+emulator-stop:  ## stop the local AWS emulator (by its recorded PID) without destroying anything
+	$(PY) -m tooling.emulator stop
 
 test: setup  ## run every test (unit, plan-JSON, policy, end-to-end)
 	$(PY) -m pytest

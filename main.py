@@ -20,10 +20,18 @@ def selected_environments() -> list[str] | None:
 def build_app(catalog: Catalog, outdir: str | None = None):
     from modules.core import App
     from stacks.delivery import DeliveryStack
+    from stacks.service import ServiceStack
 
     app = App(outdir=outdir) if outdir else App()
     for env in catalog.selected:
         DeliveryStack(app, env, catalog)
+        ServiceStack(app, env, catalog)
+        if env.eks is not None:  # Kubernetes: cluster first, then ArgoCD on it (two stacks, two applies)
+            from stacks.eks import EksStack
+            from stacks.gitops import GitOpsStack
+
+            EksStack(app, env, catalog)
+            GitOpsStack(app, env)
     return app
 
 

@@ -37,7 +37,11 @@ def environment_names(directory: Path = ENVIRONMENTS_DIR) -> list[str]:
 
 @dataclass(frozen=True)
 class Catalog:
-    """The environments asked for, and every environment their pipelines promote to."""
+    """Every environment (each file is validated), and the ones asked for.
+
+    All files load even when one environment is selected: a service's stack depends on which
+    pipelines deploy into it, so synthesis must not depend on the selection.
+    """
 
     selected: tuple[Environment, ...]
     by_name: dict[str, Environment]
@@ -45,17 +49,24 @@ class Catalog:
     def promotion_targets(self, env: Environment) -> tuple[Environment, ...]:
         return tuple(self.by_name[name] for name in env.promotion)
 
+    def promoting_into(self, env: Environment) -> tuple[Environment, ...]:
+        """Environments whose pipelines deploy into `env` (including its own)."""
+        return tuple(other for other in self.by_name.values() if env.name in other.promotion)
+
 
 def load_environment(name: str, directory: Path = ENVIRONMENTS_DIR) -> Environment:
     return load_environments([name], directory).selected[0]
 
 
 def load_environments(names: list[str] | None = None, directory: Path = ENVIRONMENTS_DIR) -> Catalog:
-    """Load and validate environments (all of them by default), including their promotion targets."""
+    """Validate every environment file, then select `names` (all by default)."""
+    known = environment_names(directory)
+    for name in names or ():
+        _environment_path(name, directory)  # unknown names fail before any file is parsed
     cache: dict[str, Environment] = {}
-    selected = tuple(_load_with_promotion(name, directory, cache)
-                     for name in (names or environment_names(directory)))
-    return Catalog(selected, cache)
+    for name in known:
+        _load_with_promotion(name, directory, cache)
+    return Catalog(tuple(cache[name] for name in (names or known)), cache)
 
 
 def _load_with_promotion(name: str, directory: Path, cache: dict[str, Environment]) -> Environment:
@@ -177,7 +188,10 @@ def _convert(hint: Any, raw: Any, file: str, path: str) -> Any:
     if dataclasses.is_dataclass(hint):
         return _build(hint, _single_block(raw, file, path), file, path, {})
     if origin in (typing.Union, types.UnionType):
-        return _build_variant(typing.get_args(hint), _single_block(raw, file, path), file, path)
+        variants = tuple(arg for arg in typing.get_args(hint) if arg is not type(None))
+        if len(variants) == 1:  # an optional block, e.g. `eks: Eks | None`
+            return _convert(variants[0], raw, file, path)
+        return _build_variant(variants, _single_block(raw, file, path), file, path)
     if origin is Literal:
         allowed = typing.get_args(hint)
         if raw not in allowed or type(raw) is not type(allowed[0]):
@@ -226,6 +240,8 @@ _FARGATE_MEMORY = {
 
 def _check_cross_field(env: Environment) -> None:
     """Rules that involve more than one setting; each error names the setting to change."""
+    for where, message in model._kubernetes.cross_field_errors(env):
+        raise ConfigError(env.file, where, message)
     for index, zone in enumerate(env.network.availability_zones):
         if not (zone.startswith(env.region) and len(zone) == len(env.region) + 1):
             raise ConfigError(env.file, f"network.availability_zones[{index}]",
@@ -245,6 +261,9 @@ def _check_cross_field(env: Environment) -> None:
         if deployment.strategy == "rolling" and deployment.traffic != "all_at_once":
             raise ConfigError(env.file, f"{where}.deployment.traffic",
                               f"{deployment.traffic!r} traffic needs strategy 'blue_green'")
+        if deployment.strategy == "blue_green" and deployment.validation_hooks and env.network.nat_gateways == "none":
+            raise ConfigError(env.file, f"{where}.deployment.validation_hooks",
+                              "hooks call the CodeDeploy API: set network.nat_gateways to 'single' or 'per_az'")
         if deployment.test_listener_port in (80, 443):
             raise ConfigError(env.file, f"{where}.deployment.test_listener_port",
                               "must differ from the production listener ports 80 and 443")

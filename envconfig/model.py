@@ -73,6 +73,8 @@ class Network:
     allowed_ingress_cidrs: tuple[str, ...] = setting(("0.0.0.0/0",), check=checks.each(checks.cidr))
     certificate_arn: str = setting("", check=checks.optional(checks.arn("acm")))
     alb_access_logs: bool = True
+    alb_internal: bool = setting(False, doc="internal ALB: reachable from the VPC and peered networks only")
+    alb_deletion_protection: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,12 @@ class Environment:
     delivery: Delivery = setting(factory=Delivery)
     log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
                                 1827, 2192, 2557, 2922, 3288, 3653] = 30
+    eks: _kubernetes.Eks | None = setting(None, doc="an EKS cluster with ArgoCD (stacks <env>-eks, <env>-gitops)")
 
     @property
     def promotion(self) -> tuple[str, ...]:
         return self.delivery.promotion or (self.name,)
+
+
+# The eks block's dataclasses live in their own module, which imports `setting` from this one.
+from envconfig import kubernetes as _kubernetes  # noqa: E402

@@ -16,6 +16,7 @@ network {
   nat_gateways          = "single"
   allowed_ingress_cidrs = ["10.0.0.0/8"]
   alb_access_logs       = false
+  alb_internal          = true
 }
 
 delivery {

@@ -16,7 +16,8 @@ network {
   vpc_cidr              = "10.30.0.0/16"
   availability_zones    = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
   nat_gateways          = "per_az"
-  allowed_ingress_cidrs = ["0.0.0.0/0"]
+  allowed_ingress_cidrs   = ["0.0.0.0/0"]
+  alb_deletion_protection = true
 }
 
 backend {
@@ -58,5 +59,52 @@ service "app" {
     percent                  = 10
     interval_minutes         = 5
     termination_wait_minutes = 60
+  }
+}
+
+# Kubernetes: stacks prod-eks (cluster) and prod-gitops (ArgoCD). HA ArgoCD with redis-ha, SSO.
+eks {
+  vpc_cidr           = "10.31.0.0/16"
+  kubernetes_version = "1.31"
+  deploy_namespace   = "production"
+  deploy_target      = "ecs"
+  admin_principal_arns = [
+    "arn:aws:iam::222222222222:role/platform-admin",
+  ]
+
+  node_group "system" {
+    instance_types = ["m6i.large"]
+    min_size       = 3
+    desired_size   = 3
+    max_size       = 6
+    disk_size_gib  = 50
+  }
+
+  node_group "apps" {
+    instance_types = ["m6i.xlarge", "m6a.xlarge"]
+    min_size       = 3
+    desired_size   = 4
+    max_size       = 12
+    disk_size_gib  = 100
+  }
+
+  argocd {
+    ha                  = true
+    replicas            = 3
+    redis_ha            = true
+    oidc_issuer         = "https://login.acme.example/oauth2"
+    oidc_client_id      = "argocd-prod"
+    rbac_default_policy = ""
+    rbac_admin_groups   = ["platform-admins"]
+    ingress_enabled     = true
+    ingress_hostname    = "argocd.prod.acme.example"
+  }
+
+  application {
+    name            = "app"
+    repo_url        = "https://github.com/acme/app-gitops.git"
+    path            = "overlays/production"
+    target_revision = "main"
+    sync_options    = ["CreateNamespace=true", "PruneLast=true", "ServerSideApply=true"]
   }
 }

@@ -15,6 +15,7 @@ network {
   availability_zones    = ["eu-west-1a", "eu-west-1b"]
   nat_gateways          = "single"
   allowed_ingress_cidrs = ["10.0.0.0/8"]
+  alb_internal          = true
 }
 
 backend {
@@ -50,5 +51,37 @@ service "app" {
     strategy                 = "blue_green"
     traffic                  = "all_at_once"
     termination_wait_minutes = 5
+  }
+}
+
+# Kubernetes: stacks staging-eks (cluster) and staging-gitops (ArgoCD). Non-HA ArgoCD.
+eks {
+  vpc_cidr           = "10.21.0.0/16"
+  kubernetes_version = "1.31"
+  deploy_namespace   = "app-staging"
+  deploy_target      = "ecs"
+  admin_principal_arns = [
+    "arn:aws:iam::222222222222:role/platform-admin",
+  ]
+
+  node_group "default" {
+    instance_types = ["m6i.large"]
+    min_size       = 1
+    desired_size   = 2
+    max_size       = 3
+    disk_size_gib  = 50
+    capacity_type  = "SPOT"
+  }
+
+  argocd {
+    ha                  = false
+    rbac_default_policy = "role:readonly"
+  }
+
+  application {
+    name            = "app"
+    repo_url        = "https://github.com/acme/app-gitops.git"
+    target_revision = "release"
+    sync_options    = ["CreateNamespace=true", "PruneLast=true"]
   }
 }

@@ -6,6 +6,7 @@ imports, not every construct.
 
 from cdktf import (  # noqa: F401  (re-exported)
     App,
+    AssetType,
     CloudBackend,
     Fn,
     IAspect,
@@ -13,6 +14,7 @@ from cdktf import (  # noqa: F401  (re-exported)
     NamedCloudWorkspace,
     S3Backend,
     TaggedCloudWorkspaces,
+    TerraformAsset,
     TerraformOutput,
     TerraformResourceLifecycle,
     TerraformStack,

@@ -92,13 +92,14 @@ class ServiceRoleProps:
 
 
 class ServiceRole(Construct):
-    """A role one AWS service assumes for one resource, with one inline least-privilege policy."""
+    """A role one AWS service assumes for one resource, with one inline least-privilege policy
+    (none when the role needs no AWS permissions yet)."""
 
     def __init__(self, scope: Construct, id: str, props: ServiceRoleProps):
         super().__init__(scope, id)
         self.role = IamRole(self, "role", name=props.name, description=props.description or None,
                             assume_role_policy=props.trust_policy(), max_session_duration=3600)
         self.policy = IamRolePolicy(self, "policy", name=f"{props.name}-least-privilege", role=self.role.name,
-                                    policy=policy_document(list(props.statements)))
+                                    policy=policy_document(list(props.statements))) if props.statements else None
         self.arn = self.role.arn
         self.name = self.role.name

@@ -1,8 +1,9 @@
 """CKV_DLP_21 - A Manual approval stage precedes every production deploy stage of a pipeline.
 
-Why: production releases need an explicit human decision. A production deploy stage is one with a
-CodeDeployToECS action or a Deploy action in a stage whose name contains "prod"; an earlier stage
-must hold an Approval/Manual action.
+Why: production releases need an explicit human decision. A production deploy stage (see
+dlp_base.is_production_deploy_stage) is one with a Deploy action whose stage or action name says
+"prod", or a CodeDeployToECS action not named for a non-production environment (staging, dev, test,
+qa, sandbox, preprod); an earlier stage must hold an Approval/Manual action.
 """
 from dlp_base import PASSED, ProductionDeployStageCheck
 

@@ -360,10 +360,24 @@ def pipeline_stages(conf: dict[str, Any]) -> list[tuple[Any, list[dict[str, Any]
     return stages
 
 
+_PRODUCTION_NAME = re.compile(r"(?<!pre)(?<!pre-)(?<!pre_)prod", re.IGNORECASE)
+_NON_PRODUCTION_NAME = re.compile(r"staging|dev|test|qa|sandbox|pre-?_?prod", re.IGNORECASE)
+
+
 def is_production_deploy_stage(name: Any, actions: list[dict[str, Any]]) -> bool:
-    """A stage deploying to production: a CodeDeployToECS action, or a Deploy action in a *prod* stage."""
-    return any(a.get("provider") == "CodeDeployToECS" for a in actions) or (
-        "prod" in str(name).lower() and any(a.get("category") == "Deploy" for a in actions))
+    """A stage deploying to production.
+
+    Either a Deploy action whose stage or action name says prod (not preprod), or a CodeDeployToECS
+    action whose stage and action names do not name a non-production environment (staging, dev,
+    test, qa, sandbox, preprod): an unnamed blue/green deploy counts as production.
+    """
+    for action in actions:
+        names = f"{name} {action.get('name')}"
+        if action.get("category") == "Deploy" and _PRODUCTION_NAME.search(names):
+            return True
+        if action.get("provider") == "CodeDeployToECS" and not _NON_PRODUCTION_NAME.search(names):
+            return True
+    return False
 
 
 class ProductionDeployStageCheck(DlpResourceCheck):

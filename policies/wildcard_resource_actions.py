@@ -14,6 +14,10 @@ WILDCARD_RESOURCE_ACTIONS: dict[str, str] = {
     "ec2:DescribeSecurityGroups": "EC2 Describe* calls have no resource-level permissions.",
     "ec2:DescribeVpcs": "EC2 Describe* calls have no resource-level permissions.",
     "ec2:DescribeDhcpOptions": "EC2 Describe* calls have no resource-level permissions.",
-    "ec2:CreateNetworkInterface": "CodeBuild in a VPC creates ENIs before they exist; scoped by subnet condition where possible.",
-    "ec2:DeleteNetworkInterface": "CodeBuild in a VPC deletes the ENIs it created; no stable ARN beforehand.",
+    "ec2:CreateNetworkInterface": "Lambda in a VPC creates its ENIs before they exist; no ARN to name beforehand.",
+    "ec2:DeleteNetworkInterface": "Lambda in a VPC deletes the ENIs it created; no stable ARN beforehand.",
+    "elasticloadbalancing:DescribeListeners": "ELB Describe* calls have no resource-level permissions.",
+    "elasticloadbalancing:DescribeRules": "ELB Describe* calls have no resource-level permissions.",
+    "elasticloadbalancing:DescribeTargetGroups": "ELB Describe* calls have no resource-level permissions.",
+    "elasticloadbalancing:DescribeTargetHealth": "ELB Describe* calls have no resource-level permissions.",
 }

@@ -7,6 +7,7 @@ anywhere. The project's own Terraform CLI config lives under build/, never in th
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -35,8 +36,10 @@ class TerraformError(RuntimeError):
     pass
 
 
-def cli_config() -> Path:
-    """Write build/terraformrc: the provider mirror from $TF_PROVIDER_MIRROR if set, else the registry."""
+def cli_config(path: Path | None = None) -> Path:
+    """Write a Terraform CLI config: the provider mirror from $TF_PROVIDER_MIRROR if set, else the
+    registry. Named by its content unless `path` is given, so runs with different settings can share
+    build/ at the same time."""
     BUILD.mkdir(parents=True, exist_ok=True)
     cache = BUILD / "plugin-cache"
     cache.mkdir(exist_ok=True)
@@ -50,8 +53,9 @@ def cli_config() -> Path:
             '  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }',
             "}",
         ]
-    path = BUILD / "terraformrc"
-    _write_if_changed(path, "\n".join(lines) + "\n")
+    text = "\n".join(lines) + "\n"
+    path = path or BUILD / f"terraformrc-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    _write_if_changed(path, text)
     return path
 
 
@@ -130,10 +134,15 @@ class Plan:
         return self.document.get("resource_changes", [])
 
     def references(self, address: str, attribute: str) -> list[str]:
-        """What a resource's attribute is wired to in the configuration (values unknown until apply)."""
+        """What a resource's attribute (dotted path through nested blocks) is wired to in the
+        configuration: the way to check values that stay unknown until apply."""
         for resource in self.document["configuration"]["root_module"].get("resources", []):
             if resource["address"] == address:
-                return resource["expressions"].get(attribute, {}).get("references", [])
+                expression = resource["expressions"]
+                for key in attribute.split("."):
+                    expression = expression[0] if isinstance(expression, list) else expression
+                    expression = expression.get(key, {})
+                return expression.get("references", [])
         raise KeyError(address)
 
 

@@ -47,9 +47,15 @@ def test_pass_role_names_roles_and_their_service(plans):
     assert checked, "the pipelines pass the task roles to ECS: expected PassRole statements"
 
 
+# As policies/iam_service_trust_source_condition.py: these services do not send the source keys.
+SOURCE_CONDITION_EXEMPT_SERVICES = {"ec2.amazonaws.com", "eks.amazonaws.com"}
+
+
 def test_service_trust_policies_carry_source_conditions(plans):
     for name, plan in plans.items():
         for address, statement in trust_statements(plan):
+            if set(as_list(statement.get("Principal", {}).get("Service"))) <= SOURCE_CONDITION_EXEMPT_SERVICES:
+                continue
             condition = json.dumps(statement.get("Condition", {}))
             assert "aws:SourceAccount" in condition or "aws:SourceArn" in condition, (
                 f"{name} {address}: trust policy without aws:SourceAccount/aws:SourceArn")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dlp_policy_cases import CASES, MIN_WAIT_CASES, plan_document, synth_document
+from tests.policies.dlp_policy_cases import CASES, MIN_WAIT_CASES, plan_document, synth_document
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 POLICIES_DIR = REPO_ROOT / "policies"
@@ -54,8 +54,8 @@ def checkov_binary() -> Path:
     if not path.is_absolute():
         path = REPO_ROOT / path
     if not (path.is_file() and os.access(path, os.X_OK)):
-        pytest.fail(f"checkov binary not found or not executable at {path}. Create the checkov venv at "
-                    f"{DEFAULT_CHECKOV} (see tooling) or point CHECKOV_BIN at a checkov 3.x binary.",
+        pytest.fail(f"checkov binary not found or not executable at {path}. Run `make setup` (creates "
+                    f"{DEFAULT_CHECKOV}) or point CHECKOV_BIN at a checkov 3.x binary.",
                     pytrace=False)
     return path
 
@@ -64,7 +64,8 @@ def run_checkov(args: list[str], framework: str, extra_env: dict[str, str] | Non
     """Run checkov; return {(check_id, resource): result} for PASSED/FAILED/SKIPPED results."""
     command = [str(checkov_binary()), *args, "--framework", framework, "--external-checks-dir",
                str(POLICIES_DIR), "--check", ",".join(policy_ids()), "--skip-download", "-o", "json"]
-    env = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", **(extra_env or {})}
+    env = {k: v for k, v in os.environ.items() if k != "DLP_MIN_TERMINATION_WAIT_MINUTES"}  # policy default
+    env.update({"CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", **(extra_env or {})})
     proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     if proc.returncode not in (0, 1):
         pytest.fail(f"checkov exited {proc.returncode}: {' '.join(command)}\n{proc.stderr[-4000:]}", pytrace=False)

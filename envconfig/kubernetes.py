@@ -1,0 +1,169 @@
+"""The optional `eks { ... }` block of an environment file: the cluster, its node groups, ArgoCD and
+the GitOps application. Same conventions as `envconfig.model`: frozen dataclasses, each field's
+check next to it, validated generically by `envconfig.loader`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from envconfig import checks
+from envconfig.model import REQUIRED, setting
+
+# https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/ (application-level syncOptions)
+SYNC_OPTIONS: dict[str, tuple[str, ...]] = {
+    "Validate": ("false",),
+    "CreateNamespace": ("true",),
+    "PruneLast": ("true",),
+    "ApplyOutOfSyncOnly": ("true",),
+    "PrunePropagationPolicy": ("foreground", "background", "orphan"),
+    "Replace": ("true",),
+    "ServerSideApply": ("true",),
+    "RespectIgnoreDifferences": ("true",),
+    "FailOnSharedResource": ("true",),
+}
+
+# The argo-cd chart from https://argoproj.github.io/argo-helm (Argo CD v2.13.x) and the argocd-apps
+# chart (2.x: applications/projects as maps keyed by name). Pinned; bump deliberately.
+ARGOCD_CHART_VERSION = "7.7.11"
+ARGOCD_APPS_CHART_VERSION = "2.0.2"
+
+
+def sync_option(value: str) -> None:
+    key, sep, choice = value.partition("=")
+    if not sep or key not in SYNC_OPTIONS or choice not in SYNC_OPTIONS[key]:
+        supported = ", ".join(f"{k}={'|'.join(v)}" for k, v in SYNC_OPTIONS.items())
+        raise ValueError(f"{value!r} is not a supported ArgoCD sync option ({supported})")
+
+
+def dns_label(value: str) -> None:
+    """Kubernetes namespace names are RFC 1123 labels."""
+    if len(value) > 63 or not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", value):
+        raise ValueError(f"{value!r} is not an RFC 1123 label (at most 63 of a-z, 0-9, '-', "
+                         "starting and ending with a letter or digit)")
+
+
+kubernetes_version = checks._matching(r"1\.(2[89]|3\d)", "a supported Kubernetes minor version (e.g. 1.31)")
+chart_version = checks._matching(r"\d+\.\d+\.\d+", "a pinned chart version (x.y.z)")
+hostname = checks._matching(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}", "a DNS hostname")
+git_url = checks._matching(r"(https://[A-Za-z0-9.-]+(:\d+)?/[A-Za-z0-9._/-]+|git@[A-Za-z0-9.-]+:[A-Za-z0-9._/-]+)",
+                           "a git repository URL (https://... or git@host:owner/repo)")
+relative_path = checks._matching(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*", "a relative path inside the repository")
+instance_type = checks._matching(r"[a-z][a-z0-9-]*\.[a-z0-9]+", "an EC2 instance type (e.g. m6i.large)")
+iam_principal_arn = checks._matching(r"arn:aws[a-z-]*:iam::\d{12}:(role|user)/[A-Za-z0-9+=,.@_/-]+",
+                                     "an IAM role or user ARN")
+
+
+@dataclass(frozen=True)
+class NodeGroup:
+    """One EKS managed node group (`node_group "default" { ... }`)."""
+
+    name: str = setting(REQUIRED, check=checks.short_name)
+    instance_types: tuple[str, ...] = setting(("m6i.large",), check=checks.each(instance_type))
+    min_size: int = setting(2, check=checks.between(0, 100))
+    desired_size: int = setting(2, check=checks.between(0, 100))
+    max_size: int = setting(4, check=checks.between(1, 100))
+    disk_size_gib: int = setting(50, check=checks.between(20, 1000))
+    capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
+    ami_type: Literal["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_x86_64",
+                      "BOTTLEROCKET_ARM_64"] = "AL2023_x86_64_STANDARD"
+
+
+@dataclass(frozen=True)
+class ArgoCd:
+    chart_version: str = setting(ARGOCD_CHART_VERSION, check=chart_version)
+    apps_chart_version: str = setting(ARGOCD_APPS_CHART_VERSION, check=chart_version)
+    namespace: str = setting("argocd", check=dns_label)
+    ha: bool = setting(False, doc="several server/repo-server/applicationset replicas with PodDisruptionBudgets")
+    replicas: int = setting(2, check=checks.between(2, 10), doc="replicas of each stateless component when ha")
+    redis_ha: bool = setting(False, doc="redis-ha (3 redis + sentinel, HAProxy) instead of one redis")
+    oidc_issuer: str = setting("", check=checks.optional(checks._matching(r"https://\S+", "an https:// URL")))
+    oidc_client_id: str = ""
+    rbac_default_policy: Literal["", "role:readonly"] = setting(
+        "", doc="what an authenticated user without a group mapping may do: nothing, or read")
+    rbac_admin_groups: tuple[str, ...] = setting((), doc="SSO groups mapped to role:admin")
+    ingress_enabled: bool = setting(False, doc="argocd-server behind an internal ALB (AWS Load Balancer Controller)")
+    ingress_hostname: str = setting("", check=checks.optional(hostname))
+    ingress_certificate_arn: str = setting("", check=checks.optional(checks.arn("acm")))
+
+    @property
+    def sso(self) -> bool:
+        return bool(self.oidc_issuer)
+
+
+@dataclass(frozen=True)
+class GitOpsApplication:
+    """The ArgoCD Application (the seed's `my-app`) and the AppProject that fences it."""
+
+    name: str = setting(REQUIRED, check=dns_label)
+    repo_url: str = setting(REQUIRED, check=git_url)
+    path: str = setting("", check=checks.optional(relative_path), doc="default overlays/<environment>")
+    target_revision: str = setting("HEAD", check=checks.branch_name)
+    destination_namespace: str = setting("", check=checks.optional(dns_label), doc="default: eks.deploy_namespace")
+    project: str = setting("", check=checks.optional(dns_label), doc="default: the application's name")
+    prune: bool = True
+    self_heal: bool = True
+    sync_options: tuple[str, ...] = setting(("CreateNamespace=true",), check=checks.each(sync_option))
+
+
+@dataclass(frozen=True)
+class Eks:
+    """An EKS cluster with ArgoCD for this environment (stacks `<env>-eks` and `<env>-gitops`)."""
+
+    vpc_cidr: str = setting(REQUIRED, check=checks.private_cidr,
+                            doc="the cluster's own VPC (private subnets in network.availability_zones)")
+    deploy_namespace: str = setting(REQUIRED, check=dns_label,
+                                    doc="the one namespace the CodeBuild deploy role may edit")
+    application: GitOpsApplication = setting(REQUIRED)
+    node_groups: tuple[NodeGroup, ...] = setting(REQUIRED, check=checks.at_least(1), block_label="node_group")
+    kubernetes_version: str = setting("1.31", check=kubernetes_version)
+    endpoint_public_access_cidrs: tuple[str, ...] = setting(
+        (), check=checks.each(checks.cidr), doc="empty: the API endpoint is private only")
+    admin_principal_arns: tuple[str, ...] = setting(
+        (), check=checks.each(iam_principal_arn), doc="cluster admins; include whoever runs `<env>-gitops`")
+    deploy_target: Literal["ecs", "eks"] = setting(
+        "ecs", doc="where this environment's pipeline deploys the services: ECS (default) or this cluster")
+    argocd: ArgoCd = setting(factory=ArgoCd)
+
+
+def cross_field_errors(env) -> list[tuple[str, str]]:
+    """(setting, message) for rules of the eks block that involve more than one setting."""
+    import ipaddress
+
+    eks = env.eks
+    if eks is None:
+        return []
+    errors = []
+    for group in eks.node_groups:
+        where = f"eks.node_group.{group.name}"
+        if not group.min_size <= group.desired_size <= group.max_size:
+            errors.append((f"{where}.desired_size",
+                           f"{group.desired_size} is not between min_size {group.min_size} and "
+                           f"max_size {group.max_size}"))
+    if ipaddress.IPv4Network(eks.vpc_cidr).overlaps(ipaddress.IPv4Network(env.network.vpc_cidr)):
+        errors.append(("eks.vpc_cidr", f"{eks.vpc_cidr!r} overlaps network.vpc_cidr {env.network.vpc_cidr!r}"))
+    for index, arn in enumerate(eks.admin_principal_arns):
+        if arn.split(":")[4] != env.account_id:
+            errors.append((f"eks.admin_principal_arns[{index}]", f"{arn!r} is not in account {env.account_id}"))
+    argocd = eks.argocd
+    if argocd.ingress_enabled and not argocd.ingress_hostname:
+        errors.append(("eks.argocd.ingress_hostname", "missing required setting when ingress_enabled is true"))
+    if argocd.oidc_issuer and not argocd.oidc_client_id:
+        errors.append(("eks.argocd.oidc_client_id", "missing required setting when oidc_issuer is set"))
+    if argocd.redis_ha and not argocd.ha:
+        errors.append(("eks.argocd.redis_ha", "needs ha = true"))
+    if argocd.rbac_admin_groups and not argocd.sso:
+        errors.append(("eks.argocd.rbac_admin_groups", "groups come from SSO: set oidc_issuer"))
+    application = eks.application
+    keys = [option.partition("=")[0] for option in application.sync_options]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        errors.append(("eks.application.sync_options", f"{duplicates[0]} is set more than once"))
+    if (application.destination_namespace or eks.deploy_namespace) in (
+            argocd.namespace, "kube-system", "kube-public", "kube-node-lease", "default"):
+        errors.append(("eks.application.destination_namespace" if application.destination_namespace
+                       else "eks.deploy_namespace",
+                       "must be an application namespace, not argocd's or a system namespace"))
+    return errors

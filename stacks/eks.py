@@ -1,0 +1,64 @@
+"""`<env>-eks`: the environment's EKS cluster (AWS provider only, so it plans offline like every AWS
+stack): its VPC, KMS key, control plane, node groups, access entries, and the CodeBuild project that
+deploys to the cluster's deploy namespace."""
+
+from __future__ import annotations
+
+from envconfig.eks_naming import EksNames
+from envconfig.loader import Catalog
+from envconfig.model import Environment
+from modules.core import Construct, TerraformOutput
+from modules.eks_access import ClusterAccess, ClusterAccessProps, cluster_admins, namespace_editor
+from modules.eks_cluster import EksClusterProps, EksControlPlane
+from modules.eks_deploy import EksDeployProject, EksDeployProjectProps, eks_deploy_buildspec
+from modules.eks_network import EksNetwork, EksNetworkProps
+from modules.eks_nodes import NodeGroups, NodeGroupsProps
+from modules.encryption import EncryptionKey, EncryptionKeyProps
+from stacks.base import EnvironmentStack
+
+
+class EksStack(EnvironmentStack):
+    component = "eks"
+
+    def __init__(self, scope: Construct, env: Environment, catalog: Catalog | None = None):
+        super().__init__(scope, env)
+        eks, names = env.eks, EksNames(self.names)
+        assert eks is not None, f"{env.name}: EksStack needs an eks block"
+        self.eks_names = names
+        self.key = EncryptionKey(self, "key", EncryptionKeyProps(
+            alias=names.key_alias, account_id=env.account_id, region=env.region,
+            description=f"{names.cluster}: Kubernetes secrets envelope encryption, control-plane and deploy logs",
+            user_role_arns=(self.names.role_arn(names.cluster_role),),
+            log_group_prefixes=(f"/aws/eks/{names.cluster}/", f"/aws/codebuild/{names.cluster}-")))
+        self.network = EksNetwork(self, "network", EksNetworkProps(
+            name=names.cluster, cluster_name=names.cluster, cidr=eks.vpc_cidr,
+            availability_zones=env.network.availability_zones, nat_gateways=env.network.nat_gateways))
+        self.control_plane = EksControlPlane(self, "cluster", EksClusterProps(
+            name=names.cluster, kubernetes_version=eks.kubernetes_version, role_name=names.cluster_role,
+            vpc_id=self.network.vpc_id, subnet_ids=tuple(self.network.private_subnet_ids), vpc_cidr=eks.vpc_cidr,
+            public_access_cidrs=eks.endpoint_public_access_cidrs, log_group=names.cluster_log_group,
+            log_retention_days=env.log_retention_days, kms_key_arn=self.key.arn, kms_key_alias=names.key_alias,
+            kms_key_arn_pattern=self.names.key_arn_pattern()))
+        self.nodes = NodeGroups(self, "nodes", NodeGroupsProps(
+            cluster_name=self.control_plane.name, role_name=names.node_role,
+            subnet_ids=tuple(self.network.private_subnet_ids),
+            security_group_id=self.control_plane.node_security_group.id, groups=eks.node_groups,
+            group_names=tuple(names.node_group(group.name) for group in eks.node_groups)))
+        self.deploy = EksDeployProject(self, "deploy", EksDeployProjectProps(
+            name=names.deploy_project, arn=names.deploy_project_arn, role_name=names.deploy_role,
+            account_id=env.account_id, region=env.region, cluster_arn=names.cluster_arn,
+            buildspec=eks_deploy_buildspec(cluster=names.cluster, namespace=eks.deploy_namespace,
+                                           deployment=env.services[0].name),
+            log_group=names.deploy_log_group, log_retention_days=env.log_retention_days,
+            log_kms_key_arn=self.key.arn, artifact_bucket=self.names.artifact_bucket,
+            artifact_key_alias_arn=self.names.arn("kms", self.names.delivery_key_alias),
+            artifact_key_alias=self.names.delivery_key_alias, kms_key_arn_pattern=self.names.key_arn_pattern()))
+        self.access = ClusterAccess(self, "access", ClusterAccessProps(
+            cluster_name=self.control_plane.name,
+            grants=(*cluster_admins(eks.admin_principal_arns),
+                    namespace_editor("deployer", names.deploy_role_arn, eks.deploy_namespace))),
+            depends_on=[self.deploy.role.role])
+        TerraformOutput(self, "cluster-name", value=self.control_plane.name)
+        TerraformOutput(self, "cluster-endpoint", value=self.control_plane.endpoint)
+        TerraformOutput(self, "oidc-provider-arn", value=self.control_plane.oidc_provider_arn)
+        TerraformOutput(self, "deploy-project", value=self.deploy.name)

@@ -1,0 +1,140 @@
+"""The eks block of the environment files: defaults, and bad settings rejected before synthesis with
+one line naming the file and the setting."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from envconfig.kubernetes import SYNC_OPTIONS, dns_label, sync_option
+from envconfig.loader import ConfigError, load_environment, load_environments
+from modules.eks_deploy import EksDeployTarget, eks_deploy_buildspec
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def env_dir(tmp_path):
+    directory = tmp_path / "environments"
+    shutil.copytree(ROOT / "environments", directory)
+    return directory
+
+
+def edit(env_dir: Path, name: str, old: str, new: str) -> None:
+    path = env_dir / f"{name}.hcl"
+    text = path.read_text()
+    assert old in text, f"fixture text {old!r} not in {name}.hcl"
+    path.write_text(text.replace(old, new, 1))
+
+
+def error_for(env_dir: Path, name: str) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_environment(name, env_dir)
+    return str(caught.value)
+
+
+def test_kubernetes_is_enabled_in_staging_and_prod_only():
+    catalog = load_environments()
+    assert {env.name for env in catalog.selected if env.eks} == {"staging", "prod"}
+    prod, staging = catalog.by_name["prod"].eks, catalog.by_name["staging"].eks
+    assert prod.argocd.ha and prod.argocd.redis_ha
+    assert not staging.argocd.ha and not staging.argocd.redis_ha
+    assert staging.application.path == ""  # defaults to overlays/<env> in the gitops stack
+
+
+BAD_EKS_SETTINGS = [
+    ("staging", 'sync_options    = ["CreateNamespace=true", "PruneLast=true"]',
+     'sync_options = ["CreateNamespace=true", "AutoPrune=true"]', "eks.application.sync_options",
+     "'AutoPrune=true' is not a supported ArgoCD sync option"),
+    ("staging", 'sync_options    = ["CreateNamespace=true", "PruneLast=true"]',
+     'sync_options = ["PrunePropagationPolicy=cascade"]', "eks.application.sync_options",
+     "'PrunePropagationPolicy=cascade' is not a supported ArgoCD sync option"),
+    ("staging", 'deploy_namespace   = "app-staging"', 'deploy_namespace = "App_Staging"', "eks.deploy_namespace",
+     "'App_Staging' is not an RFC 1123 label"),
+    ("staging", 'deploy_namespace   = "app-staging"', 'deploy_namespace = "kube-system"', "eks.deploy_namespace",
+     "must be an application namespace"),
+    ("staging", "desired_size   = 2", "desired_size = 7", "eks.node_group.default.desired_size",
+     "7 is not between min_size 1 and max_size 3"),
+    ("staging", 'capacity_type  = "SPOT"', 'capacity_type = "spot"', "eks.node_group.default.capacity_type",
+     "'spot' is not one of 'ON_DEMAND', 'SPOT'"),
+    ("staging", 'vpc_cidr           = "10.21.0.0/16"', 'vpc_cidr = "10.20.0.0/16"', "eks.vpc_cidr",
+     "overlaps network.vpc_cidr"),
+    ("staging", 'kubernetes_version = "1.31"', 'kubernetes_version = "1.19"', "eks.kubernetes_version",
+     "is not a supported Kubernetes minor version"),
+    ("staging", 'deploy_target      = "ecs"', 'deploy_target = "k8s"', "eks.deploy_target",
+     "'k8s' is not one of 'ecs', 'eks'"),
+    ("staging", "ha                  = false", "ha = false\n    redis_ha = true", "eks.argocd.redis_ha",
+     "needs ha = true"),
+    ("prod", 'ingress_hostname    = "argocd.prod.acme.example"', "", "eks.argocd.ingress_hostname",
+     "missing required setting when ingress_enabled is true"),
+    ("prod", '"arn:aws:iam::222222222222:role/platform-admin"', '"arn:aws:iam::999999999999:role/x"',
+     "eks.admin_principal_arns[0]", "is not in account 222222222222"),
+    ("staging", 'repo_url        = "https://github.com/acme/app-gitops.git"', 'repo_url = "ftp://x"',
+     "eks.application.repo_url", "is not a git repository URL"),
+    ("staging", 'name            = "app"', 'nmae = "app"', "eks.application.nmae",
+     "unknown setting (did you mean 'name'?)"),
+]
+
+
+@pytest.mark.parametrize("name,old,new,setting,message", BAD_EKS_SETTINGS,
+                         ids=[f"{case[3]}:{case[2][:30]}" for case in BAD_EKS_SETTINGS])
+def test_bad_eks_settings_name_the_file_and_setting(env_dir, name, old, new, setting, message):
+    edit(env_dir, name, old, new)
+    line = error_for(env_dir, name)
+    assert line.startswith(f"{env_dir / name}.hcl: {setting}: ") or line.startswith(f"{name}.hcl: {setting}: ") \
+        or f"environments/{name}.hcl: {setting}: " in line, line
+    assert message in line
+    assert "\n" not in line
+
+
+def test_unsupported_sync_option_exact_message(env_dir):
+    edit(env_dir, "staging", 'sync_options    = ["CreateNamespace=true", "PruneLast=true"]',
+         'sync_options = ["CreateNamespace=yes"]')
+    supported = ", ".join(f"{k}={'|'.join(v)}" for k, v in SYNC_OPTIONS.items())
+    assert error_for(env_dir, "staging").endswith(
+        f"staging.hcl: eks.application.sync_options: 'CreateNamespace=yes' is not a supported ArgoCD sync "
+        f"option ({supported})")
+
+
+def test_invalid_namespace_exact_message(env_dir):
+    edit(env_dir, "prod", 'deploy_namespace   = "production"', 'deploy_namespace = "-prod"')
+    assert error_for(env_dir, "prod").endswith(
+        "prod.hcl: eks.deploy_namespace: '-prod' is not an RFC 1123 label (at most 63 of a-z, 0-9, '-', "
+        "starting and ending with a letter or digit)")
+
+
+@pytest.mark.parametrize("option", ["CreateNamespace=true", "PruneLast=true", "ServerSideApply=true",
+                                    "ApplyOutOfSyncOnly=true", "Validate=false", "Replace=true",
+                                    "RespectIgnoreDifferences=true", "PrunePropagationPolicy=foreground",
+                                    "PrunePropagationPolicy=background", "PrunePropagationPolicy=orphan"])
+def test_argocd_sync_options_are_accepted(option):
+    sync_option(option)
+
+
+@pytest.mark.parametrize("name", ["a" * 64, "Prod", "prod-", "pr_od", ""])
+def test_namespace_names_are_rfc_1123_labels(name):
+    with pytest.raises(ValueError):
+        dns_label(name)
+
+
+def test_eks_deploy_target_runs_the_deploy_project_with_source_and_build_artifacts():
+    target = EksDeployTarget("staging", False, "acme-stg-eks-deploy",
+                             "arn:aws:codebuild:eu-west-1:222222222222:project/acme-stg-eks-deploy")
+    action = target.deploy_action()
+    assert (action.provider, action.category) == ("CodeBuild", "Build")
+    assert action.input_artifacts == ["SourceOutput", "BuildOutput"]
+    assert action.configuration == {"ProjectName": "acme-stg-eks-deploy", "PrimarySource": "SourceOutput"}
+    [statement] = target.statements()
+    assert statement.resources == (target.project_arn,)
+
+
+def test_deploy_buildspec_follows_the_seed_flow_without_downloads():
+    spec = eks_deploy_buildspec(cluster="c", namespace="production", deployment="app").to_dict()
+    flat = [c for phase in spec["phases"].values() for c in phase["commands"]]
+    assert flat[0] == "kubectl version --client"
+    assert "aws eks update-kubeconfig --name $EKS_CLUSTER_NAME --region $AWS_DEFAULT_REGION" in flat
+    assert "kubectl apply --namespace $K8S_NAMESPACE -f $MANIFEST_DIR/" in flat
+    assert flat[-1].startswith("kubectl rollout status deployment/$DEPLOYMENT --namespace $K8S_NAMESPACE")
+    assert not any("curl" in c for c in flat)
