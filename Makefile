@@ -64,5 +64,8 @@ gate: setup  ## the pull-request policy gate: synth, plan, checkov, plan-JSON te
 bench: setup  ## print synth/plan/gate figures for this machine
 	$(PY) bench/run.py
 
+diagram: setup  ## regenerate the README's release-flow diagrams from the synthesized pipelines
+	$(PY) -m tooling.diagram
+
 clean:  ## remove generated output (not the installed tools)
 	rm -rf cdktf.out build reports .pytest_cache
