@@ -11,6 +11,7 @@ image ships kubectl; `kubectl version --client` fails the build early if an imag
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
@@ -32,16 +33,17 @@ from modules.pipeline import BUILD_OUTPUT, SOURCE_OUTPUT
 DEFAULT_IMAGE = "aws/codebuild/amazonlinux2-x86_64-standard:5.0"
 
 
-def eks_deploy_buildspec(*, cluster: str, namespace: str, deployment: str, manifest_dir: str = "k8s",
+def eks_deploy_buildspec(*, cluster: str, namespace: str, manifest_dir: str = "k8s",
                          rollout_timeout: str = "5m", build_artifact: str = BUILD_OUTPUT) -> Buildspec:
     return Buildspec(
-        variables={"EKS_CLUSTER_NAME": cluster, "K8S_NAMESPACE": namespace, "DEPLOYMENT": deployment,
+        # DEPLOYMENT comes from the pipeline action: one project serves every service of the cluster.
+        variables={"EKS_CLUSTER_NAME": cluster, "K8S_NAMESPACE": namespace,
                    "MANIFEST_DIR": manifest_dir, "ROLLOUT_TIMEOUT": rollout_timeout},
         install=("kubectl version --client",),
         pre_build=(
             "aws eks update-kubeconfig --name $EKS_CLUSTER_NAME --region $AWS_DEFAULT_REGION",
             f"IMAGE_URI=$(jq -r .ImageURI \"$CODEBUILD_SRC_DIR_{build_artifact}/imageDetail.json\")",
-            'test -n "$IMAGE_URI"',
+            'test -n "$IMAGE_URI" && test -n "$DEPLOYMENT"',
         ),
         build=(
             'sed -i "s|IMAGE_URI|$IMAGE_URI|g" $MANIFEST_DIR/*.yaml',
@@ -65,9 +67,8 @@ class EksDeployProjectProps:
     log_group: str
     log_retention_days: int
     log_kms_key_arn: str
-    artifact_bucket: str
-    artifact_key_alias_arn: str  # the pipeline's artifact key, by alias ARN (no cross-stack reference)
-    artifact_key_alias: str
+    artifact_key_alias_arn: str  # this environment's delivery key, by alias ARN (no cross-stack reference)
+    artifact_sources: tuple[tuple[str, str], ...]  # (bucket, key alias) of every pipeline deploying here
     kms_key_arn_pattern: str
     image: str = DEFAULT_IMAGE
     timeout_minutes: int = 30
@@ -76,9 +77,10 @@ class EksDeployProjectProps:
         log_group = f"arn:aws:logs:{self.region}:{self.account_id}:log-group:{self.log_group}"
         return (
             Statement(("logs:CreateLogStream", "logs:PutLogEvents"), (f"{log_group}:log-stream:*",), sid="WriteLogs"),
-            Statement(("s3:GetObject", "s3:GetObjectVersion"), (f"arn:aws:s3:::{self.artifact_bucket}/*",),
-                      sid="ReadArtifacts"),
-            key_usage(self.kms_key_arn_pattern, self.artifact_key_alias, ENCRYPT_DECRYPT, sid="UseArtifactKey"),
+            Statement(("s3:GetObject", "s3:GetObjectVersion"),
+                      tuple(f"arn:aws:s3:::{bucket}/*" for bucket, _ in self.artifact_sources), sid="ReadArtifacts"),
+            *(key_usage(self.kms_key_arn_pattern, alias, ENCRYPT_DECRYPT, sid=f"UseArtifactKey{index}")
+              for index, (_, alias) in enumerate(self.artifact_sources)),
             Statement(("eks:DescribeCluster",), (self.cluster_arn,), sid="DescribeCluster"),
         )
 
@@ -119,17 +121,15 @@ class EksDeployTarget:
     approval_required: bool
     project: str
     project_arn: str
-
-    def approval_action(self, topic_arn: str, custom_data: str) -> CodepipelineStageAction:
-        return CodepipelineStageAction(
-            name=f"Approve-{self.environment}", category="Approval", owner="AWS", provider="Manual",
-            version="1", configuration={"NotificationArn": topic_arn, "CustomData": custom_data})
+    deployment: str  # the Kubernetes Deployment whose rollout the project waits for
 
     def deploy_action(self) -> CodepipelineStageAction:
         return CodepipelineStageAction(
             name=f"Kubernetes-{self.environment}", category="Build", owner="AWS", provider="CodeBuild",
             version="1", input_artifacts=[SOURCE_OUTPUT, BUILD_OUTPUT],
-            configuration={"ProjectName": self.project, "PrimarySource": SOURCE_OUTPUT})
+            configuration={"ProjectName": self.project, "PrimarySource": SOURCE_OUTPUT,
+                           "EnvironmentVariables": json.dumps([
+                               {"name": "DEPLOYMENT", "value": self.deployment, "type": "PLAINTEXT"}])})
 
     def statements(self) -> list[Statement]:
         sid = self.environment.capitalize().replace("-", "")

@@ -21,6 +21,13 @@ SOURCE_OUTPUT = "SourceOutput"
 BUILD_OUTPUT = "BuildOutput"
 
 
+def approval_action(environment: str, topic_arn: str, custom_data: str) -> CodepipelineStageAction:
+    """The manual approval before a deploy into `environment`, announced on the (encrypted) topic."""
+    return CodepipelineStageAction(
+        name=f"Approve-{environment}", category="Approval", owner="AWS", provider="Manual", version="1",
+        configuration={"NotificationArn": topic_arn, "CustomData": custom_data})
+
+
 @dataclass(frozen=True)
 class DeployTarget:
     """One environment's service, as the pipeline deploys to it."""
@@ -39,11 +46,6 @@ class DeployTarget:
     task_role_arns: tuple[str, ...]
     taskdef_file: str
     appspec_file: str
-
-    def approval_action(self, topic_arn: str, custom_data: str) -> CodepipelineStageAction:
-        return CodepipelineStageAction(
-            name=f"Approve-{self.environment}", category="Approval", owner="AWS", provider="Manual",
-            version="1", configuration={"NotificationArn": topic_arn, "CustomData": custom_data})
 
     def deploy_action(self) -> CodepipelineStageAction:
         if self.blue_green:
@@ -103,7 +105,7 @@ class DeliveryPipelineProps:
     kms_key_arn_pattern: str
     approval_topic_arn: str
     approval_custom_data: str
-    targets: tuple[DeployTarget, ...]
+    targets: tuple  # DeployTarget or modules.eks_deploy.EksDeployTarget: deploy_action() and statements()
 
     def source_action(self) -> CodepipelineStageAction:
         if self.source.provider == "codecommit":
@@ -129,7 +131,7 @@ class DeliveryPipelineProps:
         for target in self.targets:
             if target.approval_required:
                 stages.append(CodepipelineStage(name=f"Approval-{target.environment}", action=[
-                    target.approval_action(self.approval_topic_arn, self.approval_custom_data)]))
+                    approval_action(target.environment, self.approval_topic_arn, self.approval_custom_data)]))
             stages.append(CodepipelineStage(name=f"Deploy-{target.environment}", action=[target.deploy_action()]))
         return stages
 

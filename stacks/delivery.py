@@ -4,6 +4,7 @@ CodeArtifact repositories."""
 
 from __future__ import annotations
 
+from envconfig.eks_naming import EksNames
 from envconfig.loader import Catalog
 from envconfig.model import Environment, Service
 from envconfig.naming import EnvironmentNames
@@ -14,6 +15,7 @@ from modules.codebuild import BuildProject, BuildProjectProps
 from modules.core import Construct, TerraformOutput
 from modules.deployment_config import deployment_config_name
 from modules.ecr import ContainerRepository, ContainerRepositoryProps
+from modules.eks_deploy import EksDeployTarget
 from modules.encryption import EncryptionKey, EncryptionKeyProps
 from modules.notifications import ApprovalTopic, ApprovalTopicProps
 from modules.pipeline import DeliveryPipeline, DeliveryPipelineProps, DeployTarget
@@ -21,10 +23,18 @@ from modules.release_model import ReleaseSpec
 from stacks.base import EnvironmentStack
 
 
-def deploy_target(target_env: Environment, service_name: str) -> DeployTarget:
+def deploys_to_eks(target_env: Environment) -> bool:
+    return target_env.eks is not None and target_env.eks.deploy_target == "eks"
+
+
+def deploy_target(target_env: Environment, service_name: str) -> DeployTarget | EksDeployTarget:
     """How the pipeline reaches `service_name` in `target_env`, from names alone (no stack outputs)."""
     service = next(s for s in target_env.services if s.name == service_name)
     env_names = EnvironmentNames(target_env)
+    if deploys_to_eks(target_env):
+        eks = EksNames(env_names)
+        return EksDeployTarget(environment=target_env.name, approval_required=target_env.delivery.approval_required,
+                               project=eks.deploy_project, project_arn=eks.deploy_project_arn, deployment=service.name)
     names = env_names.service(service)
     release = ReleaseSpec.for_service(target_env, service)
     return DeployTarget(
@@ -42,6 +52,9 @@ def deploy_target(target_env: Environment, service_name: str) -> DeployTarget:
 
 
 def deploy_files(target_env: Environment, service_name: str):
+    """The task definition (and appspec) an ECS target deploys; Kubernetes targets take manifests."""
+    if deploys_to_eks(target_env):
+        return []
     service = next(s for s in target_env.services if s.name == service_name)
     release = ReleaseSpec.for_service(target_env, service)
     files = [json_file(release.taskdef_file, release.task_definition())]
@@ -57,8 +70,9 @@ class DeliveryStack(EnvironmentStack):
         super().__init__(scope, env)
         names = self.names
         targets = catalog.promotion_targets(env)
-        role_arns = tuple(names.service(s).role_arn(purpose) for s in env.services
-                          for purpose in ("codebuild", "pipeline"))
+        role_arns = (*(names.service(s).role_arn(purpose) for s in env.services for purpose in ("codebuild", "pipeline")),
+                     *(EksNames(EnvironmentNames(target)).deploy_role_arn for target in targets
+                       if deploys_to_eks(target)))
         self.key = EncryptionKey(self, "key", EncryptionKeyProps(
             alias=names.delivery_key_alias, account_id=env.account_id, region=env.region,
             description=f"{env.name_prefix} delivery: artifacts, images, builds, approvals",

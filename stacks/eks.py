@@ -7,6 +7,7 @@ from __future__ import annotations
 from envconfig.eks_naming import EksNames
 from envconfig.loader import Catalog
 from envconfig.model import Environment
+from envconfig.naming import EnvironmentNames
 from modules.core import Construct, TerraformOutput
 from modules.eks_access import ClusterAccess, ClusterAccessProps, cluster_admins, namespace_editor
 from modules.eks_cluster import EksClusterProps, EksControlPlane
@@ -20,7 +21,7 @@ from stacks.base import EnvironmentStack
 class EksStack(EnvironmentStack):
     component = "eks"
 
-    def __init__(self, scope: Construct, env: Environment, catalog: Catalog | None = None):
+    def __init__(self, scope: Construct, env: Environment, catalog: Catalog):
         super().__init__(scope, env)
         eks, names = env.eks, EksNames(self.names)
         assert eks is not None, f"{env.name}: EksStack needs an eks block"
@@ -47,12 +48,12 @@ class EksStack(EnvironmentStack):
         self.deploy = EksDeployProject(self, "deploy", EksDeployProjectProps(
             name=names.deploy_project, arn=names.deploy_project_arn, role_name=names.deploy_role,
             account_id=env.account_id, region=env.region, cluster_arn=names.cluster_arn,
-            buildspec=eks_deploy_buildspec(cluster=names.cluster, namespace=eks.deploy_namespace,
-                                           deployment=env.services[0].name),
+            buildspec=eks_deploy_buildspec(cluster=names.cluster, namespace=eks.deploy_namespace),
             log_group=names.deploy_log_group, log_retention_days=env.log_retention_days,
-            log_kms_key_arn=self.key.arn, artifact_bucket=self.names.artifact_bucket,
-            artifact_key_alias_arn=self.names.arn("kms", self.names.delivery_key_alias),
-            artifact_key_alias=self.names.delivery_key_alias, kms_key_arn_pattern=self.names.key_arn_pattern()))
+            log_kms_key_arn=self.key.arn, artifact_key_alias_arn=self.names.arn("kms", self.names.delivery_key_alias),
+            artifact_sources=tuple((source.artifact_bucket, source.delivery_key_alias)
+                                   for source in map(EnvironmentNames, catalog.promoting_into(env))),
+            kms_key_arn_pattern=self.names.key_arn_pattern()))
         self.access = ClusterAccess(self, "access", ClusterAccessProps(
             cluster_name=self.control_plane.name,
             grants=(*cluster_admins(eks.admin_principal_arns),

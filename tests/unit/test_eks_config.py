@@ -121,17 +121,19 @@ def test_namespace_names_are_rfc_1123_labels(name):
 
 def test_eks_deploy_target_runs_the_deploy_project_with_source_and_build_artifacts():
     target = EksDeployTarget("staging", False, "acme-stg-eks-deploy",
-                             "arn:aws:codebuild:eu-west-1:222222222222:project/acme-stg-eks-deploy")
+                             "arn:aws:codebuild:eu-west-1:222222222222:project/acme-stg-eks-deploy", "app")
     action = target.deploy_action()
     assert (action.provider, action.category) == ("CodeBuild", "Build")
     assert action.input_artifacts == ["SourceOutput", "BuildOutput"]
-    assert action.configuration == {"ProjectName": "acme-stg-eks-deploy", "PrimarySource": "SourceOutput"}
+    assert action.configuration == {
+        "ProjectName": "acme-stg-eks-deploy", "PrimarySource": "SourceOutput",
+        "EnvironmentVariables": '[{"name": "DEPLOYMENT", "value": "app", "type": "PLAINTEXT"}]'}
     [statement] = target.statements()
     assert statement.resources == (target.project_arn,)
 
 
 def test_deploy_buildspec_follows_the_seed_flow_without_downloads():
-    spec = eks_deploy_buildspec(cluster="c", namespace="production", deployment="app").to_dict()
+    spec = eks_deploy_buildspec(cluster="c", namespace="production").to_dict()
     flat = [c for phase in spec["phases"].values() for c in phase["commands"]]
     assert flat[0] == "kubectl version --client"
     assert "aws eks update-kubeconfig --name $EKS_CLUSTER_NAME --region $AWS_DEFAULT_REGION" in flat

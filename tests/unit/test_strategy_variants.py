@@ -19,6 +19,14 @@ def variant(catalog, env_name, **deployment):
     return Catalog((changed,), {**catalog.by_name, env_name: changed})
 
 
+def eks_variant(catalog, env_name):
+    """`env_name` deploys to its EKS cluster; synthesized with prod, whose pipeline deploys there first."""
+    env = catalog.by_name[env_name]
+    changed = dataclasses.replace(env, eks=dataclasses.replace(env.eks, deploy_target="eks"))
+    by_name = {**catalog.by_name, env_name: changed}
+    return Catalog((changed, by_name["prod"]), by_name)
+
+
 @pytest.fixture(scope="module")
 def variants(catalog, synthesis, tmp_path_factory):
     """Each variant synthesized once (the jsii runtime is already loaded by `synthesis`)."""
@@ -28,6 +36,7 @@ def variants(catalog, synthesis, tmp_path_factory):
         "prod-custom-canary": variant(catalog, "prod", traffic="canary", percent=25, interval_minutes=10),
         "prod-all-at-once": variant(catalog, "prod", traffic="all_at_once"),
         "dev-blue-green": variant(catalog, "dev", strategy="blue_green", traffic="canary"),
+        "staging-on-eks": eks_variant(catalog, "staging"),
     }
     configs = {}
     for name, case in cases.items():
@@ -80,3 +89,28 @@ def test_other_percentages_get_a_custom_time_based_config(variants):
 def test_all_at_once(variants):
     group = resources(variants["prod-all-at-once"]["prod-service"], "aws_codedeploy_deployment_group")[0]
     assert group["deployment_config_name"] == "CodeDeployDefault.ECSAllAtOnce"
+
+
+def test_eks_target_deploys_with_the_clusters_codebuild_project(variants):
+    configs = variants["staging-on-eks"]
+    pipeline = resources(configs["prod-delivery"], "aws_codepipeline")[0]
+    deploy = next(stage for stage in pipeline["stage"] if stage["name"] == "Deploy-staging")["action"][0]
+    assert (deploy["provider"], deploy["configuration"]["ProjectName"]) == ("CodeBuild", "acme-stg-eks-deploy")
+    assert json.loads(deploy["configuration"]["EnvironmentVariables"]) == [
+        {"name": "DEPLOYMENT", "value": "app", "type": "PLAINTEXT"}]
+    prod = next(stage for stage in pipeline["stage"] if stage["name"] == "Deploy-prod")["action"][0]
+    assert prod["provider"] == "CodeDeployToECS"
+    buildspec = resources(configs["prod-delivery"], "aws_codebuild_project")[0]["source"]["buildspec"]
+    assert "taskdef-staging.json" not in buildspec and "taskdef-prod.json" in buildspec
+
+
+def test_eks_deploy_role_may_use_the_promoting_pipelines_artifacts(variants):
+    configs = variants["staging-on-eks"]
+    key = json.loads(resources(configs["prod-delivery"], "aws_kms_key")[0]["policy"])
+    users = next(s for s in key["Statement"] if s["Sid"] == "NamedRolesUseKey")["Condition"]["ArnEquals"]
+    assert "arn:aws:iam::222222222222:role/acme-stg-eks-deploy" in users["aws:PrincipalArn"]
+    policy = next(json.loads(p["policy"]) for p in resources(configs["staging-eks"], "aws_iam_role_policy")
+                  if p["name"] == "acme-stg-eks-deploy-least-privilege")
+    read = next(s for s in policy["Statement"] if s["Sid"] == "ReadArtifacts")
+    assert sorted(read["Resource"]) == ["arn:aws:s3:::acme-prod-artifacts-222222222222/*",
+                                        "arn:aws:s3:::acme-stg-artifacts-222222222222/*"]
