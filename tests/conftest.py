@@ -4,15 +4,24 @@ synthesizes once and plans each stack once."""
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
-from envconfig.loader import load_environments
+from envconfig.loader import ENVIRONMENTS_DIR, load_environments
 from tooling.synth import synthesize
 from tooling.terraform import plan_stacks
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+
+@pytest.fixture
+def env_dir(tmp_path):
+    """A copy of environments/ that a test may break."""
+    directory = tmp_path / "environments"
+    shutil.copytree(ENVIRONMENTS_DIR, directory)
+    return directory
 
 
 @pytest.fixture(scope="session")

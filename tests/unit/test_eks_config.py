@@ -3,7 +3,6 @@ one line naming the file and the setting."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,22 +10,7 @@ import pytest
 from envconfig.kubernetes import SYNC_OPTIONS, dns_label, sync_option
 from envconfig.loader import ConfigError, load_environment, load_environments
 from modules.eks_deploy import EksDeployTarget, eks_deploy_buildspec
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def env_dir(tmp_path):
-    directory = tmp_path / "environments"
-    shutil.copytree(ROOT / "environments", directory)
-    return directory
-
-
-def edit(env_dir: Path, name: str, old: str, new: str) -> None:
-    path = env_dir / f"{name}.hcl"
-    text = path.read_text()
-    assert old in text, f"fixture text {old!r} not in {name}.hcl"
-    path.write_text(text.replace(old, new, 1))
+from tests.environment_edits import edit
 
 
 def error_for(env_dir: Path, name: str) -> str:

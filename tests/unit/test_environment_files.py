@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,23 +11,9 @@ import pytest
 
 from envconfig.loader import ConfigError, load_environment, load_environments
 from envconfig.model import CloudBackend, LocalBackend, S3Backend
+from tests.environment_edits import edit
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def env_dir(tmp_path):
-    directory = tmp_path / "environments"
-    shutil.copytree(ROOT / "environments", directory)
-    return directory
-
-
-def edit(env_dir: Path, name: str, old: str, new: str) -> Path:
-    path = env_dir / f"{name}.hcl"
-    text = path.read_text()
-    assert old in text, f"fixture text {old!r} not in {name}.hcl"
-    path.write_text(text.replace(old, new, 1))
-    return path
 
 
 BAD_SETTINGS = [
