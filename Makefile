@@ -17,7 +17,6 @@ export CI ?=
 # Terraform providers come from this filesystem mirror when it is set (this machine has one);
 # otherwise from the public registry. Pass TF_PROVIDER_MIRROR= to force the registry.
 export TF_PROVIDER_MIRROR ?= $(wildcard /opt/tf-plugins)
-export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraformrc
 
 .PHONY: help setup synth plan deploy destroy emulator-stop test gate bench clean
 
@@ -40,8 +39,9 @@ $(CHECKOV): tools/checkov-requirements.txt
 	.tools/checkov/bin/pip install --quiet --disable-pip-version-check -r tools/checkov-requirements.txt
 	@touch $@
 
-synth: setup  ## synthesize every stack of every environment into cdktf.out/
+synth: setup  ## synthesize every stack of every environment into cdktf.out/ (and build/terraformrc for cdktf/terraform)
 	$(PY) main.py
+	@echo "Terraform CLI config for npx cdktf / terraform: export TF_CLI_CONFIG_FILE=$$($(PY) -m tooling.terraform)"
 
 plan: setup  ## plan the stacks of ENV (default dev) offline: make plan ENV=prod
 	PLATFORM_ENVIRONMENTS=$(ENV) $(PY) -m tooling.plan

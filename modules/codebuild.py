@@ -1,4 +1,4 @@
-"""A CodeBuild project for one service: generated buildspec, encrypted, logged, least-privilege role."""
+"""CodeBuild projects run by CodePipeline: generated buildspec, encrypted, logged, least-privilege role."""
 
 from __future__ import annotations
 
@@ -20,11 +20,35 @@ from modules.buildspec import Buildspec
 from modules.core import Construct, literal
 from modules.iam import ENCRYPT_DECRYPT, ServiceRole, ServiceRoleProps, Statement, key_usage
 
-_LOCAL_CACHE_MODES = ["LOCAL_DOCKER_LAYER_CACHE", "LOCAL_SOURCE_CACHE", "LOCAL_CUSTOM_CACHE"]
+_LOCAL_CACHE_MODES = ("LOCAL_DOCKER_LAYER_CACHE", "LOCAL_SOURCE_CACHE", "LOCAL_CUSTOM_CACHE")
 
 
 @dataclass(frozen=True)
-class BuildProjectProps:
+class PipelineProjectProps:
+    name: str
+    arn: str
+    role_name: str
+    account_id: str
+    description: str
+    statements: tuple[Statement, ...]
+    buildspec: Buildspec
+    log_group: str
+    log_retention_days: int
+    log_kms_key_arn: str
+    encryption_key: str
+    compute_type: str = "BUILD_GENERAL1_SMALL"
+    image: str = "aws/codebuild/amazonlinux2-x86_64-standard:5.0"
+    docker: bool = False  # privileged mode, for builds that run docker
+    timeout_minutes: int = 30
+    cache_type: str = "NO_CACHE"
+    cache_location: str = ""
+    cache_modes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImageBuildProps:
+    """The project that tests, builds and pushes one service's image."""
+
     name: str
     arn: str
     role_name: str
@@ -72,39 +96,46 @@ class BuildProjectProps:
                 for ref in sorted(self.build.secrets_manager.values())), sid="ReadBuildSecrets"))
         return (*statements, *self.extra_statements)
 
+    def project_props(self) -> PipelineProjectProps:
+        build = self.build
+        cache = {"s3": ("S3", f"{self.artifact_bucket}/cache/{self.name}", ()),
+                 "local": ("LOCAL", "", _LOCAL_CACHE_MODES), "none": ("NO_CACHE", "", ())}[build.cache]
+        return PipelineProjectProps(
+            name=self.name, arn=self.arn, role_name=self.role_name, account_id=self.account_id,
+            description=f"CodeBuild project {self.name}: build, test and push one image",
+            statements=self.statements(), buildspec=self.buildspec, log_group=self.log_group,
+            log_retention_days=self.log_retention_days, log_kms_key_arn=self.kms_key_arn,
+            encryption_key=self.kms_key_arn, compute_type=build.compute_type, image=build.image,
+            docker=build.docker, timeout_minutes=build.timeout_minutes, cache_type=cache[0],
+            cache_location=cache[1], cache_modes=cache[2])
 
-class BuildProject(Construct):
-    def __init__(self, scope: Construct, id: str, props: BuildProjectProps):
+
+class PipelineProject(Construct):
+    """A CodeBuild project that CodePipeline runs: its own role and log group, encrypted artifacts."""
+
+    def __init__(self, scope: Construct, id: str, props: PipelineProjectProps):
         super().__init__(scope, id)
         self.log_group = CloudwatchLogGroup(self, "logs", name=props.log_group,
                                             retention_in_days=props.log_retention_days,
-                                            kms_key_id=props.kms_key_arn)
+                                            kms_key_id=props.log_kms_key_arn)
         self.role = ServiceRole(self, "role", ServiceRoleProps(
             name=props.role_name, service_principal="codebuild.amazonaws.com", account_id=props.account_id,
-            source_arn=props.arn, statements=props.statements(),
-            description=f"CodeBuild project {props.name}: build, test and push one image"))
-        build = props.build
+            source_arn=props.arn, statements=props.statements, description=props.description))
         self.project = CodebuildProject(
-            self, "project", name=props.name, service_role=self.role.arn, build_timeout=build.timeout_minutes,
-            encryption_key=props.kms_key_arn,
+            self, "project", name=props.name, service_role=self.role.arn, build_timeout=props.timeout_minutes,
+            encryption_key=props.encryption_key,
             source=CodebuildProjectSource(type="CODEPIPELINE", buildspec=literal(props.buildspec.render())),
             artifacts=CodebuildProjectArtifacts(type="CODEPIPELINE"),
             environment=CodebuildProjectEnvironment(
-                type="LINUX_CONTAINER", compute_type=build.compute_type, image=build.image,
-                image_pull_credentials_type="CODEBUILD", privileged_mode=build.docker),
-            cache=self._cache(props),
+                type="LINUX_CONTAINER", compute_type=props.compute_type, image=props.image,
+                image_pull_credentials_type="CODEBUILD", privileged_mode=props.docker),
+            cache=CodebuildProjectCache(type=props.cache_type, location=props.cache_location or None,
+                                        modes=list(props.cache_modes) or None),
             logs_config=CodebuildProjectLogsConfig(cloudwatch_logs=CodebuildProjectLogsConfigCloudwatchLogs(
                 status="ENABLED", group_name=props.log_group)),
-            tags={"dlp:needs-docker": str(build.docker).lower()},
+            tags={"dlp:needs-docker": str(props.docker).lower()},
             depends_on=[self.role.policy, self.log_group],
         )
         self.name = props.name
         self.arn = self.project.arn
-
-    @staticmethod
-    def _cache(props: BuildProjectProps) -> CodebuildProjectCache:
-        if props.build.cache == "s3":
-            return CodebuildProjectCache(type="S3", location=f"{props.artifact_bucket}/cache/{props.name}")
-        if props.build.cache == "local":
-            return CodebuildProjectCache(type="LOCAL", modes=_LOCAL_CACHE_MODES)
-        return CodebuildProjectCache(type="NO_CACHE")
+        self.role_arn = self.role.arn

@@ -14,20 +14,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.codebuild_project import (
-    CodebuildProject,
-    CodebuildProjectArtifacts,
-    CodebuildProjectEnvironment,
-    CodebuildProjectLogsConfig,
-    CodebuildProjectLogsConfigCloudwatchLogs,
-    CodebuildProjectSource,
-)
 from cdktf_cdktf_provider_aws.codepipeline import CodepipelineStageAction
 
 from modules.buildspec import Buildspec
-from modules.core import Construct, literal
-from modules.iam import ENCRYPT_DECRYPT, ServiceRole, ServiceRoleProps, Statement, key_usage
+from modules.codebuild import PipelineProjectProps
+from modules.iam import ENCRYPT_DECRYPT, Statement, key_usage
 from modules.pipeline import BUILD_OUTPUT, SOURCE_OUTPUT
 
 DEFAULT_IMAGE = "aws/codebuild/amazonlinux2-x86_64-standard:5.0"
@@ -73,6 +64,14 @@ class EksDeployProjectProps:
     image: str = DEFAULT_IMAGE
     timeout_minutes: int = 30
 
+    def project_props(self) -> PipelineProjectProps:
+        return PipelineProjectProps(
+            name=self.name, arn=self.arn, role_name=self.role_name, account_id=self.account_id,
+            description=f"CodeBuild project {self.name}: kubectl apply into one namespace",
+            statements=self.statements(), buildspec=self.buildspec, log_group=self.log_group,
+            log_retention_days=self.log_retention_days, log_kms_key_arn=self.log_kms_key_arn,
+            encryption_key=self.artifact_key_alias_arn, image=self.image, timeout_minutes=self.timeout_minutes)
+
     def statements(self) -> tuple[Statement, ...]:
         log_group = f"arn:aws:logs:{self.region}:{self.account_id}:log-group:{self.log_group}"
         return (
@@ -83,33 +82,6 @@ class EksDeployProjectProps:
               for index, (_, alias) in enumerate(self.artifact_sources)),
             Statement(("eks:DescribeCluster",), (self.cluster_arn,), sid="DescribeCluster"),
         )
-
-
-class EksDeployProject(Construct):
-    def __init__(self, scope: Construct, id: str, props: EksDeployProjectProps):
-        super().__init__(scope, id)
-        self.log_group = CloudwatchLogGroup(self, "logs", name=props.log_group,
-                                            retention_in_days=props.log_retention_days,
-                                            kms_key_id=props.log_kms_key_arn)
-        self.role = ServiceRole(self, "role", ServiceRoleProps(
-            name=props.role_name, service_principal="codebuild.amazonaws.com", account_id=props.account_id,
-            source_arn=props.arn, statements=props.statements(),
-            description=f"CodeBuild project {props.name}: kubectl apply into one namespace"))
-        self.project = CodebuildProject(
-            self, "project", name=props.name, service_role=self.role.arn, build_timeout=props.timeout_minutes,
-            encryption_key=props.artifact_key_alias_arn,
-            source=CodebuildProjectSource(type="CODEPIPELINE", buildspec=literal(props.buildspec.render())),
-            artifacts=CodebuildProjectArtifacts(type="CODEPIPELINE"),
-            environment=CodebuildProjectEnvironment(
-                type="LINUX_CONTAINER", compute_type="BUILD_GENERAL1_SMALL", image=props.image,
-                image_pull_credentials_type="CODEBUILD", privileged_mode=False),
-            logs_config=CodebuildProjectLogsConfig(cloudwatch_logs=CodebuildProjectLogsConfigCloudwatchLogs(
-                status="ENABLED", group_name=props.log_group)),
-            tags={"dlp:needs-docker": "false"},
-            depends_on=[self.role.policy, self.log_group])
-        self.name = props.name
-        self.arn = self.project.arn
-        self.role_arn = self.role.arn
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from envconfig.naming import EnvironmentNames
 from modules.artifact_store import ArtifactBucket, ArtifactBucketProps
 from modules.buildspec import CODEARTIFACT_TOOLS, PackageLogin, container_image_buildspec, json_file, yaml_file
 from modules.codeartifact import PackageRepositories, PackageRepositoriesProps
-from modules.codebuild import BuildProject, BuildProjectProps
+from modules.codebuild import ImageBuildProps, PipelineProject
 from modules.core import Construct, TerraformOutput
 from modules.deployment_config import deployment_config_name
 from modules.ecr import ContainerRepository, ContainerRepositoryProps
@@ -102,13 +102,13 @@ class DeliveryStack(EnvironmentStack):
             container_name=names.container, coverage_report_group="coverage",
             deploy_files=tuple(f for target in targets for f in deploy_files(target, service.name)),
             package_logins=logins)
-        build = BuildProject(scope, "build", BuildProjectProps(
+        build = PipelineProject(scope, "build", ImageBuildProps(
             name=names.build_project, arn=names.build_project_arn, role_name=names.role("codebuild"),
             account_id=env.account_id, region=env.region, build=service.build, buildspec=buildspec,
             log_group=names.build_log_group, log_retention_days=env.log_retention_days,
             kms_key_arn=self.key.arn, kms_key_alias=self.names.delivery_key_alias,
             kms_key_arn_pattern=self.names.key_arn_pattern(), artifact_bucket=self.names.artifact_bucket,
-            ecr_repository_arn=names.ecr_repository_arn, extra_statements=self.packages.read_statements()))
+            ecr_repository_arn=names.ecr_repository_arn, extra_statements=self.packages.read_statements()).project_props())
         pipeline = DeliveryPipeline(scope, "pipeline", DeliveryPipelineProps(
             name=names.pipeline, arn=names.pipeline_arn, role_name=names.role("pipeline"),
             account_id=env.account_id, region=env.region, source=service.source, build_project=build.name,

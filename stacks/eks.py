@@ -11,7 +11,8 @@ from envconfig.naming import EnvironmentNames
 from modules.core import Construct, TerraformOutput
 from modules.eks_access import ClusterAccess, ClusterAccessProps, cluster_admins, namespace_editor
 from modules.eks_cluster import EksClusterProps, EksControlPlane
-from modules.eks_deploy import EksDeployProject, EksDeployProjectProps, eks_deploy_buildspec
+from modules.codebuild import PipelineProject
+from modules.eks_deploy import EksDeployProjectProps, eks_deploy_buildspec
 from modules.eks_network import EksNetwork, EksNetworkProps
 from modules.eks_nodes import NodeGroups, NodeGroupsProps
 from modules.encryption import EncryptionKey, EncryptionKeyProps
@@ -33,7 +34,9 @@ class EksStack(EnvironmentStack):
             log_group_prefixes=(f"/aws/eks/{names.cluster}/", f"/aws/codebuild/{names.cluster}-")))
         self.network = EksNetwork(self, "network", EksNetworkProps(
             name=names.cluster, cluster_name=names.cluster, cidr=eks.vpc_cidr,
-            availability_zones=env.network.availability_zones, nat_gateways=env.network.nat_gateways))
+            availability_zones=env.network.availability_zones, nat_gateways=env.network.nat_gateways,
+            account_id=env.account_id, region=env.region, flow_log_retention_days=env.log_retention_days,
+            kms_key_arn=self.key.arn, flow_log_group=f"/aws/eks/{names.cluster}/flow-logs"))
         self.control_plane = EksControlPlane(self, "cluster", EksClusterProps(
             name=names.cluster, kubernetes_version=eks.kubernetes_version, role_name=names.cluster_role,
             vpc_id=self.network.vpc_id, subnet_ids=tuple(self.network.private_subnet_ids), vpc_cidr=eks.vpc_cidr,
@@ -45,7 +48,7 @@ class EksStack(EnvironmentStack):
             subnet_ids=tuple(self.network.private_subnet_ids),
             security_group_id=self.control_plane.node_security_group.id, groups=eks.node_groups,
             group_names=tuple(names.node_group(group.name) for group in eks.node_groups)))
-        self.deploy = EksDeployProject(self, "deploy", EksDeployProjectProps(
+        self.deploy = PipelineProject(self, "deploy", EksDeployProjectProps(
             name=names.deploy_project, arn=names.deploy_project_arn, role_name=names.deploy_role,
             account_id=env.account_id, region=env.region, cluster_arn=names.cluster_arn,
             buildspec=eks_deploy_buildspec(cluster=names.cluster, namespace=eks.deploy_namespace),
@@ -53,7 +56,7 @@ class EksStack(EnvironmentStack):
             log_kms_key_arn=self.key.arn, artifact_key_alias_arn=self.names.arn("kms", self.names.delivery_key_alias),
             artifact_sources=tuple((source.artifact_bucket, source.delivery_key_alias)
                                    for source in map(EnvironmentNames, catalog.promoting_into(env))),
-            kms_key_arn_pattern=self.names.key_arn_pattern()))
+            kms_key_arn_pattern=self.names.key_arn_pattern()).project_props())
         self.access = ClusterAccess(self, "access", ClusterAccessProps(
             cluster_name=self.control_plane.name,
             grants=(*cluster_admins(eks.admin_principal_arns),

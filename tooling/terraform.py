@@ -165,3 +165,7 @@ def plan_stacks(stack_dirs: dict[str, Path], work_root: Path = BUILD / "plans",
     if failures:
         raise TerraformError("\n".join(failures))
     return {name: future.result() for name, future in futures.items()}
+
+
+if __name__ == "__main__":
+    print(cli_config(BUILD / "terraformrc"))
