@@ -1,5 +1,6 @@
 """The EKS cluster's own VPC: private subnets (nodes, control-plane ENIs, internal load balancers)
-in every availability zone, public subnets only to hold NAT gateways, NAT per `network.nat_gateways`.
+in every availability zone, public subnets only to hold NAT gateways, NAT per `network.nat_gateways`;
+flow logs (KMS-encrypted log group) and a default security group that allows nothing, as the ECS VPC.
 
 Separate from the ECS network on purpose: the `<env>-eks` stack plans alone, with no lookup of
 another stack's VPC, and the two platforms can be replaced independently.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.eip import Eip
 from cdktf_cdktf_provider_aws.internet_gateway import InternetGateway
 from cdktf_cdktf_provider_aws.nat_gateway import NatGateway
@@ -20,6 +22,7 @@ from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 
 from modules.core import Construct
+from modules.network import vpc_flow_logs
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,11 @@ class EksNetworkProps:
     cidr: str
     availability_zones: tuple[str, ...]
     nat_gateways: str  # "none" | "single" | "per_az"
+    account_id: str
+    region: str
+    flow_log_retention_days: int
+    kms_key_arn: str  # the key's policy must let CloudWatch Logs use it for `flow_log_group`
+    flow_log_group: str
 
     def subnet_cidrs(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(private, public): private subnets get a quarter of the VPC each (nodes and pod IPs, VPC CNI),
@@ -48,6 +56,10 @@ class EksNetwork(Construct):
         cluster_tag = {f"kubernetes.io/cluster/{props.cluster_name}": "shared"}
         self.vpc = Vpc(self, "vpc", cidr_block=props.cidr, enable_dns_hostnames=True, enable_dns_support=True,
                        tags={"Name": props.name})
+        DefaultSecurityGroup(self, "default-sg-denies-all", vpc_id=self.vpc.id, ingress=[], egress=[],
+                             tags={"Name": f"{props.name}-unused"})
+        vpc_flow_logs(self, self.vpc.id, name=props.name, log_group=props.flow_log_group, account_id=props.account_id,
+                      region=props.region, retention_days=props.flow_log_retention_days, kms_key_arn=props.kms_key_arn)
         private_cidrs, public_cidrs = props.subnet_cidrs()
         self.private_subnets = [
             Subnet(self, f"private-{zone}", vpc_id=self.vpc.id, cidr_block=cidr, availability_zone=zone,

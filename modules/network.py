@@ -83,13 +83,21 @@ class Network(Construct):
         self.public_subnet_ids = [subnet.id for subnet in self.public_subnets]
 
     def _flow_logs(self, props: NetworkProps) -> None:
-        group = CloudwatchLogGroup(self, "flow-logs", name=props.flow_log_group,
-                                   retention_in_days=props.flow_log_retention_days, kms_key_id=props.kms_key_arn)
-        group_arn = f"arn:aws:logs:{props.region}:{props.account_id}:log-group:{props.flow_log_group}"
-        role = ServiceRole(self, "flow-logs-role", ServiceRoleProps(
-            name=f"{props.name}-flow-logs", service_principal="vpc-flow-logs.amazonaws.com",
-            account_id=props.account_id, description="VPC flow logs delivery to one log group",
-            statements=(Statement(("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
-                                  (group_arn, f"{group_arn}:log-stream:*"), sid="DeliverFlowLogs"),)))
-        FlowLog(self, "flow-log", vpc_id=self.vpc.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
-                log_destination=group.arn, iam_role_arn=role.arn, max_aggregation_interval=60)
+        vpc_flow_logs(self, self.vpc.id, name=props.name, log_group=props.flow_log_group, account_id=props.account_id,
+                      region=props.region, retention_days=props.flow_log_retention_days, kms_key_arn=props.kms_key_arn)
+
+
+def vpc_flow_logs(scope: Construct, vpc_id: str, *, name: str, log_group: str, account_id: str, region: str,
+                  retention_days: int, kms_key_arn: str) -> None:
+    """Flow logs (ALL traffic) of one VPC into one KMS-encrypted log group, delivered by a role that may
+    write to that group only. Construct ids are relative to `scope` (shared by the ECS and EKS VPCs)."""
+    group = CloudwatchLogGroup(scope, "flow-logs", name=log_group, retention_in_days=retention_days,
+                               kms_key_id=kms_key_arn)
+    group_arn = f"arn:aws:logs:{region}:{account_id}:log-group:{log_group}"
+    role = ServiceRole(scope, "flow-logs-role", ServiceRoleProps(
+        name=f"{name}-flow-logs", service_principal="vpc-flow-logs.amazonaws.com",
+        account_id=account_id, description="VPC flow logs delivery to one log group",
+        statements=(Statement(("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
+                              (group_arn, f"{group_arn}:log-stream:*"), sid="DeliverFlowLogs"),)))
+    FlowLog(scope, "flow-log", vpc_id=vpc_id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
+            log_destination=group.arn, iam_role_arn=role.arn, max_aggregation_interval=60)

@@ -31,6 +31,9 @@ def catalog():
 
 @pytest.fixture(scope="session")
 def synthesis(catalog, tmp_path_factory):
+    if os.environ.get("PLATFORM_SYNTH_DIR"):  # the policy gate synthesized already: reuse its cdktf.out
+        from tooling.gate import load_synthesis
+        return load_synthesis(os.environ["PLATFORM_SYNTH_DIR"])
     return synthesize(catalog, outdir=tmp_path_factory.mktemp("cdktf.out"))
 
 
@@ -42,5 +45,11 @@ def stack_config(synthesis):
 
 @pytest.fixture(scope="session")
 def plans(synthesis, tmp_path_factory):
-    """stack name -> Plan, for every stack whose providers are available offline."""
+    """stack name -> Plan, for every stack whose providers are available offline.
+
+    With $PLATFORM_PLANS_DIR (a directory of <stack>.json or <stack>/plan.json, as `make gate` sets),
+    the plans are loaded from there instead of planned again."""
+    if os.environ.get("PLATFORM_PLANS_DIR"):
+        from tooling.gate import load_plans
+        return load_plans(os.environ["PLATFORM_PLANS_DIR"])
     return plan_stacks(synthesis.plannable_stacks(), work_root=tmp_path_factory.mktemp("plans"))
