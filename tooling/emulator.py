@@ -111,20 +111,27 @@ class Emulator:
                             f"see {state_dir / 'server.log'}")
 
     @classmethod
-    def running(cls, state_dir: Path = STATE_DIR) -> "Emulator | None":
-        """The emulator a previous command left running, if it is still alive and answering."""
+    def recorded(cls, state_dir: Path = STATE_DIR) -> "Emulator | None":
+        """The emulator a previous command left running, if its recorded PID is still our server process
+        (checked through /proc, so a recycled PID is never signalled)."""
         info = state_dir / "emulator.json"
         if not info.exists():
             return None
         try:
             emulator = cls(**json.loads(info.read_text()))
-        except (ValueError, TypeError):
-            info.unlink(missing_ok=True)
-            return None
-        if _alive(emulator.pid) and emulator.healthy():
+            ours = b"tooling.emulator\0serve" in Path(f"/proc/{emulator.pid}/cmdline").read_bytes()
+        except (ValueError, TypeError, OSError):
+            ours = False
+        if ours and _alive(emulator.pid):
             return emulator
         info.unlink(missing_ok=True)
         return None
+
+    @classmethod
+    def running(cls, state_dir: Path = STATE_DIR) -> "Emulator | None":
+        """The recorded emulator, if it also answers."""
+        emulator = cls.recorded(state_dir)
+        return emulator if emulator and emulator.healthy() else None
 
     def stop(self) -> None:
         """Stop our server by its PID: SIGTERM, then SIGKILL after a bounded wait."""
@@ -173,9 +180,9 @@ class Emulator:
         return boto3.client(service, endpoint_url=self.endpoint, region_name=region,
                             aws_access_key_id="emulator", aws_secret_access_key="emulator")
 
-    def hint(self) -> str:
+    def hint(self, region: str = "eu-west-1") -> str:
         return (f"AWS_ACCESS_KEY_ID=emulator AWS_SECRET_ACCESS_KEY=emulator "
-                f"aws --endpoint-url {self.endpoint} --region eu-west-1 ecr describe-repositories")
+                f"aws --endpoint-url {self.endpoint} --region {region} ecr describe-repositories")
 
     def _write(self) -> None:
         info = Path(self.state_dir) / "emulator.json"
@@ -205,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         _serve(args.port)
         return 0
-    emulator = Emulator.running()
+    emulator = Emulator.recorded()
     if args.command == "status":
         print(f"emulator running: pid {emulator.pid}, {emulator.endpoint}, account {emulator.account_id}"
               if emulator else "emulator not running")

@@ -88,6 +88,24 @@ def _codedeploy_deletes() -> None:
     responses.CodeDeployResponse.delete_deployment_group = delete_deployment_group
 
 
+def _nat_gateway_delete_releases_interface() -> None:
+    from moto.ec2.models import nat_gateways
+
+    delete_nat_gateway = nat_gateways.NatGatewayBackend.delete_nat_gateway
+
+    def delete_and_release(self, nat_gateway_id: str):
+        gateway = delete_nat_gateway(self, nat_gateway_id)
+        eni = getattr(gateway, "_eni", None)
+        if eni is not None and eni.id in self.enis:  # AWS removes the gateway's interface with it
+            for eip in self.addresses:
+                if eip.eni is eni:
+                    self.disassociate_address(address=eip.public_ip)
+            self.enis.pop(eni.id, None)
+        return gateway
+
+    nat_gateways.NatGatewayBackend.delete_nat_gateway = delete_and_release
+
+
 PATCHES = (
     EmulatorPatch(
         "codepipeline-epoch-timestamps",
@@ -104,6 +122,12 @@ PATCHES = (
         "codedeploy-deletes",
         "CodeDeploy DeleteApplication/DeleteDeploymentGroup are not implemented (destroy fails)",
         _codedeploy_deletes),
+    EmulatorPatch(
+        "nat-gateway-delete-releases-interface",
+        "EC2 DeleteNatGateway leaves the gateway's network interface (and its Elastic IP association) behind, "
+        "so deleting the subnet, detaching the internet gateway and releasing the EIP fail with "
+        "DependencyViolation and destroy retries for many minutes",
+        _nat_gateway_delete_releases_interface),
 )
 
 

@@ -89,11 +89,19 @@ OVERLAY: tuple[OverlayItem, ...] = (
                 "moto returns the deployment group's `alarmConfiguration` differently: perpetual diff",
                 attributes=("alarm_configuration",)),
     OverlayItem("aws_eks_cluster", "ignore_changes",
-                "moto does not return the cluster's `accessConfig`: perpetual diff",
+                "moto does not return the cluster's `accessConfig`: perpetual diff that forces replacement",
                 attributes=("access_config",)),
     OverlayItem("aws_eks_node_group", "ignore_changes",
-                "moto returns the node group's `remoteAccess` differently: perpetual diff",
+                "moto invents a `remoteAccess` (ec2SshKey eksKeypair) for a node group with a launch template: "
+                "perpetual diff that forces replacement",
                 attributes=("remote_access",)),
+    OverlayItem("aws_eks_node_group", "ignore_changes",
+                "moto does not return the node group's `updateConfig`: perpetual diff",
+                attributes=("update_config",)),
+    OverlayItem("aws_launch_template", "ignore_changes",
+                "moto drops a launch template's `tag_specifications` for resource type launch-template: "
+                "perpetual diff",
+                attributes=("tag_specifications",)),
 )
 
 _REFERENCE = re.compile(r"^\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}$")
@@ -128,9 +136,10 @@ def apply_overlay(config: dict, items: tuple[OverlayItem, ...] = OVERLAY) -> Ove
             own = body.get("lifecycle", {}).get("ignore_changes", [])
             if own == "all":
                 continue
-            wanted = list(dict.fromkeys([*own, *item.attributes]))
-            override.setdefault("resource", {}).setdefault(item.resource_type, {})[name] = {
-                "lifecycle": {"ignore_changes": wanted}}
+            entry = override.setdefault("resource", {}).setdefault(item.resource_type, {}).setdefault(
+                name, {"lifecycle": {"ignore_changes": list(own)}})
+            entry["lifecycle"]["ignore_changes"] = list(dict.fromkeys(
+                [*entry["lifecycle"]["ignore_changes"], *item.attributes]))
             applied.append(f"{item.resource_type}.{name}: ignore_changes {list(item.attributes)} ({item.gap})")
     return OverlayResult(config, override, applied)
 
@@ -169,3 +178,23 @@ def _replace(value: Any, removed: dict[str, OverlayItem], address: str) -> Any:
             raise OverlayError(f"{address} references {ref}, which the emulator overlay removes "
                                f"({item.gap}); give the overlay item a replacement for it")
     return value
+
+
+def markdown() -> str:
+    """The README's list: every overlay item and emulator patch with the gap it works around."""
+    from tooling.emulator_patches import PATCHES
+
+    lines = ["| emulator overlay item | what it does on the emulator only | moto 5.2.5 gap |", "|---|---|---|"]
+    for item in OVERLAY:
+        action = (f"`ignore_changes = {list(item.attributes)}`" if item.action == "ignore_changes"
+                  else "removed" + (f" (references become {sorted(set(item.replacement.values()))[0]})"
+                                    if item.replacement else ""))
+        lines.append(f"| `{item.resource_type}` | {action} | {item.gap} |")
+    for patch in PATCHES:
+        lines.append(f"| emulator patch `{patch.name}` | fixed in the moto server process (tooling/emulator_patches.py) "
+                     f"| {patch.gap} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown())

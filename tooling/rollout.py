@@ -21,6 +21,7 @@ from tooling.stackrun import (
     Applied,
     AwsTarget,
     EmulatorTarget,
+    Interrupted,
     apply,
     destroy,
     pretty_output_name,
@@ -42,7 +43,8 @@ def target_name() -> str:
 
 def environment_stacks(synthesis, env: str) -> list[str]:
     """The environment's AWS stacks (those whose providers this machine has), in dependency order."""
-    return stack_order(synthesis.outdir, [n for n in synthesis.plannable_stacks() if n.startswith(f"{env}-")])
+    return stack_order(synthesis.outdir, [n for n in synthesis.plannable_stacks() if n.startswith(f"{env}-")],
+                       declared=list(synthesis.stacks))
 
 
 @dataclass
@@ -63,8 +65,8 @@ class Rollout:
             try:
                 result = apply(stack, work_dir)
             except TerraformError as err:
-                raise TerraformError(f"{stack}: apply failed after {time.monotonic() - start:.0f}s "
-                                     f"(log: {work_dir / 'apply.log'})\n{err}") from None
+                raise type(err)(f"{stack}: apply {'interrupted' if isinstance(err, Interrupted) else 'failed'} "
+                                f"after {time.monotonic() - start:.0f}s (log: {work_dir / 'apply.log'})\n{err}") from None
             self.applied.append(result)
             print(f"[{number}/{total}] {stack}: {result.summary} in {time.monotonic() - start:.1f}s", flush=True)
 
@@ -96,13 +98,29 @@ def deploy(env: Environment, synthesis) -> int:
     return _deploy_emulator(env, stacks, synthesis)
 
 
+def aws_caller_account() -> str | None:
+    """The account the ambient AWS credentials belong to (None without usable credentials)."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return boto3.client("sts").get_caller_identity()["Account"]
+    except (BotoCoreError, ClientError):
+        return None
+
+
 def _deploy_aws(env: Environment, stacks: list[str], synthesis) -> int:
+    account = aws_caller_account()
+    if account != env.account_id:
+        print(f"error: {TARGET_VARIABLE}=aws needs credentials for {env.name}'s account {env.account_id} "
+              f"(found: {account or 'no usable credentials'})", file=sys.stderr)
+        return 2
     rollout = Rollout(env, stacks)
     try:
         rollout.run(AwsTarget(), synthesis.stacks)
     except (TerraformError, KeyboardInterrupt) as err:
-        print(f"error: {err or 'interrupted'}", file=sys.stderr)
-        return 130 if isinstance(err, KeyboardInterrupt) else 1
+        print(f"error: {str(err) or 'interrupted'}", file=sys.stderr)
+        return 130 if isinstance(err, (KeyboardInterrupt, Interrupted)) else 1
     rollout.print_outputs()
     return 0
 
@@ -112,8 +130,9 @@ def emulator_for(env: Environment) -> tuple[Emulator, bool]:
     running = Emulator.running()
     if running and running.account_id == env.account_id:
         return running, False
-    if running:
-        running.stop()
+    stale = running or Emulator.recorded()  # another account's, or ours but no longer answering
+    if stale:
+        stale.stop()
     return Emulator.start(account_id=env.account_id), True
 
 
@@ -134,21 +153,21 @@ def _deploy_emulator(env: Environment, stacks: list[str], synthesis) -> int:
     try:
         rollout.run(target, synthesis.stacks, record=DEPLOYED_RECORD)
     except (TerraformError, KeyboardInterrupt, Exception) as err:  # noqa: BLE001 - always stop the emulator
-        interrupted = isinstance(err, KeyboardInterrupt)
-        print(f"error: {'interrupted' if interrupted else err}", file=sys.stderr)
+        interrupted = isinstance(err, (KeyboardInterrupt, Interrupted))
+        print(f"error: {str(err) or 'interrupted'}", file=sys.stderr)
         emulator.stop()
         target.forget_state()
         DEPLOYED_RECORD.unlink(missing_ok=True)
         print(f"emulator stopped (pid {emulator.pid}); re-run `make deploy` to start over", file=sys.stderr)
         return 130 if interrupted else 1
     overlaid = sorted({line.split(" (")[0] for lines in target.overlay_log.values() for line in lines})
-    print(f"deployed {len(stacks)} stacks in {time.monotonic() - start:.0f}s; emulator overlay: "
-          f"{len(overlaid)} items (see {STATE_DIR / 'stacks'}/<stack>/overlay.txt)")
+    print(f"deployed {len(stacks)} stacks in {time.monotonic() - start:.0f}s; emulator overlay touched "
+          f"{len(overlaid)} resources (list: {STATE_DIR / 'stacks'}/<stack>/overlay.txt)")
     for stack, lines in target.overlay_log.items():
         (target.work_dir(stack) / "overlay.txt").write_text("\n".join(lines) + "\n")
     rollout.print_outputs()
     emulator.detach()
-    print(f"\nthe emulator keeps running (pid {emulator.pid}). Inspect it with:\n  {emulator.hint()}\n"
+    print(f"\nthe emulator keeps running (pid {emulator.pid}). Inspect it with:\n  {emulator.hint(env.region)}\n"
           f"tear down with: make destroy   (stop it without destroying: make emulator-stop)")
     return 0
 
@@ -158,6 +177,9 @@ def destroy_emulator() -> int:
     emulator = Emulator.running()
     target = EmulatorTarget("", STATE_DIR / "stacks")
     if not emulator:
+        stale = Emulator.recorded()  # alive but not answering: nothing can be destroyed through it
+        if stale:
+            stale.stop()
         target.forget_state()
         DEPLOYED_RECORD.unlink(missing_ok=True)
         print("nothing to destroy: the emulator is not running")

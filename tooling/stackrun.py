@@ -4,8 +4,8 @@ Targets:
   - EmulatorTarget: each stack is copied to <work_root>/<stack> without its backend (local state there),
     with the provider pointed at the emulator and the emulator overlay applied (`tooling.overlay`).
   - AwsTarget: the synthesized stack as it is, with its real backend; no overlay, no emulator.
-Stack order comes from data: the dependencies cdktf records in manifest.json, ties broken by the order
-the app declares its stacks in (the manifest's order).
+Stack order comes from data: the dependencies cdktf records in manifest.json (`add_dependency`), ties
+broken by the order the app declares its stacks in (`Synthesis.stacks` keeps it).
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ INTERRUPT_GRACE = 120.0  # seconds Terraform gets to stop cleanly (and write sta
 
 
 # -- order -----------------------------------------------------------------------------------------
-def stack_order(outdir: Path, stacks: list[str]) -> list[str]:
-    """Topological order of `stacks` by manifest dependencies; manifest (declaration) order breaks ties."""
+def stack_order(outdir: Path, stacks: list[str], declared: list[str] | None = None) -> list[str]:
+    """Topological order of `stacks` by manifest dependencies; the app's declaration order (`declared`,
+    else the manifest's, which is alphabetical) breaks ties."""
     manifest = json.loads((outdir / "manifest.json").read_text())["stacks"]
-    declared = [name for name in manifest if name in stacks]
+    declared = [name for name in (declared or manifest) if name in stacks and name in manifest]
     deps = {name: [d for d in manifest[name].get("dependencies", []) if d in stacks] for name in declared}
     ordered: list[str] = []
     while len(ordered) < len(declared):
@@ -38,6 +39,10 @@ def stack_order(outdir: Path, stacks: list[str]) -> list[str]:
             raise TerraformError(f"stack dependency cycle among {sorted(set(declared) - set(ordered))}")
         ordered.append(ready[0])
     return ordered
+
+
+class Interrupted(TerraformError):
+    """Terraform stopped because of Ctrl-C (it received the terminal's SIGINT itself)."""
 
 
 # -- running terraform -------------------------------------------------------------------------------
@@ -71,7 +76,8 @@ def terraform(args: list[str], cwd: Path, log: Path | None = None, check: bool =
             handle.write(f"$ terraform {' '.join(args)}  (exit {result.returncode}, {result.seconds:.1f}s)\n"
                          f"{stdout}\n{stderr}\n")
     if check and result.returncode != 0:
-        raise TerraformError(f"terraform {args[0]} failed in {cwd}:\n{_errors(stderr or stdout)}")
+        error = Interrupted if "Interrupt received" in stdout else TerraformError
+        raise error(f"terraform {args[0]} failed in {cwd}:\n{_errors(stderr or stdout)}")
     return result
 
 

@@ -33,9 +33,12 @@ def synthesize(catalog: Catalog, outdir: Path = ROOT / "cdktf.out") -> Synthesis
     from main import build_app
 
     start = time.monotonic()
-    build_app(catalog, outdir=str(outdir)).synth()
+    app = build_app(catalog, outdir=str(outdir))
+    app.synth()
     manifest = json.loads((outdir / "manifest.json").read_text())
-    stacks = {name: outdir / entry["workingDirectory"] for name, entry in manifest["stacks"].items()}
+    declared = [child.node.id for child in app.node.children]  # the app's declaration order (deploy order)
+    names = sorted(manifest["stacks"], key=lambda n: declared.index(n) if n in declared else len(declared))
+    stacks = {name: outdir / manifest["stacks"][name]["workingDirectory"] for name in names}
     return Synthesis(outdir, stacks, time.monotonic() - start)
 
 
