@@ -18,7 +18,7 @@ export CI ?=
 # otherwise from the public registry. Pass TF_PROVIDER_MIRROR= to force the registry.
 export TF_PROVIDER_MIRROR ?= $(wildcard /opt/tf-plugins)
 
-.PHONY: help setup synth plan deploy destroy emulator-stop test gate bench clean
+.PHONY: help setup synth plan deploy destroy emulator-stop test gate bench diagram clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'

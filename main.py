@@ -30,8 +30,7 @@ def build_app(catalog: Catalog, outdir: str | None = None):
             from stacks.eks import EksStack
             from stacks.gitops import GitOpsStack
 
-            EksStack(app, env, catalog)
-            GitOpsStack(app, env)
+            GitOpsStack(app, env).add_dependency(EksStack(app, env, catalog))
     return app
 
 
