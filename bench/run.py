@@ -18,14 +18,12 @@ import argparse
 import json
 import os
 import platform
-import re
 import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -129,12 +127,12 @@ def probe_synth(outdir: str) -> dict:
     app.synth()
     phase("synth_s")
     manifest = json.loads((Path(outdir) / "manifest.json").read_text())
-    stacks = {}
+    resource_counts = {}
     for name, entry in manifest["stacks"].items():
         config = json.loads((Path(outdir) / entry["workingDirectory"] / "cdk.tf.json").read_text())
-        stacks[name] = sum(len(v) for v in config.get("resource", {}).values()) + \
+        resource_counts[name] = sum(len(v) for v in config.get("resource", {}).values()) + \
             sum(len(v) for v in config.get("data", {}).values())
-    return {**phases, "stacks": stacks}
+    return {**phases, "stacks": resource_counts}
 
 
 def probe_plan(outdir: str, work_root: str, stacks: str, mode: str) -> dict:

@@ -9,7 +9,6 @@ from cdktf import (  # noqa: F401  (re-exported)
     AssetType,
     CloudBackend,
     Fn,
-    IAspect,
     LocalBackend,
     NamedCloudWorkspace,
     S3Backend,
@@ -21,6 +20,12 @@ from cdktf import (  # noqa: F401  (re-exported)
     Token,
 )
 from constructs import Construct  # noqa: F401
+
+__all__ = [
+    "App", "AssetType", "CloudBackend", "Construct", "Fn", "LocalBackend", "NamedCloudWorkspace", "S3Backend",
+    "TaggedCloudWorkspaces", "TerraformAsset", "TerraformOutput", "TerraformResourceLifecycle", "TerraformStack",
+    "Token", "literal",
+]
 
 
 def literal(text: str) -> str:

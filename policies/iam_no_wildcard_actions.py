@@ -6,7 +6,7 @@ grants everything except a list, which has the same effect.
 """
 import re
 
-from dlp_base import FAILED, PASSED, UNKNOWN, IamStatementCheck, is_unresolved
+from dlp_base import PASSED, UNKNOWN, IamStatementCheck, is_unresolved
 
 _SERVICE_WILDCARD = re.compile(r"^(\*|[\w-]+:\*|\*:\*)$")
 

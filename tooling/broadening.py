@@ -30,7 +30,7 @@ import json
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 # resource type -> (attribute holding a policy document, kind, attributes naming the owner)
 POLICY_ATTRIBUTES: dict[str, tuple[str, str, tuple[str, ...]]] = {

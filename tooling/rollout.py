@@ -21,14 +21,13 @@ from tooling.stackrun import (
     Applied,
     AwsTarget,
     EmulatorTarget,
-    Interrupted,
     apply,
     destroy,
     pretty_output_name,
     stack_order,
     state_addresses,
 )
-from tooling.terraform import TerraformError
+from tooling.terraform import Interrupted, TerraformError
 
 TARGET_VARIABLE = "PLATFORM_TARGET"
 DEPLOYED_RECORD = STATE_DIR / "deployed.json"

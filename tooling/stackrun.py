@@ -13,17 +13,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import signal
-import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tooling.overlay import apply_overlay, emulator_provider
-from tooling.terraform import LOCK_FILE, TerraformError, _write_if_changed, init, prepare, terraform_env
-
-INTERRUPT_GRACE = 120.0  # seconds Terraform gets to stop cleanly (and write state) after Ctrl-C
-
+from tooling.terraform import LOCK_FILE, Result, TerraformError, error_blocks, init, prepare, terraform, write_if_changed
 
 # -- order -----------------------------------------------------------------------------------------
 def stack_order(outdir: Path, stacks: list[str], declared: list[str] | None = None) -> list[str]:
@@ -41,52 +35,6 @@ def stack_order(outdir: Path, stacks: list[str], declared: list[str] | None = No
     return ordered
 
 
-class Interrupted(TerraformError):
-    """Terraform stopped because of Ctrl-C (it received the terminal's SIGINT itself)."""
-
-
-# -- running terraform -------------------------------------------------------------------------------
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
-
-
-def terraform(args: list[str], cwd: Path, log: Path | None = None, check: bool = True) -> Result:
-    """Run terraform; on Ctrl-C let it stop gracefully (it got the SIGINT too) so state is written."""
-    start = time.monotonic()
-    process = subprocess.Popen(["terraform", *args, "-no-color"], cwd=cwd, env=terraform_env(),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        stdout, stderr = process.communicate()
-    except KeyboardInterrupt:
-        try:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=INTERRUPT_GRACE)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        raise
-    result = Result(process.returncode, stdout, stderr, time.monotonic() - start)
-    if log:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("a") as handle:
-            handle.write(f"$ terraform {' '.join(args)}  (exit {result.returncode}, {result.seconds:.1f}s)\n"
-                         f"{stdout}\n{stderr}\n")
-    if check and result.returncode != 0:
-        error = Interrupted if "Interrupt received" in stdout else TerraformError
-        raise error(f"terraform {args[0]} failed in {cwd}:\n{_errors(stderr or stdout)}")
-    return result
-
-
-def _errors(text: str) -> str:
-    """Terraform's error blocks (each names the resource address in its `with ...` line)."""
-    blocks = [b.strip() for b in re.split(r"\n(?=Error: )", "\n" + text) if b.strip().startswith("Error: ")]
-    return "\n\n".join(blocks) if blocks else text.strip()
-
-
 # -- targets -----------------------------------------------------------------------------------------
 @dataclass
 class EmulatorTarget:
@@ -98,10 +46,10 @@ class EmulatorTarget:
     def prepare(self, stack: str, stack_dir: Path) -> Path:
         work_dir = prepare(stack_dir, self.work_root / stack, overrides=emulator_provider(self.endpoint))
         result = apply_overlay(json.loads((work_dir / "cdk.tf.json").read_text()))
-        _write_if_changed(work_dir / "cdk.tf.json", json.dumps(result.config, indent=2, sort_keys=True))
+        write_if_changed(work_dir / "cdk.tf.json", json.dumps(result.config, indent=2, sort_keys=True))
         override = work_dir / "emulator_overlay_override.tf.json"
         if result.override:
-            _write_if_changed(override, json.dumps(result.override, indent=2, sort_keys=True))
+            write_if_changed(override, json.dumps(result.override, indent=2, sort_keys=True))
         else:
             override.unlink(missing_ok=True)
         self.overlay_log[stack] = result.applied
@@ -157,7 +105,7 @@ def replan(work_dir: Path) -> Result:
     result = terraform(["plan", "-input=false", "-detailed-exitcode", "-lock=false"], work_dir,
                        log=work_dir / "plan.log", check=False)
     if result.returncode == 1:
-        raise TerraformError(f"terraform plan failed in {work_dir}:\n{_errors(result.stderr)}")
+        raise TerraformError(f"terraform plan failed in {work_dir}:\n{error_blocks(result.stderr)}")
     return result
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -55,7 +57,7 @@ def cli_config(path: Path | None = None) -> Path:
         ]
     text = "\n".join(lines) + "\n"
     path = path or BUILD / f"terraformrc-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
-    _write_if_changed(path, text)
+    write_if_changed(path, text)
     return path
 
 
@@ -64,12 +66,53 @@ def terraform_env() -> dict[str, str]:
             "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
 
 
-def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
-    result = subprocess.run(["terraform", *args, "-no-color"], cwd=cwd, env=env or terraform_env(), capture_output=True,
-                            text=True)
-    if result.returncode != 0:
-        raise TerraformError(f"terraform {args[0]} failed in {cwd}:\n{result.stderr.strip() or result.stdout}")
-    return result.stdout
+class Interrupted(TerraformError):
+    """Terraform stopped because of Ctrl-C (it received the terminal's SIGINT itself)."""
+
+
+INTERRUPT_GRACE = 120.0  # seconds Terraform gets to stop cleanly (and write state) after Ctrl-C
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+def terraform(args: list[str], cwd: Path, log: Path | None = None, check: bool = True) -> Result:
+    """Run terraform with the project's CLI config; on Ctrl-C let it stop gracefully (it got the
+    SIGINT too) so state is written. With `check`, a failure raises with Terraform's error blocks."""
+    start = time.monotonic()
+    process = subprocess.Popen(["terraform", *args, "-no-color"], cwd=cwd, env=terraform_env(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        stdout, stderr = process.communicate()
+    except KeyboardInterrupt:
+        try:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=INTERRUPT_GRACE)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        raise
+    result = Result(process.returncode, stdout, stderr, time.monotonic() - start)
+    if log:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a") as handle:
+            handle.write(f"$ terraform {' '.join(args)}  (exit {result.returncode}, {result.seconds:.1f}s)\n"
+                         f"{stdout}\n{stderr}\n")
+    if check and result.returncode != 0:
+        error = Interrupted if "Interrupt received" in stdout else TerraformError
+        raise error(f"terraform {args[0]} failed in {cwd}:\n{error_blocks(stderr or stdout)}")
+    return result
+
+
+def error_blocks(text: str) -> str:
+    """Terraform's error blocks (each names the resource address in its `with ...` line)."""
+    blocks = [b.strip() for b in re.split(r"\n(?=Error: )", "\n" + text) if b.strip().startswith("Error: ")]
+    return "\n\n".join(blocks) if blocks else text.strip()
 
 
 def without_backend(config: dict) -> dict:
@@ -83,8 +126,8 @@ def prepare(stack_dir: Path, work_dir: Path, overrides: dict | None = None) -> P
     """Copy a synthesized stack into work_dir without its backend, plus provider overrides."""
     work_dir.mkdir(parents=True, exist_ok=True)
     config = without_backend(json.loads((stack_dir / "cdk.tf.json").read_text()))
-    _write_if_changed(work_dir / "cdk.tf.json", json.dumps(config, indent=2, sort_keys=True))
-    _write_if_changed(work_dir / "harness_override.tf.json",
+    write_if_changed(work_dir / "cdk.tf.json", json.dumps(config, indent=2, sort_keys=True))
+    write_if_changed(work_dir / "harness_override.tf.json",
                       json.dumps({"provider": {"aws": overrides or PLACEHOLDER_PROVIDER}}, indent=2))
     for extra in stack_dir.iterdir():  # assets such as zipped Lambda code
         if extra.name not in ("cdk.tf.json", ".terraform", ".terraform.lock.hcl") and extra.is_dir():
@@ -94,7 +137,7 @@ def prepare(stack_dir: Path, work_dir: Path, overrides: dict | None = None) -> P
     return work_dir
 
 
-def _write_if_changed(path: Path, text: str) -> None:
+def write_if_changed(path: Path, text: str) -> None:
     """Atomic, and untouched when equal: parallel runs share these files and Terraform's caches."""
     if not path.exists() or path.read_text() != text:
         partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
@@ -107,7 +150,7 @@ def init(work_dir: Path) -> None:
     if (work_dir / ".terraform" / "providers").is_dir():
         return
     lockfile = ["-lockfile=readonly"] if LOCK_FILE.exists() else []
-    run(["init", "-input=false", "-backend=false", *lockfile], work_dir)
+    terraform(["init", "-input=false", "-backend=false", *lockfile], work_dir)
 
 
 @dataclass
@@ -150,8 +193,8 @@ def plan_stack(stack: str, stack_dir: Path, work_root: Path = BUILD / "plans") -
     start = time.monotonic()
     work_dir = prepare(stack_dir, work_root / stack)
     init(work_dir)
-    run(["plan", "-input=false", "-lock=false", "-refresh=false", "-out=tfplan"], work_dir)
-    document = json.loads(run(["show", "-json", "tfplan"], work_dir))
+    terraform(["plan", "-input=false", "-lock=false", "-refresh=false", "-out=tfplan"], work_dir)
+    document = json.loads(terraform(["show", "-json", "tfplan"], work_dir).stdout)
     (work_dir / "plan.json").write_text(json.dumps(document, indent=1))
     return Plan(stack, work_dir, document, time.monotonic() - start)
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from envconfig.model import Environment
 from tooling.emulator import Emulator
-from tooling.stackrun import Applied, EmulatorTarget, apply, destroy, replan, state_addresses, terraform
+from tooling.stackrun import Applied, EmulatorTarget, apply, destroy, replan, state_addresses
+from tooling.terraform import terraform
 
 TIMINGS: list[tuple[str, float]] = []  # ("apply dev-delivery", seconds), printed in the terminal summary
 
