@@ -136,6 +136,9 @@ def cross_field_errors(env) -> list[tuple[str, str]]:
     if eks is None:
         return []
     errors = []
+    if len(env.network.availability_zones) > 3:  # the EKS VPC gives each zone a quarter of eks.vpc_cidr
+        errors.append(("network.availability_zones",
+                       f"{len(env.network.availability_zones)} zones: an environment with eks uses at most 3"))
     for group in eks.node_groups:
         where = f"eks.node_group.{group.name}"
         if not group.min_size <= group.desired_size <= group.max_size:

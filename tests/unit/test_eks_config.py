@@ -45,6 +45,8 @@ BAD_EKS_SETTINGS = [
      "'spot' is not one of 'ON_DEMAND', 'SPOT'"),
     ("staging", 'vpc_cidr           = "10.21.0.0/16"', 'vpc_cidr = "10.20.0.0/16"', "eks.vpc_cidr",
      "overlaps network.vpc_cidr"),
+    ("prod", '"eu-west-1a", "eu-west-1b", "eu-west-1c"]', '"eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d"]',
+     "network.availability_zones", "4 zones: an environment with eks uses at most 3"),
     ("staging", 'kubernetes_version = "1.31"', 'kubernetes_version = "1.19"', "eks.kubernetes_version",
      "is not a supported Kubernetes minor version"),
     ("staging", 'deploy_target      = "ecs"', 'deploy_target = "k8s"', "eks.deploy_target",
