@@ -282,19 +282,16 @@ def store_findings(findings: list[Finding], keys: dict[tuple[str, str], str]) ->
 def plan_all(stack_dirs: dict[str, Path], work_root: Path, changed_only: bool) -> tuple[dict[str, Path], list[str],
                                                                                        list[str], dict[str, str]]:
     """Plan the stacks (in parallel); return (stack -> plan.json, planned, reused, failures)."""
-    from tooling.terraform import plan_stack
+    from tooling.terraform import plan_each
 
     hashes = {stack: stack_hash(path) for stack, path in stack_dirs.items()}
     reused = [stack for stack in stack_dirs if changed_only
               and (work_root / stack / "plan.json").is_file() and (work_root / stack / HASH_FILE).is_file()
               and (work_root / stack / HASH_FILE).read_text().strip() == hashes[stack]]
     to_plan = {stack: path for stack, path in stack_dirs.items() if stack not in reused}
-    failures: dict[str, str] = {}
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        futures = {stack: pool.submit(plan_stack, stack, path, work_root) for stack, path in to_plan.items()}
-    for stack, future in futures.items():
-        if future.exception():
-            failures[stack] = str(future.exception())
+    _, failures = plan_each(to_plan, work_root)
+    for stack in to_plan:
+        if stack in failures:
             (work_root / stack / HASH_FILE).unlink(missing_ok=True)
         else:
             (work_root / stack / HASH_FILE).write_text(hashes[stack] + "\n")

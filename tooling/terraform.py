@@ -199,15 +199,23 @@ def plan_stack(stack: str, stack_dir: Path, work_root: Path = BUILD / "plans") -
     return Plan(stack, work_dir, document, time.monotonic() - start)
 
 
-def plan_stacks(stack_dirs: dict[str, Path], work_root: Path = BUILD / "plans",
-                workers: int | None = None) -> dict[str, Plan]:
-    """Plan stacks in parallel (one worker per core by default); raise with every failure listed."""
+def plan_each(stack_dirs: dict[str, Path], work_root: Path = BUILD / "plans",
+              workers: int | None = None) -> tuple[dict[str, Plan], dict[str, str]]:
+    """Plan stacks in parallel (one worker per core by default): (plans, stack -> failure message)."""
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
         futures = {name: pool.submit(plan_stack, name, path, work_root) for name, path in stack_dirs.items()}
-    failures = [f"{name}: {future.exception()}" for name, future in futures.items() if future.exception()]
+    failures = {name: str(future.exception()) for name, future in futures.items() if future.exception()}
+    plans = {name: future.result() for name, future in futures.items() if name not in failures}
+    return plans, failures
+
+
+def plan_stacks(stack_dirs: dict[str, Path], work_root: Path = BUILD / "plans",
+                workers: int | None = None) -> dict[str, Plan]:
+    """Plan stacks in parallel; raise with every failure listed."""
+    plans, failures = plan_each(stack_dirs, work_root, workers)
     if failures:
-        raise TerraformError("\n".join(failures))
-    return {name: future.result() for name, future in futures.items()}
+        raise TerraformError("\n".join(f"{name}: {message}" for name, message in failures.items()))
+    return plans
 
 
 if __name__ == "__main__":
