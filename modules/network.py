@@ -1,10 +1,12 @@
-"""A VPC with public and private subnets across the environment's zones, NAT as configured, flow
-logs, and a default security group that allows nothing."""
+"""A VPC with private (and public) subnets across the environment's zones, NAT as configured, flow
+logs, and a default security group that allows nothing. The ECS service stack and the EKS stack each
+build their own from this construct, so each plans alone and either can be replaced independently."""
 
 from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from typing import Literal
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
@@ -31,17 +33,30 @@ class NetworkProps:
     account_id: str
     region: str
     flow_log_retention_days: int
-    kms_key_arn: str
+    kms_key_arn: str  # the key's policy must let CloudWatch Logs use it for the flow-log group
+    flow_log_group: str = ""  # default /vpc/<name>/flow-logs
+    # even: /+4 blocks, public first, private from the second half (stable as zones are added);
+    # kubernetes: a quarter of the VPC per private subnet (pod IPs, VPC CNI), public slices of the last.
+    subnet_layout: Literal["even", "kubernetes"] = "even"
+    public_subnets: bool = True  # without them, public subnets exist only to hold NAT gateways
+    cluster_name: str = ""  # EKS: private subnets carry kubernetes.io/cluster/<name>
 
     def subnet_cidrs(self) -> tuple[list[str], list[str]]:
-        """Public subnets first, private from the second half: /+4 blocks, stable as zones are added."""
-        blocks = list(ipaddress.IPv4Network(self.cidr).subnets(prefixlen_diff=4))
+        """(public, private) CIDRs, one per zone."""
         zones = len(self.availability_zones)
-        return [str(b) for b in blocks[:zones]], [str(b) for b in blocks[8:8 + zones]]
+        network = ipaddress.IPv4Network(self.cidr)
+        if self.subnet_layout == "even":
+            blocks = list(network.subnets(prefixlen_diff=4))
+            return [str(b) for b in blocks[:zones]], [str(b) for b in blocks[8:8 + zones]]
+        if zones > 3:
+            raise ValueError("the kubernetes layout has room for at most 3 availability zones")
+        quarters = list(network.subnets(prefixlen_diff=2))
+        return ([str(s) for s in quarters[3].subnets(prefixlen_diff=2)][:zones],
+                [str(quarter) for quarter in quarters[:zones]])
 
     @property
-    def flow_log_group(self) -> str:
-        return f"/vpc/{self.name}/flow-logs"
+    def log_group(self) -> str:
+        return self.flow_log_group or f"/vpc/{self.name}/flow-logs"
 
 
 class Network(Construct):
@@ -49,27 +64,33 @@ class Network(Construct):
         super().__init__(scope, id)
         self.vpc = Vpc(self, "vpc", cidr_block=props.cidr, enable_dns_hostnames=True, enable_dns_support=True,
                        tags={"Name": props.name})
-        DefaultSecurityGroup(self, "default-sg-denies-all", vpc_id=self.vpc.id, ingress=[], egress=[], tags={"Name": f"{props.name}-unused"})
-        gateway = InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": props.name})
+        DefaultSecurityGroup(self, "default-sg-denies-all", vpc_id=self.vpc.id, ingress=[], egress=[],
+                             tags={"Name": f"{props.name}-unused"})
         public_cidrs, private_cidrs = props.subnet_cidrs()
-        public_routes = RouteTable(self, "public-routes", vpc_id=self.vpc.id, tags={"Name": f"{props.name}-public"})
-        Route(self, "public-default", route_table_id=public_routes.id, destination_cidr_block="0.0.0.0/0",
-              gateway_id=gateway.id)
         self.public_subnets, self.private_subnets, nats, self.nat_public_ips = [], [], [], []
-        for index, (zone, cidr) in enumerate(zip(props.availability_zones, public_cidrs)):
-            subnet = Subnet(self, f"public-{zone}", vpc_id=self.vpc.id, cidr_block=cidr, availability_zone=zone,
-                            map_public_ip_on_launch=False, tags={"Name": f"{props.name}-public-{zone}",
-                                                                 "kubernetes.io/role/elb": "1"})
-            RouteTableAssociation(self, f"public-{zone}-routes", subnet_id=subnet.id, route_table_id=public_routes.id)
-            self.public_subnets.append(subnet)
-            if props.nat_gateways == "per_az" or (props.nat_gateways == "single" and index == 0):
-                address = Eip(self, f"nat-{zone}-ip", domain="vpc", tags={"Name": f"{props.name}-nat-{zone}"})
-                nats.append(NatGateway(self, f"nat-{zone}", allocation_id=address.id, subnet_id=subnet.id,
-                                       tags={"Name": f"{props.name}-{zone}"}, depends_on=[gateway]))
-                self.nat_public_ips.append(address.public_ip)
+        if props.public_subnets or props.nat_gateways != "none":
+            gateway = InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": props.name})
+            public_routes = RouteTable(self, "public-routes", vpc_id=self.vpc.id,
+                                       tags={"Name": f"{props.name}-public"})
+            Route(self, "public-default", route_table_id=public_routes.id, destination_cidr_block="0.0.0.0/0",
+                  gateway_id=gateway.id)
+            for index, (zone, cidr) in enumerate(zip(props.availability_zones, public_cidrs)):
+                subnet = Subnet(self, f"public-{zone}", vpc_id=self.vpc.id, cidr_block=cidr, availability_zone=zone,
+                                map_public_ip_on_launch=False, tags={"Name": f"{props.name}-public-{zone}",
+                                                                     "kubernetes.io/role/elb": "1"})
+                RouteTableAssociation(self, f"public-{zone}-routes", subnet_id=subnet.id,
+                                      route_table_id=public_routes.id)
+                self.public_subnets.append(subnet)
+                if props.nat_gateways == "per_az" or (props.nat_gateways == "single" and index == 0):
+                    address = Eip(self, f"nat-{zone}-ip", domain="vpc", tags={"Name": f"{props.name}-nat-{zone}"})
+                    nats.append(NatGateway(self, f"nat-{zone}", allocation_id=address.id, subnet_id=subnet.id,
+                                           tags={"Name": f"{props.name}-{zone}"}, depends_on=[gateway]))
+                    self.nat_public_ips.append(address.public_ip)
+        cluster_tag = {f"kubernetes.io/cluster/{props.cluster_name}": "shared"} if props.cluster_name else {}
         for index, (zone, cidr) in enumerate(zip(props.availability_zones, private_cidrs)):
             subnet = Subnet(self, f"private-{zone}", vpc_id=self.vpc.id, cidr_block=cidr, availability_zone=zone,
-                            tags={"Name": f"{props.name}-private-{zone}", "kubernetes.io/role/internal-elb": "1"})
+                            tags={"Name": f"{props.name}-private-{zone}", "kubernetes.io/role/internal-elb": "1",
+                                  **cluster_tag})
             routes = RouteTable(self, f"private-{zone}-routes", vpc_id=self.vpc.id,
                                 tags={"Name": f"{props.name}-private-{zone}"})
             if nats:
@@ -83,21 +104,15 @@ class Network(Construct):
         self.public_subnet_ids = [subnet.id for subnet in self.public_subnets]
 
     def _flow_logs(self, props: NetworkProps) -> None:
-        vpc_flow_logs(self, self.vpc.id, name=props.name, log_group=props.flow_log_group, account_id=props.account_id,
-                      region=props.region, retention_days=props.flow_log_retention_days, kms_key_arn=props.kms_key_arn)
-
-
-def vpc_flow_logs(scope: Construct, vpc_id: str, *, name: str, log_group: str, account_id: str, region: str,
-                  retention_days: int, kms_key_arn: str) -> None:
-    """Flow logs (ALL traffic) of one VPC into one KMS-encrypted log group, delivered by a role that may
-    write to that group only. Construct ids are relative to `scope` (shared by the ECS and EKS VPCs)."""
-    group = CloudwatchLogGroup(scope, "flow-logs", name=log_group, retention_in_days=retention_days,
-                               kms_key_id=kms_key_arn)
-    group_arn = f"arn:aws:logs:{region}:{account_id}:log-group:{log_group}"
-    role = ServiceRole(scope, "flow-logs-role", ServiceRoleProps(
-        name=f"{name}-flow-logs", service_principal="vpc-flow-logs.amazonaws.com",
-        account_id=account_id, description="VPC flow logs delivery to one log group",
-        statements=(Statement(("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
-                              (group_arn, f"{group_arn}:log-stream:*"), sid="DeliverFlowLogs"),)))
-    FlowLog(scope, "flow-log", vpc_id=vpc_id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
-            log_destination=group.arn, iam_role_arn=role.arn, max_aggregation_interval=60)
+        """Flow logs (ALL traffic) into one KMS-encrypted log group, delivered by a role that may write
+        to that group only."""
+        group = CloudwatchLogGroup(self, "flow-logs", name=props.log_group,
+                                   retention_in_days=props.flow_log_retention_days, kms_key_id=props.kms_key_arn)
+        group_arn = f"arn:aws:logs:{props.region}:{props.account_id}:log-group:{props.log_group}"
+        role = ServiceRole(self, "flow-logs-role", ServiceRoleProps(
+            name=f"{props.name}-flow-logs", service_principal="vpc-flow-logs.amazonaws.com",
+            account_id=props.account_id, description="VPC flow logs delivery to one log group",
+            statements=(Statement(("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
+                                  (group_arn, f"{group_arn}:log-stream:*"), sid="DeliverFlowLogs"),)))
+        FlowLog(self, "flow-log", vpc_id=self.vpc.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
+                log_destination=group.arn, iam_role_arn=role.arn, max_aggregation_interval=60)

@@ -13,9 +13,9 @@ from modules.eks_access import ClusterAccess, ClusterAccessProps, cluster_admins
 from modules.eks_cluster import EksClusterProps, EksControlPlane
 from modules.codebuild import PipelineProject
 from modules.eks_deploy import EksDeployProjectProps, eks_deploy_buildspec
-from modules.eks_network import EksNetwork, EksNetworkProps
 from modules.eks_nodes import NodeGroups, NodeGroupsProps
 from modules.encryption import EncryptionKey, EncryptionKeyProps
+from modules.network import Network, NetworkProps
 from stacks.base import EnvironmentStack
 
 
@@ -32,11 +32,12 @@ class EksStack(EnvironmentStack):
             description=f"{names.cluster}: Kubernetes secrets envelope encryption, control-plane and deploy logs",
             user_role_arns=(self.names.role_arn(names.cluster_role),),
             log_group_prefixes=(f"/aws/eks/{names.cluster}/", f"/aws/codebuild/{names.cluster}-")))
-        self.network = EksNetwork(self, "network", EksNetworkProps(
-            name=names.cluster, cluster_name=names.cluster, cidr=eks.vpc_cidr,
-            availability_zones=env.network.availability_zones, nat_gateways=env.network.nat_gateways,
-            account_id=env.account_id, region=env.region, flow_log_retention_days=env.log_retention_days,
-            kms_key_arn=self.key.arn, flow_log_group=f"/aws/eks/{names.cluster}/flow-logs"))
+        self.network = Network(self, "network", NetworkProps(
+            name=names.cluster, cidr=eks.vpc_cidr, availability_zones=env.network.availability_zones,
+            nat_gateways=env.network.nat_gateways, account_id=env.account_id, region=env.region,
+            flow_log_retention_days=env.log_retention_days, kms_key_arn=self.key.arn,
+            flow_log_group=f"/aws/eks/{names.cluster}/flow-logs", subnet_layout="kubernetes", public_subnets=False,
+            cluster_name=names.cluster))
         self.control_plane = EksControlPlane(self, "cluster", EksClusterProps(
             name=names.cluster, kubernetes_version=eks.kubernetes_version, role_name=names.cluster_role,
             vpc_id=self.network.vpc_id, subnet_ids=tuple(self.network.private_subnet_ids), vpc_cidr=eks.vpc_cidr,
