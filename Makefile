@@ -5,7 +5,7 @@ SHELL := /bin/bash
 ENV ?= dev
 VENV := .venv
 PY := $(VENV)/bin/python
-CHECKOV := .tools/checkov/bin/checkov
+CHECKOV := .venv-checkov/bin/checkov
 
 export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_YES := 1
@@ -34,38 +34,38 @@ node_modules/.synced: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(CHECKOV): tools/checkov-requirements.txt
-	python3 -m venv .tools/checkov
-	.tools/checkov/bin/pip install --quiet --disable-pip-version-check -r tools/checkov-requirements.txt
+$(CHECKOV): requirements/checkov.txt
+	python3 -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet --disable-pip-version-check -r requirements/checkov.txt
 	@touch $@
 
 synth: setup  ## synthesize every stack of every environment into cdktf.out/ (and build/terraformrc for cdktf/terraform)
 	$(PY) main.py
-	@echo "Terraform CLI config for npx cdktf / terraform: export TF_CLI_CONFIG_FILE=$$($(PY) -m tooling.terraform)"
+	@echo "Terraform CLI config for npx cdktf / terraform: export TF_CLI_CONFIG_FILE=$$($(PY) -m tooling.harness.terraform)"
 
 plan: setup  ## plan the stacks of ENV (default dev) offline: make plan ENV=prod
-	PLATFORM_ENVIRONMENTS=$(ENV) $(PY) -m tooling.plan
+	PLATFORM_ENVIRONMENTS=$(ENV) $(PY) -m tooling.harness.plan
 
 deploy: setup  ## the main job: deploy every dev stack to the local AWS emulator (PLATFORM_TARGET=aws: to AWS)
-	$(PY) -m tooling.deploy
+	$(PY) -m tooling.deploy.cli
 
 destroy: setup  ## destroy what `make deploy` deployed, then stop the emulator
-	$(PY) -m tooling.rollout destroy
+	$(PY) -m tooling.deploy.rollout destroy
 
 emulator-stop:  ## stop the local AWS emulator (by its recorded PID) without destroying anything
-	$(PY) -m tooling.emulator stop
+	$(PY) -m tooling.emulator.server stop
 
 test: setup  ## run every test (unit, plan-JSON, policy, end-to-end)
 	$(PY) -m pytest
 
 gate: setup  ## the pull-request policy gate: synth, plan, checkov, plan-JSON tests
-	$(PY) -m tooling.gate
+	$(PY) -m tooling.gate.runner
 
 bench: setup  ## print synth/plan/gate figures for this machine
 	$(PY) bench/run.py
 
 diagram: setup  ## regenerate the README's release-flow diagrams from the synthesized pipelines
-	$(PY) -m tooling.diagram
+	$(PY) -m tooling.harness.diagram
 
 clean:  ## remove generated output (not the installed tools)
 	rm -rf cdktf.out build reports .pytest_cache

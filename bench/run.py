@@ -93,7 +93,7 @@ def _stop_jsii() -> int | None:
 
 def probe_import(mode: str = "eager") -> dict:
     start = time.monotonic()
-    if mode == "lazy":  # the project's loader (modules/lazy_bindings.py), as main.py gets it
+    if mode == "lazy":  # the project's loader (modules/cdk/lazy_bindings.py), as main.py gets it
         sys.path.insert(0, str(ROOT))
         import modules  # noqa: F401
     import cdktf_cdktf_provider_aws  # noqa: F401
@@ -112,11 +112,11 @@ def probe_synth(outdir: str) -> dict:
         mark = now
 
     from envconfig.loader import load_environments
-    from main import selected_environments
+    from envconfig.loader import selected_environments
 
     catalog = load_environments(selected_environments())
     phase("load_envs_s")
-    from main import build_app
+    from stacks.app import build_app
     import stacks.delivery, stacks.service  # noqa: E401,F401  (what build_app imports: the bindings)
     if any(env.eks is not None for env in catalog.selected):
         import stacks.eks, stacks.gitops  # noqa: E401,F401
@@ -137,7 +137,7 @@ def probe_synth(outdir: str) -> dict:
 
 def probe_plan(outdir: str, work_root: str, stacks: str, mode: str) -> dict:
     sys.path.insert(0, str(ROOT))
-    from tooling import terraform
+    from tooling.harness import terraform
 
     manifest = json.loads((Path(outdir) / "manifest.json").read_text())
     dirs = {name: Path(outdir) / manifest["stacks"][name]["workingDirectory"] for name in stacks.split(",")}
@@ -319,7 +319,7 @@ def section_floor(repeats: int) -> dict:
     say("\n== floor: bare `import cdktf_cdktf_provider_aws` + one resource module, fresh process ==")
     floor = summary("floor", repeat("import", probe_command("import"), repeats,
                                     {"PLATFORM_EAGER_BINDINGS": "1"}))
-    say("  -- the same import through the project's deferred submodule loader (modules/lazy_bindings.py):")
+    say("  -- the same import through the project's deferred submodule loader (modules/cdk/lazy_bindings.py):")
     lazy = summary("floor, deferred submodules", repeat("import (deferred)", probe_command("import", "lazy"),
                                                          repeats))
     return {**floor, "lazy": lazy}
@@ -393,7 +393,7 @@ def section_plan(outdir: Path, repeats: int, work: Path) -> tuple[dict, Path | N
 
 
 def checkov_command(files: list[Path]) -> list[str]:
-    command = [str(ROOT / ".tools/checkov/bin/checkov"), "--skip-download", "--framework", "terraform_plan",
+    command = [str(ROOT / ".venv-checkov/bin/checkov"), "--skip-download", "--framework", "terraform_plan",
                "--external-checks-dir", str(ROOT / "policies"), "--compact", "--quiet", "-o", "json"]
     for path in files:
         command += ["-f", str(path)]
@@ -402,9 +402,9 @@ def checkov_command(files: list[Path]) -> list[str]:
 
 def section_checkov(plans_root: Path | None, full: bool) -> dict:
     say("\n== checkov: once on every plan JSON ==")
-    checkov = ROOT / ".tools/checkov/bin/checkov"
+    checkov = ROOT / ".venv-checkov/bin/checkov"
     if not checkov.exists():
-        say("  checkov absent (.tools/checkov): `make setup` installs it; skipped")
+        say("  checkov absent (.venv-checkov): `make setup` installs it; skipped")
         return {}
     files = sorted(plans_root.glob("*/plan.json")) if plans_root else []
     if not files:
@@ -533,11 +533,11 @@ def section_scale(ns: list[int], plan_ns: list[int], repeats: int, work: Path) -
 
 
 def section_gate(full: bool, work: Path) -> dict:
-    say("\n== gate: `python -m tooling.gate` end to end (dev + staging + prod) ==")
+    say("\n== gate: `python -m tooling.gate.runner` end to end (dev + staging + prod) ==")
     if not (ROOT / "tooling" / "gate.py").exists():
-        say("  tooling/gate.py does not exist yet: not measured")
+        say("  tooling/gate/runner.py does not exist yet: not measured")
         return {}
-    help_text = subprocess.run([PY, "-m", "tooling.gate", "--help"], cwd=ROOT, capture_output=True, text=True,
+    help_text = subprocess.run([PY, "-m", "tooling.gate.runner", "--help"], cwd=ROOT, capture_output=True, text=True,
                                env={**os.environ, **BASE_ENV}).stdout
     figures = {}
     variants = [("full", [])]
@@ -546,7 +546,7 @@ def section_gate(full: bool, work: Path) -> dict:
     for label, extra in variants:
         runs = []
         for _ in range(2 if full else 1):
-            run = measure([PY, "-m", "tooling.gate", *extra])
+            run = measure([PY, "-m", "tooling.gate.runner", *extra])
             say(f"  gate {label}: exit {run['rc']}, wall {run['wall']:.1f}s cpu {run['cpu']:.1f}s, "
                 f"tree peak RSS {run['tree_peak_mb']:.0f}MB  [{load()}]")
             if run["rc"] != 0:

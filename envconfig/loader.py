@@ -31,6 +31,12 @@ class ConfigError(Exception):
         super().__init__(f"{file}: {setting}: {message}" if setting else f"{file}: {message}")
 
 
+def selected_environments() -> list[str] | None:
+    """$PLATFORM_ENVIRONMENTS (comma or space separated) selects environments; unset means all."""
+    names = os.environ.get("PLATFORM_ENVIRONMENTS", "").replace(",", " ").split()
+    return names or None
+
+
 def environment_names(directory: Path = ENVIRONMENTS_DIR) -> list[str]:
     return sorted(path.stem for path in directory.glob("*.hcl"))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from envconfig.account import Account
 from envconfig.model import Environment, Service
 
 
@@ -16,10 +17,12 @@ from envconfig.model import Environment, Service
 class EnvironmentNames:
     env: Environment
 
+    @property
+    def account(self) -> Account:
+        return Account(self.env.account_id, self.env.region)
+
     def arn(self, service: str, resource: str, *, regional: bool = True, account: bool = True) -> str:
-        region = self.env.region if regional else ""
-        account_id = self.env.account_id if account else ""
-        return f"arn:aws:{service}:{region}:{account_id}:{resource}"
+        return self.account.arn(service, resource, regional=regional, account=account)
 
     @property
     def prefix(self) -> str:
@@ -31,7 +34,7 @@ class EnvironmentNames:
 
     @property
     def artifact_bucket_arn(self) -> str:
-        return f"arn:aws:s3:::{self.artifact_bucket}"
+        return self.account.bucket_arn(self.artifact_bucket)
 
     @property
     def alb_logs_bucket(self) -> str:
@@ -47,7 +50,7 @@ class EnvironmentNames:
 
     def key_arn_pattern(self) -> str:
         """KMS key ids are random; policies name keys by alias (kms:ResourceAliases) on this ARN."""
-        return self.arn("kms", "key/*")
+        return self.account.key_arn_pattern
 
     @property
     def approval_topic(self) -> str:
@@ -70,10 +73,10 @@ class EnvironmentNames:
         return self.arn("ecs", f"cluster/{self.cluster}")
 
     def role_arn(self, name: str) -> str:
-        return self.arn("iam", f"role/{name}", regional=False)
+        return self.account.role_arn(name)
 
     def log_group_arn(self, name: str) -> str:
-        return self.arn("logs", f"log-group:{name}")
+        return self.account.log_group_arn(name)
 
     def service(self, service: Service) -> "ServiceNames":
         return ServiceNames(self, service)
@@ -104,8 +107,8 @@ class ServiceNames:
 
     @property
     def ecr_repository_url(self) -> str:
-        env = self.environment.env
-        return f"{env.account_id}.dkr.ecr.{env.region}.amazonaws.com/{self.ecr_repository}"
+        account = self.environment.account
+        return f"{account.account_id}.dkr.ecr.{account.region}.{account.dns_suffix}/{self.ecr_repository}"
 
     @property
     def build_project(self) -> str:

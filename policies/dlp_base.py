@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from checkov.common.models.enums import CheckCategories, CheckResult
@@ -23,6 +24,12 @@ PASSED, FAILED, UNKNOWN = CheckResult.PASSED, CheckResult.FAILED, CheckResult.UN
 # A plan-JSON reference that stands in for a value unknown until apply, e.g. `aws_iam_role.r.arn`.
 _PLAN_REFERENCE = re.compile(r"^(module\.[\w-]+(\[[^\]]*\])?\.)*(data\.)?aws_[a-z0-9_]+\.[\w-]+(\[[^\]]*\])?(\.[\w-]+)*$")
 _INTERNAL_KEYS = ("start_line", "end_line")
+# Data the app reads too (reference/ at the repository root); checkov's process reads it by path.
+REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
+
+
+def reference_data(name: str) -> Any:
+    return json.loads((REFERENCE_DIR / name).read_text())
 
 
 # ---------------------------------------------------------------------------- value helpers

@@ -2,13 +2,12 @@
 
 Why: `*` as resource grants an action on every resource of the account. It is only acceptable for
 actions that AWS documents as having no resource type (e.g. ecr:GetAuthorizationToken). The list,
-with a reason per action, lives in `policies/wildcard_resource_actions.py`, which the app code
-also imports, so synthesis and this gate agree.
+with a reason per action, lives in `reference/wildcard_resource_actions.json`, which the app code
+also reads, so synthesis and this gate agree.
 """
-from dlp_base import PASSED, UNKNOWN, IamStatementCheck, is_unresolved
-from wildcard_resource_actions import WILDCARD_RESOURCE_ACTIONS
+from dlp_base import PASSED, UNKNOWN, IamStatementCheck, is_unresolved, reference_data
 
-_ALLOWED = {action.lower() for action in WILDCARD_RESOURCE_ACTIONS}
+_ALLOWED = {action.lower() for action in reference_data("wildcard_resource_actions.json")["actions"]}
 
 
 class IamWildcardResourceOnlyForAllowListedActions(IamStatementCheck):

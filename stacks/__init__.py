@@ -1,3 +1,3 @@
 """Stacks compose constructs per environment; each is named <env>-<component>."""
 
-import modules  # noqa: F401,E402  (first: defers the provider bindings' submodules, see modules/lazy_bindings.py)
+import modules  # noqa: F401,E402  (first: defers the provider bindings' submodules, see modules/cdk/lazy_bindings.py)

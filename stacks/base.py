@@ -7,7 +7,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 
 from envconfig.model import CloudBackend, Environment, S3Backend
 from envconfig.naming import EnvironmentNames
-from modules.core import (
+from modules.cdk.core import (
     CloudBackend as TfCloudBackend,
     Construct,
     LocalBackend,

@@ -8,18 +8,18 @@ from envconfig.eks_naming import EksNames
 from envconfig.loader import Catalog
 from envconfig.model import Environment, Service
 from envconfig.naming import EnvironmentNames
-from modules.artifact_store import ArtifactBucket, ArtifactBucketProps
-from modules.buildspec import CODEARTIFACT_TOOLS, PackageLogin, container_image_buildspec, json_file, yaml_file
-from modules.codeartifact import PackageRepositories, PackageRepositoriesProps
-from modules.codebuild import ImageBuildProps, PipelineProject
-from modules.core import Construct, TerraformOutput
-from modules.deployment_config import deployment_config_name
-from modules.ecr import ContainerRepository, ContainerRepositoryProps
-from modules.eks_deploy import EksDeployTarget
-from modules.encryption import EncryptionKey, EncryptionKeyProps
-from modules.notifications import ApprovalTopic, ApprovalTopicProps
-from modules.pipeline import DeliveryPipeline, DeliveryPipelineProps, DeployTarget
-from modules.release_model import ReleaseSpec
+from modules.delivery.artifact_store import ArtifactBucket, ArtifactBucketProps
+from release.buildspec import CODEARTIFACT_TOOLS, PackageLogin, container_image_buildspec, json_file, yaml_file
+from modules.delivery.codeartifact import PackageRepositories, PackageRepositoriesProps
+from modules.delivery.codebuild import ImageBuildProps, PipelineProject
+from modules.cdk.core import Construct, TerraformOutput
+from release.deployment_config import deployment_config_name
+from modules.delivery.ecr import ContainerRepository, ContainerRepositoryProps
+from modules.eks.deploy import EksDeployTarget
+from modules.shared.encryption import EncryptionKey, EncryptionKeyProps
+from modules.shared.notifications import ApprovalTopic, ApprovalTopicProps
+from modules.delivery.pipeline import DeliveryPipeline, DeliveryPipelineProps, DeployTarget
+from release.model import ReleaseSpec
 from stacks.base import EnvironmentStack
 
 

@@ -8,14 +8,14 @@ from envconfig.eks_naming import EksNames
 from envconfig.loader import Catalog
 from envconfig.model import Environment
 from envconfig.naming import EnvironmentNames
-from modules.core import Construct, TerraformOutput
-from modules.eks_access import ClusterAccess, ClusterAccessProps, cluster_admins, namespace_editor
-from modules.eks_cluster import EksClusterProps, EksControlPlane
-from modules.codebuild import PipelineProject
-from modules.eks_deploy import EksDeployProjectProps, eks_deploy_buildspec
-from modules.eks_nodes import NodeGroups, NodeGroupsProps
-from modules.encryption import EncryptionKey, EncryptionKeyProps
-from modules.network import Network, NetworkProps
+from modules.cdk.core import Construct, TerraformOutput
+from modules.eks.access import ClusterAccess, ClusterAccessProps, cluster_admins, namespace_editor
+from modules.eks.cluster import EksClusterProps, EksControlPlane
+from modules.delivery.codebuild import PipelineProject
+from modules.eks.deploy import EksDeployProjectProps, eks_deploy_buildspec
+from modules.eks.nodes import NodeGroups, NodeGroupsProps
+from modules.shared.encryption import EncryptionKey, EncryptionKeyProps
+from modules.shared.network import Network, NetworkProps
 from stacks.base import EnvironmentStack
 
 

@@ -16,8 +16,8 @@ from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
 
 from envconfig.eks_naming import EksNames
 from envconfig.model import Environment
-from modules.argocd import ArgoCdRelease, ArgoCdReleaseProps, GitOpsApp
-from modules.core import Construct, Fn
+from modules.eks.argocd import ArgoCdRelease, ArgoCdReleaseProps, GitOpsApp
+from modules.cdk.core import Construct, Fn
 from stacks.base import EnvironmentStack
 
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 from envconfig.loader import Catalog
 from envconfig.model import Environment, Service
 from envconfig.naming import EnvironmentNames
-from modules.blue_green import BlueGreenDeployment, BlueGreenProps
-from modules.core import Construct, TerraformOutput
-from modules.deploy_hooks import DeployHooks, DeployHooksProps
-from modules.deployment_config import deployment_config_name
-from modules.ecs_cluster import Cluster, ClusterProps
-from modules.ecs_service import FargateService, FargateServiceProps
-from modules.encryption import EncryptionKey, EncryptionKeyProps
-from modules.load_balancer import LoadBalancer, LoadBalancerProps
-from modules.network import Network, NetworkProps
-from modules.release_model import ReleaseSpec
+from modules.ecs.blue_green import BlueGreenDeployment, BlueGreenProps
+from modules.cdk.core import Construct, TerraformOutput
+from modules.ecs.deploy_hooks import DeployHooks, DeployHooksProps
+from release.deployment_config import deployment_config_name
+from modules.ecs.cluster import Cluster, ClusterProps
+from modules.ecs.service import FargateService, FargateServiceProps
+from modules.shared.encryption import EncryptionKey, EncryptionKeyProps
+from modules.ecs.load_balancer import LoadBalancer, LoadBalancerProps
+from modules.shared.network import Network, NetworkProps
+from release.model import ReleaseSpec
 from stacks.base import EnvironmentStack
 
 

@@ -9,8 +9,8 @@ import shutil
 import pytest
 
 from envconfig.loader import ENVIRONMENTS_DIR, load_environments
-from tooling.synth import synthesize
-from tooling.terraform import plan_stacks
+from tooling.harness.synth import synthesize
+from tooling.harness.terraform import plan_stacks
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
@@ -32,7 +32,7 @@ def catalog():
 @pytest.fixture(scope="session")
 def synthesis(catalog, tmp_path_factory):
     if os.environ.get("PLATFORM_SYNTH_DIR"):  # the policy gate synthesized already: reuse its cdktf.out
-        from tooling.gate import load_synthesis
+        from tooling.gate.runner import load_synthesis
         return load_synthesis(os.environ["PLATFORM_SYNTH_DIR"])
     return synthesize(catalog, outdir=tmp_path_factory.mktemp("cdktf.out"))
 
@@ -50,6 +50,6 @@ def plans(synthesis, tmp_path_factory):
     With $PLATFORM_PLANS_DIR (a directory of <stack>.json or <stack>/plan.json, as `make gate` sets),
     the plans are loaded from there instead of planned again."""
     if os.environ.get("PLATFORM_PLANS_DIR"):
-        from tooling.gate import load_plans
+        from tooling.gate.runner import load_plans
         return load_plans(os.environ["PLATFORM_PLANS_DIR"])
     return plan_stacks(synthesis.plannable_stacks(), work_root=tmp_path_factory.mktemp("plans"))

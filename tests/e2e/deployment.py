@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from envconfig.model import Environment
-from tooling.emulator import Emulator
-from tooling.stackrun import Applied, EmulatorTarget, apply, destroy, replan, state_addresses
-from tooling.terraform import terraform
+from tooling.emulator.server import Emulator
+from tooling.deploy.stackrun import Applied, EmulatorTarget, apply, destroy, replan, state_addresses
+from tooling.harness.terraform import terraform
 
 TIMINGS: list[tuple[str, float]] = []  # ("apply dev-delivery", seconds), printed in the terminal summary
 

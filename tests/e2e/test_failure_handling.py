@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tooling.emulator import Emulator
-from tooling.rollout import Rollout
-from tooling.stackrun import EmulatorTarget, replan, stack_order, state_addresses
-from tooling.terraform import TerraformError
+from tooling.emulator.server import Emulator
+from tooling.deploy.rollout import Rollout
+from tooling.deploy.stackrun import EmulatorTarget, replan, stack_order, state_addresses
+from tooling.harness.terraform import TerraformError
 
 
 def write_app(outdir: Path, stacks: dict[str, dict], dependencies: dict[str, list[str]]) -> dict[str, Path]:

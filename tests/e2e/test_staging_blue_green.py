@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.deployment import assert_nothing_left, deployed
-from tooling.rollout import environment_stacks
+from tooling.deploy.rollout import environment_stacks
 
 pytestmark = pytest.mark.e2e
 ENV = "staging"

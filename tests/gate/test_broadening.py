@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from tooling import broadening, gate
+from tooling.gate import broadening
+from tooling.gate import runner as gate
 
 
 def plan(*resources: dict) -> dict:

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from tooling import gate
-from tooling.reports import FAILURE_HEADERS, GateResult, failure_rows, summary_text
+from tooling.gate import runner as gate
+from tooling.gate.reports import FAILURE_HEADERS, GateResult, failure_rows, summary_text
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tooling import gate
+from tooling.gate import runner as gate
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github" / "workflows" / "gate.yml"

@@ -9,7 +9,7 @@ import pytest
 
 from envconfig.eks_naming import EksNames
 from envconfig.naming import EnvironmentNames
-from modules.eks_cluster import CONTROL_PLANE_LOG_TYPES
+from modules.eks.cluster import CONTROL_PLANE_LOG_TYPES
 from tests.iam import as_list, permission_statements
 
 EKS_ENVIRONMENTS = ["staging", "prod"]

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from envconfig.naming import EnvironmentNames
-from modules.deployment_config import deployment_config_name
+from release.deployment_config import deployment_config_name
 
 ENVIRONMENTS = ["dev", "staging", "prod"]
 BLUE_GREEN = ["staging", "prod"]

@@ -1,6 +1,6 @@
 """Run checkov (as a subprocess, never imported) once per input format over all policy fixtures.
 
-The checkov binary comes from $CHECKOV_BIN, default `.tools/checkov/bin/checkov` under the repo
+The checkov binary comes from $CHECKOV_BIN, default `.venv-checkov/bin/checkov` under the repo
 root. A missing binary fails the tests: the policy gate is not optional.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from tests.policies.dlp_policy_cases import CASES, MIN_WAIT_CASES, plan_document
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 POLICIES_DIR = REPO_ROOT / "policies"
-DEFAULT_CHECKOV = ".tools/checkov/bin/checkov"
+DEFAULT_CHECKOV = ".venv-checkov/bin/checkov"
 
 
 def policy_metadata() -> list[dict]:

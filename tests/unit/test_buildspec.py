@@ -8,7 +8,7 @@ import subprocess
 import yaml
 
 from envconfig.model import Build
-from modules.buildspec import PackageLogin, container_image_buildspec, json_file, yaml_file
+from release.buildspec import PackageLogin, container_image_buildspec, json_file, yaml_file
 
 
 def render(**overrides) -> dict:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import modules.lazy_bindings as lazy
+import modules.cdk.lazy_bindings as lazy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,8 +29,8 @@ def test_eager_and_deferred_synthesis_are_identical(synthesis, tmp_path):
     outdir = tmp_path / "eager"
     env = {**os.environ, "PLATFORM_EAGER_BINDINGS": "1", "PLATFORM_ENVIRONMENTS": "staging",
            "CDKTF_OUTDIR": str(outdir)}
-    code = ("import main; from envconfig.loader import load_environments; "
-            f"main.build_app(load_environments(['staging']), outdir={str(outdir)!r}).synth()")
+    code = ("from stacks.app import build_app; from envconfig.loader import load_environments; "
+            f"build_app(load_environments(['staging']), outdir={str(outdir)!r}).synth()")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True)
     eager = stack_files(outdir)
     assert set(eager) == {name for name in synthesis.stacks if name.startswith("staging-")}

@@ -9,7 +9,7 @@ import pytest
 
 from envconfig.kubernetes import SYNC_OPTIONS, dns_label, sync_option
 from envconfig.loader import ConfigError, load_environment, load_environments
-from modules.eks_deploy import EksDeployTarget, eks_deploy_buildspec
+from modules.eks.deploy import EksDeployTarget, eks_deploy_buildspec
 from tests.environment_edits import edit
 
 

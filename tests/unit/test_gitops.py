@@ -11,7 +11,7 @@ import yaml
 
 from envconfig.eks_naming import EksNames
 from envconfig.naming import EnvironmentNames
-from modules.argocd import ARGO_HELM_REPOSITORY, IN_CLUSTER
+from modules.eks.argocd import ARGO_HELM_REPOSITORY, IN_CLUSTER
 
 GITOPS_ENVIRONMENTS = ["staging", "prod"]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tooling.diagram import readme_section, release_flow
-from tooling.synth import ROOT
+from tooling.harness.diagram import readme_section, release_flow
+from tooling.harness.synth import ROOT
 
 
 def test_readme_diagram_matches_the_synthesized_pipelines(stack_config):

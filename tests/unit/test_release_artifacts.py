@@ -10,7 +10,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from envconfig.naming import EnvironmentNames
-from modules.release_model import IMAGE_PLACEHOLDER, TASK_DEFINITION_PLACEHOLDER, ReleaseSpec
+from release.model import IMAGE_PLACEHOLDER, TASK_DEFINITION_PLACEHOLDER, ReleaseSpec
 
 ECS_INPUT = botocore.session.get_session().get_service_model("ecs").operation_model("RegisterTaskDefinition").input_shape
 

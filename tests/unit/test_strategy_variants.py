@@ -8,7 +8,7 @@ import json
 import pytest
 
 from envconfig.loader import Catalog
-from tooling.synth import synthesize
+from tooling.harness.synth import synthesize
 
 
 def variant(catalog, env_name, **deployment):

@@ -1,0 +1,1 @@
+"""The delivery constructs: image repository, build projects, pipeline, artifact store, package repositories."""

@@ -1,0 +1,108 @@
+"""Lambda functions for the appspec hooks: each checks one listener over HTTP and reports to
+CodeDeploy; the role may report on one deployment group and nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.lambda_function import (
+    LambdaFunction,
+    LambdaFunctionEnvironment,
+    LambdaFunctionVpcConfig,
+)
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+
+from modules.cdk.core import AssetType, Construct, TerraformAsset
+from modules.shared.iam import ServiceRole, ServiceRoleProps
+from modules.shared.statements import DECRYPT, Statement, key_usage
+
+HOOK_CODE = Path(__file__).resolve().parent / "hook_code"
+# Which listener carries the new (green) tasks' traffic when each hook runs.
+HOOK_CHECKS_TEST_LISTENER = {"AfterAllowTestTraffic": True, "BeforeAllowTraffic": True, "AfterAllowTraffic": False}
+_ENI_ACTIONS = ("ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeNetworkInterfaces")
+
+
+@dataclass(frozen=True)
+class DeployHooksProps:
+    name: str
+    account_id: str
+    region: str
+    hooks: tuple[tuple[str, str], ...]  # (appspec hook, function name)
+    deployment_group_arn: str
+    alb_dns_name: str
+    alb_security_group_id: str
+    alb_internal: bool
+    nat_public_ips: tuple[str, ...]  # an internet-facing ALB sees the hooks' traffic from these
+    production_port: int
+    test_port: int
+    health_check_path: str
+    vpc_id: str
+    subnet_ids: tuple[str, ...]
+    log_retention_days: int
+    kms_key_arn: str
+    kms_key_alias: str
+    kms_key_arn_pattern: str
+
+    def check_url(self, hook: str) -> str:
+        port = self.test_port if HOOK_CHECKS_TEST_LISTENER[hook] else self.production_port
+        scheme = "https" if port == 443 else "http"
+        return f"{scheme}://{self.alb_dns_name}:{port}{self.health_check_path}"
+
+    def statements(self) -> tuple[Statement, ...]:
+        groups = tuple(f"arn:aws:logs:{self.region}:{self.account_id}:log-group:/aws/lambda/{function}:log-stream:*"
+                       for _, function in self.hooks)
+        return (
+            Statement(("codedeploy:PutLifecycleEventHookExecutionStatus",), (self.deployment_group_arn,),
+                      sid="ReportHookStatus"),
+            Statement(("logs:CreateLogStream", "logs:PutLogEvents"), groups, sid="WriteLogs"),
+            Statement(_ENI_ACTIONS, ("*",), sid="RunInVpc"),
+            key_usage(self.kms_key_arn_pattern, self.kms_key_alias, DECRYPT, sid="DecryptEnvironment"),
+        )
+
+
+class DeployHooks(Construct):
+    def __init__(self, scope: Construct, id: str, props: DeployHooksProps):
+        super().__init__(scope, id)
+        code = TerraformAsset(self, "code", path=str(HOOK_CODE), type=AssetType.ARCHIVE)
+        self.role = ServiceRole(self, "role", ServiceRoleProps(
+            name=f"{props.name}-hooks", service_principal="lambda.amazonaws.com", account_id=props.account_id,
+            statements=props.statements(), description="CodeDeploy hooks: HTTP checks reported to one deployment group"))
+        self.security_group = SecurityGroup(self, "sg", name=f"{props.name}-hooks", vpc_id=props.vpc_id,
+                                            description="deploy hooks: listener checks and AWS APIs")
+        for port in sorted({props.test_port, props.production_port}):
+            self._allow_check(props, port)
+        VpcSecurityGroupEgressRule(self, "https-out", security_group_id=self.security_group.id, ip_protocol="tcp",
+                                   from_port=443, to_port=443, cidr_ipv4="0.0.0.0/0",
+                                   description="CodeDeploy API through NAT")
+        self.functions = {}
+        for hook, function in props.hooks:
+            logs = CloudwatchLogGroup(self, f"{hook}-logs", name=f"/aws/lambda/{function}",
+                                      retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn)
+            self.functions[hook] = LambdaFunction(
+                self, hook, function_name=function, role=self.role.arn, runtime="python3.12",
+                handler="validate.handler", filename=code.path, source_code_hash=code.asset_hash, timeout=120,
+                memory_size=128, kms_key_arn=props.kms_key_arn, tracing_config=None,
+                environment=LambdaFunctionEnvironment(variables={"CHECK_URL": props.check_url(hook)}),
+                vpc_config=LambdaFunctionVpcConfig(subnet_ids=list(props.subnet_ids),
+                                                   security_group_ids=[self.security_group.id]),
+                depends_on=[logs, self.role.policy])
+        self.function_arns = tuple(f"arn:aws:lambda:{props.region}:{props.account_id}:function:{function}"
+                                   for _, function in props.hooks)
+
+    def _allow_check(self, props: DeployHooksProps, port: int) -> None:
+        """Hooks to listener: by security group inside the VPC, through the NAT addresses otherwise."""
+        to_alb = {"referenced_security_group_id": props.alb_security_group_id} if props.alb_internal else {
+            "cidr_ipv4": "0.0.0.0/0"}
+        VpcSecurityGroupEgressRule(self, f"to-alb-{port}", security_group_id=self.security_group.id,
+                                   ip_protocol="tcp", from_port=port, to_port=port, description="listener check",
+                                   **to_alb)
+        sources = ([{"referenced_security_group_id": self.security_group.id}] if props.alb_internal else
+                   [{"cidr_ipv4": f"{address}/32"} for address in props.nat_public_ips])
+        for index, source in enumerate(sources):
+            VpcSecurityGroupIngressRule(self, f"alb-from-hooks-{port}-{index}",
+                                        security_group_id=props.alb_security_group_id, ip_protocol="tcp",
+                                        from_port=port, to_port=port, description="deploy hook checks", **source)

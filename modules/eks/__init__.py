@@ -1,0 +1,1 @@
+"""EKS: control plane, node groups, access entries, the CodeBuild deploy project, ArgoCD."""

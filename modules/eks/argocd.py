@@ -1,0 +1,176 @@
+"""ArgoCD on EKS through Helm: the `argo-cd` chart with a production preset, and the GitOps
+Application plus the AppProject that fences it, through the `argocd-apps` chart.
+
+Everything is Python data rendered once with yaml.safe_dump. Why a second Helm release for the
+Application/AppProject instead of `kubernetes_manifest`: kubernetes_manifest needs the CRD's schema
+from the API server at plan time, so on a fresh cluster (CRDs installed by the argo-cd release in the
+same apply) the plan fails; a helm_release is only rendered at apply time, after `depends_on`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+from cdktf_cdktf_provider_helm.release import Release
+from cdktf_cdktf_provider_kubernetes.namespace import Namespace, NamespaceMetadata
+
+from envconfig.kubernetes import ArgoCd, GitOpsApplication
+from modules.cdk.core import Construct, literal
+
+ARGO_HELM_REPOSITORY = "https://argoproj.github.io/argo-helm"
+IN_CLUSTER = "https://kubernetes.default.svc"
+RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
+
+
+def render(document: dict) -> str:
+    return yaml.safe_dump(document, sort_keys=False, width=1000)
+
+
+def argocd_values(argocd: ArgoCd) -> dict:
+    """Values for the argo-cd chart (7.x)."""
+    replicas = argocd.replicas if argocd.ha else 1
+    pdb = {"enabled": argocd.ha, "minAvailable": 1} if argocd.ha else {"enabled": False}
+    server: dict = {"replicas": replicas, "pdb": pdb}
+    values: dict = {
+        "global": {"domain": argocd.ingress_hostname or "argocd.local"},
+        "configs": {
+            "cm": {"admin.enabled": not argocd.sso, "exec.enabled": False, "statusbadge.enabled": False},
+            "params": {"server.insecure": False},
+            "rbac": {"policy.default": argocd.rbac_default_policy, "scopes": "[groups]",
+                     "policy.csv": "".join(f"g, {group}, role:admin\n" for group in argocd.rbac_admin_groups)},
+        },
+        "controller": {"replicas": 1, "pdb": pdb},  # one active controller; sharding is not needed here
+        "server": server,
+        "repoServer": {"replicas": replicas, "pdb": pdb},
+        "applicationSet": {"replicas": replicas, "pdb": pdb},
+        "redis": {"enabled": not argocd.redis_ha},
+        "redis-ha": {"enabled": argocd.redis_ha},
+        "dex": {"enabled": False},
+        "notifications": {"enabled": True},
+    }
+    if argocd.sso:
+        values["configs"]["cm"]["url"] = f"https://{argocd.ingress_hostname}" if argocd.ingress_hostname else ""
+        values["configs"]["cm"]["oidc.config"] = render({
+            "name": "SSO", "issuer": argocd.oidc_issuer, "clientID": argocd.oidc_client_id,
+            # resolved by ArgoCD from the argocd-secret key oidc.clientSecret (created out of band)
+            "clientSecret": "$oidc.clientSecret",
+            "requestedScopes": ["openid", "profile", "email", "groups"],
+        })
+    if argocd.ha:
+        values["redis-ha"].update({"haproxy": {"enabled": True}})
+        for component in ("server", "repoServer", "applicationSet"):
+            values[component]["affinity"] = {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{
+                "weight": 100, "podAffinityTerm": {
+                    "topologyKey": "topology.kubernetes.io/zone",
+                    "labelSelector": {"matchLabels": {"app.kubernetes.io/component": _component_label(component)}}},
+            }]}}
+    if argocd.ingress_enabled:
+        annotations = {
+            "alb.ingress.kubernetes.io/scheme": "internal",
+            "alb.ingress.kubernetes.io/target-type": "ip",
+            "alb.ingress.kubernetes.io/backend-protocol": "HTTPS",
+            "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS":443}]',
+            "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        }
+        if argocd.ingress_certificate_arn:
+            annotations["alb.ingress.kubernetes.io/certificate-arn"] = argocd.ingress_certificate_arn
+        server["ingress"] = {"enabled": True, "controller": "aws", "ingressClassName": "alb",
+                             "hostname": argocd.ingress_hostname, "annotations": annotations,
+                             "aws": {"serviceType": "ClusterIP", "backendProtocolVersion": "GRPC"}}
+    return values
+
+
+def _component_label(component: str) -> str:
+    return {"server": "server", "repoServer": "repo-server", "applicationSet": "applicationset-controller"}[component]
+
+
+@dataclass(frozen=True)
+class GitOpsApp:
+    """The Application and AppProject as ArgoCD custom resources (argoproj.io/v1alpha1)."""
+
+    application: GitOpsApplication
+    argocd_namespace: str
+    path: str
+    destination_namespace: str
+
+    @property
+    def project_name(self) -> str:
+        return self.application.project or self.application.name
+
+    def project_manifest(self) -> dict:
+        return {
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject",
+            "metadata": {"name": self.project_name, "namespace": self.argocd_namespace},
+            "spec": {
+                "description": f"{self.application.name}: one repository into one namespace",
+                "sourceRepos": [self.application.repo_url],
+                "destinations": [{"server": IN_CLUSTER, "namespace": self.destination_namespace}],
+                "clusterResourceWhitelist": [{"group": "", "kind": "Namespace"}]
+                if "CreateNamespace=true" in self.application.sync_options else [],
+                "namespaceResourceBlacklist": [{"group": "", "kind": "ResourceQuota"},
+                                               {"group": "", "kind": "LimitRange"}],
+            },
+        }
+
+    def application_manifest(self) -> dict:
+        app = self.application
+        return {
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+            "metadata": {"name": app.name, "namespace": self.argocd_namespace, "finalizers": [RESOURCES_FINALIZER]},
+            "spec": {
+                "project": self.project_name,
+                "source": {"repoURL": app.repo_url, "targetRevision": app.target_revision, "path": self.path},
+                "destination": {"server": IN_CLUSTER, "namespace": self.destination_namespace},
+                "syncPolicy": {
+                    "automated": {"prune": app.prune, "selfHeal": app.self_heal},
+                    "syncOptions": list(app.sync_options),
+                    "retry": {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"}},
+                },
+            },
+        }
+
+    def apps_values(self) -> dict:
+        """The argocd-apps chart (2.x) takes each resource keyed by name: metadata.namespace and
+        finalizers beside the spec's fields."""
+        def entry(manifest: dict) -> dict:
+            metadata = manifest["metadata"]
+            extra = {"finalizers": metadata["finalizers"]} if "finalizers" in metadata else {}
+            return {"namespace": metadata["namespace"], **extra, **manifest["spec"]}
+
+        project, application = self.project_manifest(), self.application_manifest()
+        return {"projects": {project["metadata"]["name"]: entry(project)},
+                "applications": {application["metadata"]["name"]: entry(application)}}
+
+
+@dataclass(frozen=True)
+class ArgoCdReleaseProps:
+    argocd: ArgoCd
+    app: GitOpsApp
+    deploy_namespace: str
+    namespace_labels: dict
+
+
+class ArgoCdRelease(Construct):
+    def __init__(self, scope: Construct, id: str, props: ArgoCdReleaseProps):
+        super().__init__(scope, id)
+        argocd = props.argocd
+        self.namespace = Namespace(self, "namespace", metadata=NamespaceMetadata(
+            name=argocd.namespace, labels={**props.namespace_labels, "pod-security.kubernetes.io/enforce": "baseline"}))
+        # The deploy namespace exists before the first pipeline run: the CodeBuild access entry is scoped to it.
+        self.deploy_namespace = Namespace(self, "deploy-namespace", metadata=NamespaceMetadata(
+            name=props.deploy_namespace,
+            labels={**props.namespace_labels, "pod-security.kubernetes.io/enforce": "baseline",
+                    "pod-security.kubernetes.io/warn": "restricted"}))
+        self.values = argocd_values(argocd)
+        self.release = Release(
+            self, "argo-cd", name="argocd", repository=ARGO_HELM_REPOSITORY, chart="argo-cd",
+            version=argocd.chart_version, namespace=argocd.namespace, create_namespace=False,
+            values=[literal(render(self.values))], atomic=True, cleanup_on_fail=True, wait=True, timeout=900,
+            max_history=10, depends_on=[self.namespace])
+        self.apps_values = props.app.apps_values()
+        self.apps = Release(
+            self, "argocd-apps", name="argocd-apps", repository=ARGO_HELM_REPOSITORY, chart="argocd-apps",
+            version=argocd.apps_chart_version, namespace=argocd.namespace, create_namespace=False,
+            values=[literal(render(self.apps_values))], atomic=True, wait=True, max_history=10,
+            depends_on=[self.release, self.deploy_namespace])

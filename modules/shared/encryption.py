@@ -1,0 +1,76 @@
+"""A customer-managed KMS key whose policy names exactly who may use it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+
+from modules.cdk.core import Construct
+from modules.shared.statements import ENCRYPT_DECRYPT
+
+# Administration without usage: the account (through IAM) can manage the key but not read data.
+_ADMIN_ACTIONS = (
+    "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:CreateGrant", "kms:DeleteAlias", "kms:DescribeKey",
+    "kms:DisableKey", "kms:EnableKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus",
+    "kms:ListAliases", "kms:ListGrants", "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:RevokeGrant",
+    "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+)
+
+
+@dataclass(frozen=True)
+class EncryptionKeyProps:
+    alias: str
+    account_id: str
+    region: str
+    description: str
+    user_role_arns: tuple[str, ...] = ()
+    log_group_prefixes: tuple[str, ...] = ()  # CloudWatch Logs may use the key for these groups only
+    service_principals: tuple[str, ...] = ()  # e.g. sns / events, limited to this account
+    deletion_window_days: int = 30
+
+
+class EncryptionKey(Construct):
+    def __init__(self, scope: Construct, id: str, props: EncryptionKeyProps):
+        super().__init__(scope, id)
+        self.key = KmsKey(self, "key", description=props.description, enable_key_rotation=True,
+                          deletion_window_in_days=props.deletion_window_days,
+                          policy=self.key_policy(props))
+        self.alias = KmsAlias(self, "alias", name=props.alias, target_key_id=self.key.key_id)
+        self.arn = self.key.arn
+        self.alias_name = props.alias
+
+    @staticmethod
+    def key_policy(props: EncryptionKeyProps) -> str:
+        account_root = f"arn:aws:iam::{props.account_id}:root"
+        statements = [{
+            "Sid": "AccountAdministersKey", "Effect": "Allow", "Principal": {"AWS": account_root},
+            "Action": sorted(_ADMIN_ACTIONS), "Resource": "*",
+        }]
+        if props.user_role_arns:
+            # Named by condition rather than as principals: KMS rejects principals that do not exist
+            # yet, and the roles are created alongside the key. Each role's own policy must allow it too.
+            statements.append({
+                "Sid": "NamedRolesUseKey", "Effect": "Allow", "Principal": {"AWS": account_root},
+                "Action": sorted(ENCRYPT_DECRYPT), "Resource": "*",
+                "Condition": {"ArnEquals": {"aws:PrincipalArn": sorted(props.user_role_arns)}},
+            })
+        if props.log_group_prefixes:
+            statements.append({
+                "Sid": "CloudWatchLogsUsesKey", "Effect": "Allow",
+                "Principal": {"Service": f"logs.{props.region}.amazonaws.com"},
+                "Action": sorted(ENCRYPT_DECRYPT), "Resource": "*",
+                "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": [
+                    f"arn:aws:logs:{props.region}:{props.account_id}:log-group:{prefix}*"
+                    for prefix in sorted(props.log_group_prefixes)]}},
+            })
+        for principal in sorted(props.service_principals):
+            statements.append({
+                "Sid": f"{principal.split('.')[0].capitalize()}UsesKey", "Effect": "Allow",
+                "Principal": {"Service": principal}, "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": props.account_id}},
+            })
+        return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)

@@ -1,0 +1,48 @@
+"""Service roles with confused-deputy guards and one least-privilege inline policy
+(statements: `modules.shared.statements`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+
+from modules.cdk.core import Construct
+from modules.shared.statements import Statement, policy_document
+
+
+@dataclass(frozen=True)
+class ServiceRoleProps:
+    name: str
+    service_principal: str
+    account_id: str
+    statements: tuple[Statement, ...]
+    source_arn: str = ""
+    description: str = ""
+
+    def trust_policy(self) -> str:
+        condition = {"StringEquals": {"aws:SourceAccount": self.account_id}}
+        if self.source_arn:
+            condition["ArnLike"] = {"aws:SourceArn": self.source_arn}
+        return json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": self.service_principal},
+            "Action": "sts:AssumeRole",
+            "Condition": condition,
+        }]}, sort_keys=True)
+
+
+class ServiceRole(Construct):
+    """A role one AWS service assumes for one resource, with one inline least-privilege policy
+    (none when the role needs no AWS permissions yet)."""
+
+    def __init__(self, scope: Construct, id: str, props: ServiceRoleProps):
+        super().__init__(scope, id)
+        self.role = IamRole(self, "role", name=props.name, description=props.description or None,
+                            assume_role_policy=props.trust_policy(), max_session_duration=3600)
+        self.policy = IamRolePolicy(self, "policy", name=f"{props.name}-least-privilege", role=self.role.name,
+                                    policy=policy_document(list(props.statements))) if props.statements else None
+        self.arn = self.role.arn
+        self.name = self.role.name
