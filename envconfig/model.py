@@ -29,6 +29,9 @@ def setting(default=None, *, check=None, factory=None, block_label: str = "", do
 
 REQUIRED = object()
 
+# The CodeBuild-managed image builds and deploys run on unless an environment picks another.
+CODEBUILD_STANDARD_IMAGE = "aws/codebuild/amazonlinux2-x86_64-standard:5.0"
+
 
 @dataclass(frozen=True)
 class LocalBackend:
@@ -93,7 +96,7 @@ class Build:
         "BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE",
         "BUILD_GENERAL1_XLARGE", "BUILD_GENERAL1_2XLARGE",
     ] = "BUILD_GENERAL1_MEDIUM"
-    image: str = "aws/codebuild/amazonlinux2-x86_64-standard:5.0"
+    image: str = CODEBUILD_STANDARD_IMAGE
     docker: bool = setting(True, doc="the build runs docker, so CodeBuild needs privileged mode")
     cache: Literal["s3", "local", "none"] = "s3"
     runtime_versions: dict[str, str] = setting(factory=lambda: {"nodejs": "18"})

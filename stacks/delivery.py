@@ -8,17 +8,18 @@ from envconfig.eks_naming import EksNames
 from envconfig.loader import Catalog
 from envconfig.model import Environment, Service
 from envconfig.naming import EnvironmentNames
-from modules.delivery.artifact_store import ArtifactBucket, ArtifactBucketProps
-from release.buildspec import CODEARTIFACT_TOOLS, PackageLogin, container_image_buildspec, json_file, yaml_file
-from modules.delivery.codeartifact import PackageRepositories, PackageRepositoriesProps
-from modules.delivery.codebuild import ImageBuildProps, PipelineProject
 from modules.cdk.core import Construct, TerraformOutput
-from release.deployment_config import deployment_config_name
+from modules.delivery.artifact_store import ArtifactBucket, ArtifactBucketProps
+from modules.delivery.codeartifact import PackageRepositories, PackageRepositoriesProps, repository_name
+from modules.delivery.codebuild import ImageBuildProject, ImageBuildProjectProps
 from modules.delivery.ecr import ContainerRepository, ContainerRepositoryProps
+from modules.delivery.pipeline import DeliveryPipeline, DeliveryPipelineProps, DeployTarget, EcsDeployTarget
 from modules.eks.deploy import EksDeployTarget
 from modules.shared.encryption import EncryptionKey, EncryptionKeyProps
 from modules.shared.notifications import ApprovalTopic, ApprovalTopicProps
-from modules.delivery.pipeline import DeliveryPipeline, DeliveryPipelineProps, DeployTarget
+from modules.shared.statements import KeyReference
+from release.buildspec import CODEARTIFACT_TOOLS, PackageLogin, container_image_buildspec, json_file, yaml_file
+from release.deployment_config import deployment_config_name
 from release.model import ReleaseSpec
 from stacks.base import EnvironmentStack
 
@@ -27,7 +28,7 @@ def deploys_to_eks(target_env: Environment) -> bool:
     return target_env.eks is not None and target_env.eks.deploy_target == "eks"
 
 
-def deploy_target(target_env: Environment, service_name: str) -> DeployTarget | EksDeployTarget:
+def deploy_target(target_env: Environment, service_name: str) -> DeployTarget:
     """How the pipeline reaches `service_name` in `target_env`, from names alone (no stack outputs)."""
     service = next(s for s in target_env.services if s.name == service_name)
     env_names = EnvironmentNames(target_env)
@@ -37,7 +38,7 @@ def deploy_target(target_env: Environment, service_name: str) -> DeployTarget | 
                                project=eks.deploy_project, project_arn=eks.deploy_project_arn, deployment=service.name)
     names = env_names.service(service)
     release = ReleaseSpec.for_service(target_env, service)
-    return DeployTarget(
+    return EcsDeployTarget(
         environment=target_env.name, approval_required=target_env.delivery.approval_required,
         blue_green=service.deployment.strategy == "blue_green", cluster=env_names.cluster,
         ecs_service=names.ecs_service, ecs_service_arn=names.ecs_service_arn,
@@ -77,14 +78,15 @@ class DeliveryStack(EnvironmentStack):
             alias=names.delivery_key_alias, account_id=env.account_id, region=env.region,
             description=f"{env.name_prefix} delivery: artifacts, images, builds, approvals",
             user_role_arns=role_arns, log_group_prefixes=(f"/aws/codebuild/{env.name_prefix}-",)))
+        self.key_reference = KeyReference(names.account, names.delivery_key_alias)
         self.artifacts = ArtifactBucket(self, "artifacts", ArtifactBucketProps(
-            name=names.artifact_bucket, kms_key_arn=self.key.arn,
+            name=names.artifact_bucket, account=names.account, kms_key_arn=self.key.arn,
             noncurrent_version_days=env.delivery.artifact_retention_days))
         self.approvals = ApprovalTopic(self, "approvals", ApprovalTopicProps(
             name=names.approval_topic, kms_key_arn=self.key.arn))
         self.packages = PackageRepositoriesProps(
-            domain=names.codeartifact_domain, account_id=env.account_id, region=env.region,
-            kms_key_arn=self.key.arn, formats=env.delivery.codeartifact_formats)
+            domain=names.codeartifact_domain, account=names.account, kms_key_arn=self.key.arn,
+            formats=env.delivery.codeartifact_formats)
         if self.packages.formats:
             PackageRepositories(self, "packages", self.packages)
         for service in env.services:
@@ -96,25 +98,24 @@ class DeliveryStack(EnvironmentStack):
         repository = ContainerRepository(scope, "image", ContainerRepositoryProps(
             name=names.ecr_repository, kms_key_arn=self.key.arn))
         logins = tuple(PackageLogin(CODEARTIFACT_TOOLS[fmt], self.packages.domain, env.account_id,
-                                    self.packages.repository_name(fmt)) for fmt in self.packages.formats)
+                                    repository_name(fmt)) for fmt in self.packages.formats)
         buildspec = container_image_buildspec(
             service.build, registry=names.ecr_repository_url.split("/")[0], repository=names.ecr_repository,
             container_name=names.container, coverage_report_group="coverage",
             deploy_files=tuple(f for target in targets for f in deploy_files(target, service.name)),
             package_logins=logins)
-        build = PipelineProject(scope, "build", ImageBuildProps(
+        build = ImageBuildProject(scope, "build", ImageBuildProjectProps(
             name=names.build_project, arn=names.build_project_arn, role_name=names.role("codebuild"),
-            account_id=env.account_id, region=env.region, build=service.build, buildspec=buildspec,
+            account=self.names.account, build=service.build, buildspec=buildspec,
             log_group=names.build_log_group, log_retention_days=env.log_retention_days,
-            kms_key_arn=self.key.arn, kms_key_alias=self.names.delivery_key_alias,
-            kms_key_arn_pattern=self.names.key_arn_pattern(), artifact_bucket=self.names.artifact_bucket,
-            ecr_repository_arn=names.ecr_repository_arn, extra_statements=self.packages.read_statements()).project_props())
+            key=self.key_reference, key_arn=self.key.arn, artifact_bucket=self.names.artifact_bucket,
+            ecr_repository_arn=names.ecr_repository_arn,
+            extra_statements=PackageRepositories.read_statements(self.packages)))
         pipeline = DeliveryPipeline(scope, "pipeline", DeliveryPipelineProps(
             name=names.pipeline, arn=names.pipeline_arn, role_name=names.role("pipeline"),
-            account_id=env.account_id, region=env.region, source=service.source, build_project=build.name,
+            account=self.names.account, source=service.source, build_project=build.name,
             build_project_arn=names.build_project_arn, artifact_bucket=self.names.artifact_bucket,
-            kms_key_arn=self.key.arn, kms_key_alias=self.names.delivery_key_alias,
-            kms_key_arn_pattern=self.names.key_arn_pattern(), approval_topic_arn=self.names.approval_topic_arn,
+            key=self.key_reference, key_arn=self.key.arn, approval_topic_arn=self.names.approval_topic_arn,
             approval_custom_data=env.delivery.approval_custom_data,
             targets=tuple(deploy_target(target, service.name) for target in targets)))
         TerraformOutput(scope, "repository-url", value=repository.url,

@@ -11,11 +11,11 @@ from envconfig.naming import EnvironmentNames
 from modules.cdk.core import Construct, TerraformOutput
 from modules.eks.access import ClusterAccess, ClusterAccessProps, cluster_admins, namespace_editor
 from modules.eks.cluster import EksClusterProps, EksControlPlane
-from modules.delivery.codebuild import PipelineProject
-from modules.eks.deploy import EksDeployProjectProps, eks_deploy_buildspec
+from modules.eks.deploy import EksDeployProject, EksDeployProjectProps, eks_deploy_buildspec
 from modules.eks.nodes import NodeGroups, NodeGroupsProps
 from modules.shared.encryption import EncryptionKey, EncryptionKeyProps
 from modules.shared.network import Network, NetworkProps
+from modules.shared.statements import KeyReference
 from stacks.base import EnvironmentStack
 
 
@@ -49,15 +49,14 @@ class EksStack(EnvironmentStack):
             subnet_ids=tuple(self.network.private_subnet_ids),
             security_group_id=self.control_plane.node_security_group.id, groups=eks.node_groups,
             group_names=tuple(names.node_group(group.name) for group in eks.node_groups)))
-        self.deploy = PipelineProject(self, "deploy", EksDeployProjectProps(
+        self.deploy = EksDeployProject(self, "deploy", EksDeployProjectProps(
             name=names.deploy_project, arn=names.deploy_project_arn, role_name=names.deploy_role,
-            account_id=env.account_id, region=env.region, cluster_arn=names.cluster_arn,
+            account=self.names.account, cluster_arn=names.cluster_arn,
             buildspec=eks_deploy_buildspec(cluster=names.cluster, namespace=eks.deploy_namespace),
             log_group=names.deploy_log_group, log_retention_days=env.log_retention_days,
             log_kms_key_arn=self.key.arn, artifact_key_alias_arn=self.names.arn("kms", self.names.delivery_key_alias),
-            artifact_sources=tuple((source.artifact_bucket, source.delivery_key_alias)
-                                   for source in map(EnvironmentNames, catalog.promoting_into(env))),
-            kms_key_arn_pattern=self.names.key_arn_pattern()).project_props())
+            artifact_sources=tuple((source.artifact_bucket, KeyReference(source.account, source.delivery_key_alias))
+                                   for source in map(EnvironmentNames, catalog.promoting_into(env)))))
         self.access = ClusterAccess(self, "access", ClusterAccessProps(
             cluster_name=self.control_plane.name,
             grants=(*cluster_admins(eks.admin_principal_arns),

@@ -29,15 +29,17 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
     S3BucketVersioningVersioningConfiguration,
 )
 
+from envconfig.account import Account
 from modules.cdk.core import Construct
 
 
 @dataclass(frozen=True)
 class ArtifactBucketProps:
     name: str
-    kms_key_arn: str = ""  # empty: SSE-S3 (ALB access logs support only that)
-    noncurrent_version_days: int = 30
-    extra_policy_statements: tuple[dict, ...] = ()
+    account: Account  # the bucket's account: the partition of its ARN
+    kms_key_arn: str = ""  # default empty: SSE-S3 (ALB access logs support only that)
+    noncurrent_version_days: int = 30  # default: old versions expire after a month
+    extra_policy_statements: tuple[dict, ...] = ()  # default none: the policy only denies plain HTTP
 
 
 class ArtifactBucket(Construct):
@@ -70,14 +72,14 @@ class ArtifactBucket(Construct):
             )])
         S3BucketPolicy(self, "policy", bucket=self.bucket.id, policy=self.bucket_policy(props))
         self.name = props.name
-        self.arn = f"arn:aws:s3:::{props.name}"
+        self.arn = props.account.bucket_arn(props.name)
 
     @staticmethod
     def bucket_policy(props: ArtifactBucketProps) -> str:
-        arn = f"arn:aws:s3:::{props.name}"
+        bucket, objects = props.account.bucket_arn(props.name), props.account.bucket_arn(props.name, "*")
         deny_plain_http = {
             "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*",
-            "Resource": [arn, f"{arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            "Resource": [bucket, objects], "Condition": {"Bool": {"aws:SecureTransport": "false"}},
         }
         return json.dumps({"Version": "2012-10-17",
                            "Statement": [deny_plain_http, *props.extra_policy_statements]}, sort_keys=True)

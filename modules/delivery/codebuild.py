@@ -15,13 +15,16 @@ from cdktf_cdktf_provider_aws.codebuild_project import (
     CodebuildProjectSource,
 )
 
-from envconfig.model import Build
-from release.buildspec import Buildspec
+from envconfig.account import Account
+from envconfig.model import CODEBUILD_STANDARD_IMAGE, Build
 from modules.cdk.core import Construct, literal
 from modules.shared.iam import ServiceRole, ServiceRoleProps
-from modules.shared.statements import ENCRYPT_DECRYPT, Statement, key_usage
+from modules.shared.statements import ENCRYPT_DECRYPT, KeyReference, Statement
+from release.buildspec import Buildspec
 
-_LOCAL_CACHE_MODES = ("LOCAL_DOCKER_LAYER_CACHE", "LOCAL_SOURCE_CACHE", "LOCAL_CUSTOM_CACHE")
+# build.cache -> (CodeBuild cache type, cache modes); the S3 cache lives in the artifact bucket.
+_CACHES = {"s3": ("S3", ()), "none": ("NO_CACHE", ()),
+           "local": ("LOCAL", ("LOCAL_DOCKER_LAYER_CACHE", "LOCAL_SOURCE_CACHE", "LOCAL_CUSTOM_CACHE"))}
 
 
 @dataclass(frozen=True)
@@ -29,86 +32,21 @@ class PipelineProjectProps:
     name: str
     arn: str
     role_name: str
-    account_id: str
+    account: Account
     description: str
-    statements: tuple[Statement, ...]
+    statements: tuple[Statement, ...]  # the role's whole inline policy
     buildspec: Buildspec
     log_group: str
     log_retention_days: int
     log_kms_key_arn: str
-    encryption_key: str
-    compute_type: str = "BUILD_GENERAL1_SMALL"
-    image: str = "aws/codebuild/amazonlinux2-x86_64-standard:5.0"
-    docker: bool = False  # privileged mode, for builds that run docker
-    timeout_minutes: int = 30
-    cache_type: str = "NO_CACHE"
-    cache_location: str = ""
-    cache_modes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ImageBuildProps:
-    """The project that tests, builds and pushes one service's image."""
-
-    name: str
-    arn: str
-    role_name: str
-    account_id: str
-    region: str
-    build: Build
-    buildspec: Buildspec
-    log_group: str
-    log_retention_days: int
-    kms_key_arn: str
-    kms_key_alias: str
-    kms_key_arn_pattern: str
-    artifact_bucket: str
-    ecr_repository_arn: str
-    extra_statements: tuple[Statement, ...] = ()
-
-    @property
-    def report_group_arn_pattern(self) -> str:
-        return f"arn:aws:codebuild:{self.region}:{self.account_id}:report-group/{self.name}-*"
-
-    def statements(self) -> tuple[Statement, ...]:
-        bucket = f"arn:aws:s3:::{self.artifact_bucket}"
-        log_group = f"arn:aws:logs:{self.region}:{self.account_id}:log-group:{self.log_group}"
-        statements = [
-            Statement(("logs:CreateLogStream", "logs:PutLogEvents"), (f"{log_group}:log-stream:*",), sid="WriteLogs"),
-            Statement(("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"), (f"{bucket}/*",),
-                      sid="ReadWriteArtifactsAndCache"),
-            Statement(("s3:GetBucketAcl", "s3:GetBucketLocation"), (bucket,), sid="LocateArtifactBucket"),
-            Statement(("ecr:GetAuthorizationToken",), ("*",), sid="LogInToRegistry"),
-            Statement(("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
-                       "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage",
-                       "ecr:UploadLayerPart"), (self.ecr_repository_arn,), sid="PushImage"),
-            key_usage(self.kms_key_arn_pattern, self.kms_key_alias, ENCRYPT_DECRYPT),
-            Statement(("codebuild:BatchPutCodeCoverages", "codebuild:BatchPutTestCases",
-                       "codebuild:CreateReport", "codebuild:CreateReportGroup", "codebuild:UpdateReport"),
-                      (self.report_group_arn_pattern,), sid="PublishReports"),
-        ]
-        if self.build.parameter_store:
-            statements.append(Statement(("ssm:GetParameters",), tuple(
-                f"arn:aws:ssm:{self.region}:{self.account_id}:parameter/{name.lstrip('/')}"
-                for name in sorted(self.build.parameter_store.values())), sid="ReadBuildParameters"))
-        if self.build.secrets_manager:
-            statements.append(Statement(("secretsmanager:GetSecretValue",), tuple(
-                f"arn:aws:secretsmanager:{self.region}:{self.account_id}:secret:{ref.split(':')[0]}-??????"
-                for ref in sorted(self.build.secrets_manager.values())), sid="ReadBuildSecrets"))
-        return (*statements, *self.extra_statements)
-
-    def project_props(self) -> PipelineProjectProps:
-        build = self.build
-        cache = {"s3": ("S3", f"{self.artifact_bucket}/cache/{self.name}", ()),
-                 "local": ("LOCAL", "", _LOCAL_CACHE_MODES), "none": ("NO_CACHE", "", ())}[build.cache]
-        return PipelineProjectProps(
-            name=self.name, arn=self.arn, role_name=self.role_name, account_id=self.account_id,
-            description=f"CodeBuild project {self.name}: build, test and push one image",
-            statements=self.statements(), buildspec=self.buildspec, log_group=self.log_group,
-            log_retention_days=self.log_retention_days, log_kms_key_arn=self.kms_key_arn,
-            encryption_key=self.kms_key_arn, compute_type=build.compute_type, image=build.image,
-            docker=build.docker, timeout_minutes=build.timeout_minutes, cache_type=cache[0],
-            cache_location=cache[1], cache_modes=cache[2])
+    encryption_key: str  # ARN of the key for the project's artifacts
+    compute_type: str = "BUILD_GENERAL1_SMALL"  # default: the smallest Linux container
+    image: str = CODEBUILD_STANDARD_IMAGE  # default: the CodeBuild standard image
+    docker: bool = False  # privileged mode, for builds that run docker; default off
+    timeout_minutes: int = 30  # default: half an hour
+    cache_type: str = "NO_CACHE"  # default: no cache
+    cache_location: str = ""  # bucket/prefix of an S3 cache; default none
+    cache_modes: tuple[str, ...] = ()  # modes of a LOCAL cache; default none
 
 
 class PipelineProject(Construct):
@@ -120,7 +58,7 @@ class PipelineProject(Construct):
                                             retention_in_days=props.log_retention_days,
                                             kms_key_id=props.log_kms_key_arn)
         self.role = ServiceRole(self, "role", ServiceRoleProps(
-            name=props.role_name, service_principal="codebuild.amazonaws.com", account_id=props.account_id,
+            name=props.role_name, service_principal="codebuild.amazonaws.com", account_id=props.account.account_id,
             source_arn=props.arn, statements=props.statements, description=props.description))
         self.project = CodebuildProject(
             self, "project", name=props.name, service_role=self.role.arn, build_timeout=props.timeout_minutes,
@@ -140,3 +78,66 @@ class PipelineProject(Construct):
         self.name = props.name
         self.arn = self.project.arn
         self.role_arn = self.role.arn
+
+
+@dataclass(frozen=True)
+class ImageBuildProjectProps:
+    name: str
+    arn: str
+    role_name: str
+    account: Account
+    build: Build  # compute, image, docker, cache, timeout and the parameters and secrets it reads
+    buildspec: Buildspec
+    log_group: str
+    log_retention_days: int
+    key: KeyReference  # the delivery key: logs, artifacts, cache and images
+    key_arn: str  # the same key's ARN, for the log group and the project's artifacts
+    artifact_bucket: str
+    ecr_repository_arn: str
+    extra_statements: tuple[Statement, ...] = ()  # e.g. package reads; default none
+
+
+class ImageBuildProject(PipelineProject):
+    """The project that tests, builds and pushes one service's image."""
+
+    def __init__(self, scope: Construct, id: str, props: ImageBuildProjectProps):
+        build = props.build
+        cache_type, cache_modes = _CACHES[build.cache]
+        super().__init__(scope, id, PipelineProjectProps(
+            name=props.name, arn=props.arn, role_name=props.role_name, account=props.account,
+            description=f"CodeBuild project {props.name}: build, test and push one image",
+            statements=self.statements(props), buildspec=props.buildspec, log_group=props.log_group,
+            log_retention_days=props.log_retention_days, log_kms_key_arn=props.key_arn,
+            encryption_key=props.key_arn, compute_type=build.compute_type, image=build.image,
+            docker=build.docker, timeout_minutes=build.timeout_minutes, cache_type=cache_type,
+            cache_location=f"{props.artifact_bucket}/cache/{props.name}" if build.cache == "s3" else "",
+            cache_modes=cache_modes))
+
+    @staticmethod
+    def statements(props: ImageBuildProjectProps) -> tuple[Statement, ...]:
+        account, build = props.account, props.build
+        log_group = account.log_group_arn(props.log_group)
+        statements = [
+            Statement(("logs:CreateLogStream", "logs:PutLogEvents"), (f"{log_group}:log-stream:*",), sid="WriteLogs"),
+            Statement(("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"),
+                      (account.bucket_arn(props.artifact_bucket, "*"),), sid="ReadWriteArtifactsAndCache"),
+            Statement(("s3:GetBucketAcl", "s3:GetBucketLocation"), (account.bucket_arn(props.artifact_bucket),),
+                      sid="LocateArtifactBucket"),
+            Statement(("ecr:GetAuthorizationToken",), ("*",), sid="LogInToRegistry"),
+            Statement(("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
+                       "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage",
+                       "ecr:UploadLayerPart"), (props.ecr_repository_arn,), sid="PushImage"),
+            props.key.usage(ENCRYPT_DECRYPT),
+            Statement(("codebuild:BatchPutCodeCoverages", "codebuild:BatchPutTestCases",
+                       "codebuild:CreateReport", "codebuild:CreateReportGroup", "codebuild:UpdateReport"),
+                      (account.arn("codebuild", f"report-group/{props.name}-*"),), sid="PublishReports"),
+        ]
+        if build.parameter_store:
+            statements.append(Statement(("ssm:GetParameters",), tuple(
+                account.arn("ssm", f"parameter/{name.lstrip('/')}")
+                for name in sorted(build.parameter_store.values())), sid="ReadBuildParameters"))
+        if build.secrets_manager:
+            statements.append(Statement(("secretsmanager:GetSecretValue",), tuple(
+                account.arn("secretsmanager", f"secret:{ref.split(':')[0]}-??????")
+                for ref in sorted(build.secrets_manager.values())), sid="ReadBuildSecrets"))
+        return (*statements, *props.extra_statements)

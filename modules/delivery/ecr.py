@@ -19,8 +19,8 @@ from modules.cdk.core import Construct
 class ContainerRepositoryProps:
     name: str
     kms_key_arn: str
-    keep_tagged_images: int = 30
-    expire_untagged_after_days: int = 7
+    keep_tagged_images: int = 30  # default: the last 30 tagged images stay, older ones expire
+    expire_untagged_after_days: int = 7  # default: untagged images expire after a week
 
 
 class ContainerRepository(Construct):

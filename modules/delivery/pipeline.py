@@ -4,6 +4,7 @@ each behind a manual approval where the target environment asks for one."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from cdktf_cdktf_provider_aws.codepipeline import (
     Codepipeline,
@@ -13,10 +14,11 @@ from cdktf_cdktf_provider_aws.codepipeline import (
     CodepipelineStageAction,
 )
 
+from envconfig.account import Account
 from envconfig.model import Source
 from modules.cdk.core import Construct
 from modules.shared.iam import ServiceRole, ServiceRoleProps
-from modules.shared.statements import ENCRYPT_DECRYPT, Statement, key_usage, pass_role
+from modules.shared.statements import ENCRYPT_DECRYPT, KeyReference, Statement, pass_role
 
 SOURCE_OUTPUT = "SourceOutput"
 BUILD_OUTPUT = "BuildOutput"
@@ -29,9 +31,49 @@ def approval_action(environment: str, topic_arn: str, custom_data: str) -> Codep
         configuration={"NotificationArn": topic_arn, "CustomData": custom_data})
 
 
+def source_action(source: Source) -> CodepipelineStageAction:
+    """The source stage's action: CodeCommit, or a CodeStar connection (GitHub, GitLab, Bitbucket)."""
+    if source.provider == "codecommit":
+        return CodepipelineStageAction(
+            name="CodeCommit", category="Source", owner="AWS", provider="CodeCommit", version="1",
+            output_artifacts=[SOURCE_OUTPUT], configuration={
+                "RepositoryName": source.repository, "BranchName": source.branch,
+                "PollForSourceChanges": "false", "OutputArtifactFormat": "CODE_ZIP"})
+    return CodepipelineStageAction(
+        name=source.provider.capitalize(), category="Source", owner="AWS",
+        provider="CodeStarSourceConnection", version="1", output_artifacts=[SOURCE_OUTPUT], configuration={
+            "ConnectionArn": source.connection_arn, "FullRepositoryId": source.repository,
+            "BranchName": source.branch, "OutputArtifactFormat": "CODE_ZIP", "DetectChanges": "true"})
+
+
+def source_statement(source: Source, account: Account) -> Statement:
+    """Read rights on the source: the CodeCommit repository, or use of the CodeStar connection."""
+    if source.provider == "codecommit":
+        return Statement(("codecommit:CancelUploadArchive", "codecommit:GetBranch", "codecommit:GetCommit",
+                          "codecommit:GetUploadArchiveStatus", "codecommit:UploadArchive"),
+                         (account.arn("codecommit", source.repository),), sid="ReadSource")
+    service = source.connection_arn.split(":")[2]
+    return Statement((f"{service}:UseConnection",), (source.connection_arn,), sid="ReadSource")
+
+
+class DeployTarget(Protocol):
+    """What the pipeline needs of a deploy target of any kind (`EcsDeployTarget`,
+    `modules.eks.deploy.EksDeployTarget`): its stages and the rights its deploy action uses."""
+
+    @property
+    def environment(self) -> str: ...
+
+    @property
+    def approval_required(self) -> bool: ...
+
+    def deploy_action(self) -> CodepipelineStageAction: ...
+
+    def statements(self) -> list[Statement]: ...
+
+
 @dataclass(frozen=True)
-class DeployTarget:
-    """One environment's service, as the pipeline deploys to it."""
+class EcsDeployTarget:
+    """One environment's ECS service, as the pipeline deploys to it: CodeDeploy blue/green or rolling."""
 
     environment: str
     approval_required: bool
@@ -95,88 +137,68 @@ class DeliveryPipelineProps:
     name: str
     arn: str
     role_name: str
-    account_id: str
-    region: str
+    account: Account
     source: Source
     build_project: str
     build_project_arn: str
     artifact_bucket: str
-    kms_key_arn: str
-    kms_key_alias: str
-    kms_key_arn_pattern: str
+    key: KeyReference  # the delivery key, which encrypts the artifact store
+    key_arn: str  # the same key's ARN, for the artifact store
     approval_topic_arn: str
     approval_custom_data: str
-    targets: tuple  # DeployTarget or modules.eks.deploy.EksDeployTarget: deploy_action() and statements()
-
-    def source_action(self) -> CodepipelineStageAction:
-        if self.source.provider == "codecommit":
-            return CodepipelineStageAction(
-                name="CodeCommit", category="Source", owner="AWS", provider="CodeCommit", version="1",
-                output_artifacts=[SOURCE_OUTPUT], configuration={
-                    "RepositoryName": self.source.repository, "BranchName": self.source.branch,
-                    "PollForSourceChanges": "false", "OutputArtifactFormat": "CODE_ZIP"})
-        return CodepipelineStageAction(
-            name=self.source.provider.capitalize(), category="Source", owner="AWS",
-            provider="CodeStarSourceConnection", version="1", output_artifacts=[SOURCE_OUTPUT], configuration={
-                "ConnectionArn": self.source.connection_arn, "FullRepositoryId": self.source.repository,
-                "BranchName": self.source.branch, "OutputArtifactFormat": "CODE_ZIP", "DetectChanges": "true"})
-
-    def stages(self) -> list[CodepipelineStage]:
-        stages = [
-            CodepipelineStage(name="Source", action=[self.source_action()]),
-            CodepipelineStage(name="Build", action=[CodepipelineStageAction(
-                name="BuildAndTest", category="Build", owner="AWS", provider="CodeBuild", version="1",
-                input_artifacts=[SOURCE_OUTPUT], output_artifacts=[BUILD_OUTPUT],
-                configuration={"ProjectName": self.build_project})]),
-        ]
-        for target in self.targets:
-            if target.approval_required:
-                stages.append(CodepipelineStage(name=f"Approval-{target.environment}", action=[
-                    approval_action(target.environment, self.approval_topic_arn, self.approval_custom_data)]))
-            stages.append(CodepipelineStage(name=f"Deploy-{target.environment}", action=[target.deploy_action()]))
-        return stages
-
-    def statements(self) -> tuple[Statement, ...]:
-        bucket = f"arn:aws:s3:::{self.artifact_bucket}"
-        statements = [
-            Statement(("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"), (f"{bucket}/*",),
-                      sid="ReadWriteArtifacts"),
-            Statement(("s3:GetBucketLocation", "s3:GetBucketVersioning"), (bucket,), sid="LocateArtifactBucket"),
-            key_usage(self.kms_key_arn_pattern, self.kms_key_alias, ENCRYPT_DECRYPT),
-            Statement(("codebuild:BatchGetBuilds", "codebuild:StartBuild"), (self.build_project_arn,),
-                      sid="RunBuild"),
-            self.source_statement(),
-        ]
-        if any(target.approval_required for target in self.targets):
-            statements.append(Statement(("sns:Publish",), (self.approval_topic_arn,), sid="NotifyApprovers"))
-        for target in self.targets:
-            statements += target.statements()
-        return tuple(statements)
-
-    def source_statement(self) -> Statement:
-        if self.source.provider == "codecommit":
-            repository = f"arn:aws:codecommit:{self.region}:{self.account_id}:{self.source.repository}"
-            return Statement(("codecommit:CancelUploadArchive", "codecommit:GetBranch", "codecommit:GetCommit",
-                              "codecommit:GetUploadArchiveStatus", "codecommit:UploadArchive"),
-                             (repository,), sid="ReadSource")
-        service = self.source.connection_arn.split(":")[2]
-        return Statement((f"{service}:UseConnection",), (self.source.connection_arn,), sid="ReadSource")
+    targets: tuple[DeployTarget, ...]  # in promotion order, one deploy stage each
 
 
 class DeliveryPipeline(Construct):
     def __init__(self, scope: Construct, id: str, props: DeliveryPipelineProps):
         super().__init__(scope, id)
         self.role = ServiceRole(self, "role", ServiceRoleProps(
-            name=props.role_name, service_principal="codepipeline.amazonaws.com", account_id=props.account_id,
-            source_arn=props.arn, statements=props.statements(),
+            name=props.role_name, service_principal="codepipeline.amazonaws.com",
+            account_id=props.account.account_id, source_arn=props.arn, statements=self.statements(props),
             description=f"CodePipeline {props.name}: move one service's artifacts from source to production"))
         self.pipeline = Codepipeline(
             self, "pipeline", name=props.name, pipeline_type="V2", execution_mode="QUEUED",
             role_arn=self.role.arn,
             artifact_store=[CodepipelineArtifactStore(
                 type="S3", location=props.artifact_bucket,
-                encryption_key=CodepipelineArtifactStoreEncryptionKey(type="KMS", id=props.kms_key_arn))],
-            stage=props.stages(), depends_on=[self.role.policy],
+                encryption_key=CodepipelineArtifactStoreEncryptionKey(type="KMS", id=props.key_arn))],
+            stage=self.stages(props), depends_on=[self.role.policy],
         )
         self.name = props.name
         self.arn = self.pipeline.arn
+
+    @staticmethod
+    def stages(props: DeliveryPipelineProps) -> list[CodepipelineStage]:
+        stages = [
+            CodepipelineStage(name="Source", action=[source_action(props.source)]),
+            CodepipelineStage(name="Build", action=[CodepipelineStageAction(
+                name="BuildAndTest", category="Build", owner="AWS", provider="CodeBuild", version="1",
+                input_artifacts=[SOURCE_OUTPUT], output_artifacts=[BUILD_OUTPUT],
+                configuration={"ProjectName": props.build_project})]),
+        ]
+        for target in props.targets:
+            if target.approval_required:
+                stages.append(CodepipelineStage(name=f"Approval-{target.environment}", action=[
+                    approval_action(target.environment, props.approval_topic_arn, props.approval_custom_data)]))
+            stages.append(CodepipelineStage(name=f"Deploy-{target.environment}", action=[target.deploy_action()]))
+        return stages
+
+    @staticmethod
+    def statements(props: DeliveryPipelineProps) -> tuple[Statement, ...]:
+        account = props.account
+        statements = [
+            Statement(("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"),
+                      (account.bucket_arn(props.artifact_bucket, "*"),), sid="ReadWriteArtifacts"),
+            Statement(("s3:GetBucketLocation", "s3:GetBucketVersioning"), (account.bucket_arn(props.artifact_bucket),),
+                      sid="LocateArtifactBucket"),
+            props.key.usage(ENCRYPT_DECRYPT),
+            Statement(("codebuild:BatchGetBuilds", "codebuild:StartBuild"), (props.build_project_arn,),
+                      sid="RunBuild"),
+            source_statement(props.source, account),
+        ]
+        if any(target.approval_required for target in props.targets):
+            statements.append(Statement(("sns:Publish",), (props.approval_topic_arn,), sid="NotifyApprovers"))
+        for target in props.targets:
+            statements += target.statements()
+        return tuple(statements)
+

@@ -11,6 +11,7 @@ from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGrou
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
+from envconfig.account import Account
 from modules.delivery.artifact_store import ArtifactBucket, ArtifactBucketProps
 from modules.cdk.core import Construct, TerraformResourceLifecycle
 
@@ -71,7 +72,8 @@ class LoadBalancer(Construct):
         access_logs = None
         if props.access_logs_bucket:
             ArtifactBucket(self, "access-logs", ArtifactBucketProps(
-                name=props.access_logs_bucket, extra_policy_statements=props.access_log_statements()))
+                name=props.access_logs_bucket, account=Account(props.account_id, props.region),
+                extra_policy_statements=props.access_log_statements()))
             access_logs = LbAccessLogs(bucket=props.access_logs_bucket, prefix="alb", enabled=True)
         self.alb = Lb(self, "alb", name=props.name, load_balancer_type="application", internal=props.internal,
                       security_groups=[self.security_group.id], subnets=list(props.subnet_ids),

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.codepipeline import CodepipelineStageAction
 
-from release.buildspec import Buildspec
-from modules.delivery.codebuild import PipelineProjectProps
-from modules.shared.statements import ENCRYPT_DECRYPT, Statement, key_usage
+from envconfig.account import Account
+from envconfig.model import CODEBUILD_STANDARD_IMAGE
+from modules.cdk.core import Construct
+from modules.delivery.codebuild import PipelineProject, PipelineProjectProps
 from modules.delivery.pipeline import BUILD_OUTPUT, SOURCE_OUTPUT
-
-DEFAULT_IMAGE = "aws/codebuild/amazonlinux2-x86_64-standard:5.0"
+from modules.shared.statements import ENCRYPT_DECRYPT, KeyReference, Statement
+from release.buildspec import Buildspec
 
 
 def eks_deploy_buildspec(*, cluster: str, namespace: str, manifest_dir: str = "k8s",
@@ -51,43 +52,48 @@ class EksDeployProjectProps:
     name: str
     arn: str
     role_name: str
-    account_id: str
-    region: str
+    account: Account
     cluster_arn: str
     buildspec: Buildspec
     log_group: str
     log_retention_days: int
     log_kms_key_arn: str
     artifact_key_alias_arn: str  # this environment's delivery key, by alias ARN (no cross-stack reference)
-    artifact_sources: tuple[tuple[str, str], ...]  # (bucket, key alias) of every pipeline deploying here
-    kms_key_arn_pattern: str
-    image: str = DEFAULT_IMAGE
-    timeout_minutes: int = 30
+    artifact_sources: tuple[tuple[str, KeyReference], ...]  # (bucket, its key) of every pipeline deploying here
+    image: str = CODEBUILD_STANDARD_IMAGE  # default: the CodeBuild standard image, which ships kubectl
+    timeout_minutes: int = 30  # default: half an hour, rollout wait included
 
-    def project_props(self) -> PipelineProjectProps:
-        return PipelineProjectProps(
-            name=self.name, arn=self.arn, role_name=self.role_name, account_id=self.account_id,
-            description=f"CodeBuild project {self.name}: kubectl apply into one namespace",
-            statements=self.statements(), buildspec=self.buildspec, log_group=self.log_group,
-            log_retention_days=self.log_retention_days, log_kms_key_arn=self.log_kms_key_arn,
-            encryption_key=self.artifact_key_alias_arn, image=self.image, timeout_minutes=self.timeout_minutes)
 
-    def statements(self) -> tuple[Statement, ...]:
-        log_group = f"arn:aws:logs:{self.region}:{self.account_id}:log-group:{self.log_group}"
+class EksDeployProject(PipelineProject):
+    """The project every pipeline deploying into this cluster runs; its role may only describe the cluster."""
+
+    def __init__(self, scope: Construct, id: str, props: EksDeployProjectProps):
+        super().__init__(scope, id, PipelineProjectProps(
+            name=props.name, arn=props.arn, role_name=props.role_name, account=props.account,
+            description=f"CodeBuild project {props.name}: kubectl apply into one namespace",
+            statements=self.statements(props), buildspec=props.buildspec, log_group=props.log_group,
+            log_retention_days=props.log_retention_days, log_kms_key_arn=props.log_kms_key_arn,
+            encryption_key=props.artifact_key_alias_arn, image=props.image, timeout_minutes=props.timeout_minutes))
+
+    @staticmethod
+    def statements(props: EksDeployProjectProps) -> tuple[Statement, ...]:
+        account = props.account
         return (
-            Statement(("logs:CreateLogStream", "logs:PutLogEvents"), (f"{log_group}:log-stream:*",), sid="WriteLogs"),
+            Statement(("logs:CreateLogStream", "logs:PutLogEvents"),
+                      (f"{account.log_group_arn(props.log_group)}:log-stream:*",), sid="WriteLogs"),
             Statement(("s3:GetObject", "s3:GetObjectVersion"),
-                      tuple(f"arn:aws:s3:::{bucket}/*" for bucket, _ in self.artifact_sources), sid="ReadArtifacts"),
-            *(key_usage(self.kms_key_arn_pattern, alias, ENCRYPT_DECRYPT, sid=f"UseArtifactKey{index}")
-              for index, (_, alias) in enumerate(self.artifact_sources)),
-            Statement(("eks:DescribeCluster",), (self.cluster_arn,), sid="DescribeCluster"),
+                      tuple(account.bucket_arn(bucket, "*") for bucket, _ in props.artifact_sources),
+                      sid="ReadArtifacts"),
+            *(key.usage(ENCRYPT_DECRYPT, sid=f"UseArtifactKey{index}")
+              for index, (_, key) in enumerate(props.artifact_sources)),
+            Statement(("eks:DescribeCluster",), (props.cluster_arn,), sid="DescribeCluster"),
         )
 
 
 @dataclass(frozen=True)
 class EksDeployTarget:
-    """A pipeline deploy target of kind EKS: the same interface as `modules.delivery.pipeline.DeployTarget`
-    (approval_action, deploy_action, statements), so `DeliveryPipelineProps.targets` can mix both."""
+    """A pipeline deploy target of kind EKS (a `modules.delivery.pipeline.DeployTarget`, like
+    `EcsDeployTarget`, so one pipeline's targets can mix both): runs the cluster's deploy project."""
 
     environment: str
     approval_required: bool

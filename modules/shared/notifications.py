@@ -14,7 +14,7 @@ from modules.cdk.core import Construct
 class ApprovalTopicProps:
     name: str
     kms_key_arn: str
-    subscriber_emails: tuple[str, ...] = ()
+    subscriber_emails: tuple[str, ...] = ()  # default none: no email subscriptions
 
 
 class ApprovalTopic(Construct):
