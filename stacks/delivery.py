@@ -19,7 +19,7 @@ from modules.eks.deploy import EksDeployTarget
 from modules.shared.encryption import EncryptionKey, EncryptionKeyProps
 from modules.shared.notifications import ApprovalTopic, ApprovalTopicProps
 from modules.delivery.pipeline import DeliveryPipeline, DeliveryPipelineProps, DeployTarget
-from release.model import ReleaseSpec
+from release.model import release_spec
 from stacks.base import EnvironmentStack
 
 
@@ -36,7 +36,7 @@ def deploy_target(target_env: Environment, service_name: str) -> DeployTarget | 
         return EksDeployTarget(environment=target_env.name, approval_required=target_env.delivery.approval_required,
                                project=eks.deploy_project, project_arn=eks.deploy_project_arn, deployment=service.name)
     names = env_names.service(service)
-    release = ReleaseSpec.for_service(target_env, service)
+    release = release_spec(target_env, service)
     return DeployTarget(
         environment=target_env.name, approval_required=target_env.delivery.approval_required,
         blue_green=service.deployment.strategy == "blue_green", cluster=env_names.cluster,
@@ -56,7 +56,7 @@ def deploy_files(target_env: Environment, service_name: str):
     if deploys_to_eks(target_env):
         return []
     service = next(s for s in target_env.services if s.name == service_name)
-    release = ReleaseSpec.for_service(target_env, service)
+    release = release_spec(target_env, service)
     files = [json_file(release.taskdef_file, release.task_definition())]
     if service.deployment.strategy == "blue_green":
         files.append(yaml_file(release.appspec_file, release.appspec()))
