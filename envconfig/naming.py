@@ -37,10 +37,6 @@ class EnvironmentNames:
         return self.account.bucket_arn(self.artifact_bucket)
 
     @property
-    def alb_logs_bucket(self) -> str:
-        return f"{self.prefix}-alb-logs-{self.env.account_id}"
-
-    @property
     def delivery_key_alias(self) -> str:
         return f"alias/{self.prefix}-delivery"
 
@@ -137,6 +133,11 @@ class ServiceNames:
     @property
     def ecs_service_arn(self) -> str:
         return self.environment.arn("ecs", f"service/{self.environment.cluster}/{self.ecs_service}")
+
+    @property
+    def alb_logs_bucket(self) -> str:
+        """The service ALB's access-log bucket (bucket names are global: the account id keeps it unique)."""
+        return f"{self.base}-alb-logs-{self.environment.env.account_id}"
 
     @property
     def task_family(self) -> str:

@@ -29,18 +29,7 @@ class ReleaseSpec:
     execution_role_arn: str
     task_role_arn: str
     log_group: str
-    hook_functions: tuple[tuple[str, str], ...] = ()  # (appspec hook, Lambda function name)
-
-    @classmethod
-    def for_service(cls, env: Environment, service: Service) -> "ReleaseSpec":
-        names = EnvironmentNames(env).service(service)
-        hooks = ()
-        if service.deployment.strategy == "blue_green":
-            hooks = tuple((hook, names.hook_function(hook)) for hook in service.deployment.validation_hooks)
-        return cls(environment=env.name, region=env.region, family=names.task_family,
-                   container_name=names.container, container_port=service.container_port, cpu=service.cpu,
-                   memory=service.memory, execution_role_arn=names.role_arn("task-execution"),
-                   task_role_arn=names.role_arn("task"), log_group=names.task_log_group, hook_functions=hooks)
+    hook_functions: tuple[tuple[str, str], ...] = ()  # (appspec hook, Lambda function name); default: none
 
     def container_definitions(self, image: str) -> list[dict]:
         return [{
@@ -95,3 +84,29 @@ class ReleaseSpec:
     @property
     def appspec_file(self) -> str:
         return f"appspec-{self.environment}.yaml"
+
+
+# (id(environment), id(service)) -> (environment, service, release); holding both keeps their ids unique.
+_RELEASES: dict[tuple[int, int], tuple[Environment, Service, ReleaseSpec]] = {}
+
+
+def release_spec(env: Environment, service: Service) -> ReleaseSpec:
+    """What `service` runs in `env`, computed once per (environment, service).
+
+    Cached because one release has many readers: the service stack, and each pipeline promoting into
+    `env` (its deploy target and the files its build writes). Keyed by the objects rather than their
+    names, because an edited copy of an environment (a variant with another strategy) keeps its name.
+    """
+    key = (id(env), id(service))
+    if key not in _RELEASES:
+        names = EnvironmentNames(env).service(service)
+        hooks = ()
+        if service.deployment.strategy == "blue_green":
+            hooks = tuple((hook, names.hook_function(hook)) for hook in service.deployment.validation_hooks)
+        release = ReleaseSpec(
+            environment=env.name, region=env.region, family=names.task_family, container_name=names.container,
+            container_port=service.container_port, cpu=service.cpu, memory=service.memory,
+            execution_role_arn=names.role_arn("task-execution"), task_role_arn=names.role_arn("task"),
+            log_group=names.task_log_group, hook_functions=hooks)
+        _RELEASES[key] = (env, service, release)
+    return _RELEASES[key][2]

@@ -20,7 +20,7 @@ from modules.shared.notifications import ApprovalTopic, ApprovalTopicProps
 from modules.shared.statements import KeyReference
 from release.buildspec import CODEARTIFACT_TOOLS, PackageLogin, container_image_buildspec, json_file, yaml_file
 from release.deployment_config import deployment_config_name
-from release.model import ReleaseSpec
+from release.model import release_spec
 from stacks.base import EnvironmentStack
 
 
@@ -37,7 +37,7 @@ def deploy_target(target_env: Environment, service_name: str) -> DeployTarget:
         return EksDeployTarget(environment=target_env.name, approval_required=target_env.delivery.approval_required,
                                project=eks.deploy_project, project_arn=eks.deploy_project_arn, deployment=service.name)
     names = env_names.service(service)
-    release = ReleaseSpec.for_service(target_env, service)
+    release = release_spec(target_env, service)
     return EcsDeployTarget(
         environment=target_env.name, approval_required=target_env.delivery.approval_required,
         blue_green=service.deployment.strategy == "blue_green", cluster=env_names.cluster,
@@ -57,7 +57,7 @@ def deploy_files(target_env: Environment, service_name: str):
     if deploys_to_eks(target_env):
         return []
     service = next(s for s in target_env.services if s.name == service_name)
-    release = ReleaseSpec.for_service(target_env, service)
+    release = release_spec(target_env, service)
     files = [json_file(release.taskdef_file, release.task_definition())]
     if service.deployment.strategy == "blue_green":
         files.append(yaml_file(release.appspec_file, release.appspec()))
@@ -75,7 +75,7 @@ class DeliveryStack(EnvironmentStack):
                      *(EksNames(EnvironmentNames(target)).deploy_role_arn for target in targets
                        if deploys_to_eks(target)))
         self.key = EncryptionKey(self, "key", EncryptionKeyProps(
-            alias=names.delivery_key_alias, account_id=env.account_id, region=env.region,
+            alias=names.delivery_key_alias, account=names.account,
             description=f"{env.name_prefix} delivery: artifacts, images, builds, approvals",
             user_role_arns=role_arns, log_group_prefixes=(f"/aws/codebuild/{env.name_prefix}-",)))
         self.key_reference = KeyReference(names.account, names.delivery_key_alias)

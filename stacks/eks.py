@@ -28,13 +28,13 @@ class EksStack(EnvironmentStack):
         assert eks is not None, f"{env.name}: EksStack needs an eks block"
         self.eks_names = names
         self.key = EncryptionKey(self, "key", EncryptionKeyProps(
-            alias=names.key_alias, account_id=env.account_id, region=env.region,
+            alias=names.key_alias, account=self.account,
             description=f"{names.cluster}: Kubernetes secrets envelope encryption, control-plane and deploy logs",
             user_role_arns=(self.names.role_arn(names.cluster_role),),
             log_group_prefixes=(f"/aws/eks/{names.cluster}/", f"/aws/codebuild/{names.cluster}-")))
         self.network = Network(self, "network", NetworkProps(
             name=names.cluster, cidr=eks.vpc_cidr, availability_zones=env.network.availability_zones,
-            nat_gateways=env.network.nat_gateways, account_id=env.account_id, region=env.region,
+            nat_gateways=env.network.nat_gateways, account=self.account,
             flow_log_retention_days=env.log_retention_days, kms_key_arn=self.key.arn,
             flow_log_group=f"/aws/eks/{names.cluster}/flow-logs", subnet_layout="kubernetes", public_subnets=False,
             cluster_name=names.cluster))

@@ -6,16 +6,16 @@ from __future__ import annotations
 from envconfig.loader import Catalog
 from envconfig.model import Environment, Service
 from envconfig.naming import EnvironmentNames
-from modules.ecs.blue_green import BlueGreenDeployment, BlueGreenProps
 from modules.cdk.core import Construct, TerraformOutput
-from modules.ecs.deploy_hooks import DeployHooks, DeployHooksProps
-from release.deployment_config import deployment_config_name
+from modules.ecs.blue_green import BlueGreenDeployment, BlueGreenDeploymentProps
 from modules.ecs.cluster import Cluster, ClusterProps
+from modules.ecs.deploy_hooks import DeployHooks, DeployHooksProps
+from modules.ecs.load_balancer import LoadBalancer, LoadBalancerProps
 from modules.ecs.service import FargateService, FargateServiceProps
 from modules.shared.encryption import EncryptionKey, EncryptionKeyProps
-from modules.ecs.load_balancer import LoadBalancer, LoadBalancerProps
 from modules.shared.network import Network, NetworkProps
-from release.model import ReleaseSpec
+from release.deployment_config import deployment_config_name
+from release.model import release_spec
 from stacks.base import EnvironmentStack
 
 
@@ -29,12 +29,12 @@ class ServiceStack(EnvironmentStack):
         hook_roles = tuple(names.service(s).role_arn("hooks") for s in env.services
                            if s.deployment.strategy == "blue_green" and s.deployment.validation_hooks)
         self.key = EncryptionKey(self, "key", EncryptionKeyProps(
-            alias=names.service_key_alias, account_id=env.account_id, region=env.region,
+            alias=names.service_key_alias, account=self.account,
             description=f"{env.name_prefix} service: logs and function settings", user_role_arns=hook_roles,
             log_group_prefixes=("/ecs/", "/aws/lambda/", "/vpc/")))
         self.network = Network(self, "network", NetworkProps(
             name=env.name_prefix, cidr=env.network.vpc_cidr, availability_zones=env.network.availability_zones,
-            nat_gateways=env.network.nat_gateways, account_id=env.account_id, region=env.region,
+            nat_gateways=env.network.nat_gateways, account=self.account,
             flow_log_retention_days=env.log_retention_days, kms_key_arn=self.key.arn))
         self.cluster = Cluster(self, "cluster", ClusterProps(name=names.cluster))
         for service in env.services:
@@ -43,21 +43,21 @@ class ServiceStack(EnvironmentStack):
     def _service(self, service: Service) -> None:
         env, names = self.env, self.names.service(service)
         scope = Construct(self, service.name)
-        release = ReleaseSpec.for_service(env, service)
+        release = release_spec(env, service)
         blue_green = service.deployment.strategy == "blue_green"
         alb = LoadBalancer(scope, "alb", LoadBalancerProps(
-            name=names.base, account_id=env.account_id, region=env.region, vpc_id=self.network.vpc_id,
+            name=names.base, account=self.account, vpc_id=self.network.vpc_id,
             subnet_ids=tuple(self.network.private_subnet_ids if env.network.alb_internal
                              else self.network.public_subnet_ids),
             allowed_cidrs=env.network.allowed_ingress_cidrs, container_port=service.container_port,
             health_check_path=service.health_check_path, test_listener_port=service.deployment.test_listener_port,
             certificate_arn=env.network.certificate_arn,
-            access_logs_bucket=f"{names.base}-alb-logs-{env.account_id}" if env.network.alb_access_logs else "",
+            access_logs_bucket=names.alb_logs_bucket if env.network.alb_access_logs else "",
             deletion_protection=env.network.alb_deletion_protection, internal=env.network.alb_internal,
             blue_green=blue_green))
         fargate = FargateService(scope, "ecs", FargateServiceProps(
             release=release, service_name=names.ecs_service, cluster_arn=self.cluster.arn,
-            account_id=env.account_id, vpc_id=self.network.vpc_id, subnet_ids=tuple(self.network.private_subnet_ids),
+            account=self.account, vpc_id=self.network.vpc_id, subnet_ids=tuple(self.network.private_subnet_ids),
             target_group_arn=alb.target_groups["blue"].arn, alb_security_group_id=alb.security_group.id,
             desired_count=service.desired_count, bootstrap_image=service.bootstrap_image,
             image_repository_arns=tuple(EnvironmentNames(source).service(service).ecr_repository_arn
@@ -69,22 +69,20 @@ class ServiceStack(EnvironmentStack):
         if not blue_green:
             return
         hooks = DeployHooks(scope, "hooks", DeployHooksProps(
-            name=names.base, account_id=env.account_id, region=env.region, hooks=release.hook_functions,
+            name=names.base, role_name=names.role("hooks"), account=self.account, hooks=release.hook_functions,
             deployment_group_arn=names.deployment_group_arn, alb_dns_name=alb.dns_name,
             alb_security_group_id=alb.security_group.id, alb_internal=env.network.alb_internal,
             nat_public_ips=tuple(self.network.nat_public_ips), production_port=alb.production_port,
             test_port=service.deployment.test_listener_port, health_check_path=service.health_check_path,
             vpc_id=self.network.vpc_id, subnet_ids=tuple(self.network.private_subnet_ids),
-            log_retention_days=env.log_retention_days, kms_key_arn=self.key.arn,
-            kms_key_alias=self.names.service_key_alias, kms_key_arn_pattern=self.names.key_arn_pattern()))
-        deployment = BlueGreenDeployment(scope, "codedeploy", BlueGreenProps(
+            log_retention_days=env.log_retention_days, kms_key_arn=self.key.arn, key=self.key.reference))
+        deployment = BlueGreenDeployment(scope, "codedeploy", BlueGreenDeploymentProps(
             application=names.codedeploy_application, deployment_group=names.deployment_group,
             deployment_config_name=deployment_config_name(service.deployment, names.base),
-            deployment=service.deployment, account_id=env.account_id, region=env.region,
-            cluster_name=self.cluster.name, service_name=names.ecs_service, alb_name=names.base,
-            alb_arn_suffix=alb.arn_suffix,
-            target_groups=tuple((group.name, group.arn_suffix) for group in alb.target_groups.values()),
+            deployment=service.deployment, account=self.account, cluster_name=self.cluster.name,
+            service_name=names.ecs_service, alb_name=names.base, alb_arn_suffix=alb.arn_suffix,
+            blue_target_group=alb.target_group_references["blue"],
+            green_target_group=alb.target_group_references["green"],
             production_listener_arn=alb.production_listener.arn, test_listener_arn=alb.test_listener.arn,
-            hook_function_arns=hooks.function_arns,
-            task_role_arns=(release.execution_role_arn, release.task_role_arn)))
+            hook_function_arns=hooks.function_arns, task_role_arns=(release.execution_role_arn, release.task_role_arn)))
         TerraformOutput(scope, "deployment-group", value=deployment.deployment_group_name)

@@ -58,7 +58,7 @@ class PipelineProject(Construct):
                                             retention_in_days=props.log_retention_days,
                                             kms_key_id=props.log_kms_key_arn)
         self.role = ServiceRole(self, "role", ServiceRoleProps(
-            name=props.role_name, service_principal="codebuild.amazonaws.com", account_id=props.account.account_id,
+            name=props.role_name, service_principal="codebuild.amazonaws.com", account=props.account,
             source_arn=props.arn, statements=props.statements, description=props.description))
         self.project = CodebuildProject(
             self, "project", name=props.name, service_role=self.role.arn, build_timeout=props.timeout_minutes,

@@ -154,7 +154,7 @@ class DeliveryPipeline(Construct):
         super().__init__(scope, id)
         self.role = ServiceRole(self, "role", ServiceRoleProps(
             name=props.role_name, service_principal="codepipeline.amazonaws.com",
-            account_id=props.account.account_id, source_arn=props.arn, statements=self.statements(props),
+            account=props.account, source_arn=props.arn, statements=self.statements(props),
             description=f"CodePipeline {props.name}: move one service's artifacts from source to production"))
         self.pipeline = Codepipeline(
             self, "pipeline", name=props.name, pipeline_type="V2", execution_mode="QUEUED",

@@ -29,73 +29,45 @@ from cdktf_cdktf_provider_aws.codedeploy_deployment_group import (
     CodedeployDeploymentGroupLoadBalancerInfoTargetGroupPairInfoTestTrafficRoute,
 )
 
+from envconfig.account import Account
 from envconfig.model import Deployment
 from modules.cdk.core import Construct
-from release.deployment_config import predefined_config
+from modules.ecs.load_balancer import TargetGroupReference
 from modules.shared.iam import ServiceRole, ServiceRoleProps
 from modules.shared.statements import Statement, pass_role
+from release.deployment_config import predefined_config
 
 ROLLBACK_EVENTS = ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]
 
 
 @dataclass(frozen=True)
-class BlueGreenProps:
+class BlueGreenDeploymentProps:
     application: str
-    deployment_group: str
-    deployment_config_name: str
-    deployment: Deployment
-    account_id: str
-    region: str
+    deployment_group: str  # also the prefix of the alarms' and the CodeDeploy role's names
+    deployment_config_name: str  # predefined, or the custom config this construct creates for `deployment`
+    deployment: Deployment  # traffic shape and how long the old tasks stay after a release
+    account: Account
     cluster_name: str
     service_name: str
     alb_name: str
     alb_arn_suffix: str
-    target_groups: tuple[tuple[str, str], ...]  # (name, ARN suffix): blue, then green
+    blue_target_group: TargetGroupReference  # serves production before the first deployment
+    green_target_group: TargetGroupReference
     production_listener_arn: str
     test_listener_arn: str
-    hook_function_arns: tuple[str, ...]
-    task_role_arns: tuple[str, ...]
-
-    def arn(self, service: str, resource: str) -> str:
-        return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
-
-    @property
-    def alarm_names(self) -> tuple[str, ...]:
-        return tuple(f"{self.deployment_group}-{suffix}" for suffix in ("green-5xx", "green-unhealthy", "cpu-high"))
-
-    def statements(self) -> tuple[Statement, ...]:
-        """What CodeDeploy does to this one service, its load balancer and its hooks (cf. AWSCodeDeployRoleForECS)."""
-        service_arn = self.arn("ecs", f"service/{self.cluster_name}/{self.service_name}")
-        statements = [
-            Statement(("ecs:CreateTaskSet", "ecs:DeleteTaskSet", "ecs:DescribeServices",
-                       "ecs:UpdateServicePrimaryTaskSet"),
-                      (service_arn, self.arn("ecs", f"task-set/{self.cluster_name}/{self.service_name}/*")),
-                      sid="ShiftTaskSets"),
-            Statement(("elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules",
-                       "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"),
-                      ("*",), sid="ReadLoadBalancing"),
-            Statement(("elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyRule"),
-                      (self.arn("elasticloadbalancing", f"listener/app/{self.alb_name}/*"),
-                       self.arn("elasticloadbalancing", f"listener-rule/app/{self.alb_name}/*")),
-                      sid="ShiftTraffic"),
-            Statement(("cloudwatch:DescribeAlarms",), tuple(self.arn("cloudwatch", f"alarm:{name}")
-                                                            for name in self.alarm_names), sid="WatchAlarms"),
-            pass_role(list(self.task_role_arns), "ecs-tasks.amazonaws.com", sid="PassTaskRoles"),
-        ]
-        if self.hook_function_arns:
-            statements.append(Statement(("lambda:InvokeFunction",), self.hook_function_arns, sid="RunHooks"))
-        return tuple(statements)
+    hook_function_arns: tuple[str, ...]  # Lambda functions the appspec hooks invoke
+    task_role_arns: tuple[str, ...]  # roles the new task definitions name, which CodeDeploy passes to ECS
 
 
 class BlueGreenDeployment(Construct):
-    def __init__(self, scope: Construct, id: str, props: BlueGreenProps):
+    def __init__(self, scope: Construct, id: str, props: BlueGreenDeploymentProps):
         super().__init__(scope, id)
         self.alarms = self._alarms(props)
         self.application = CodedeployApp(self, "application", name=props.application, compute_platform="ECS")
         custom_config = [] if predefined_config(props.deployment) else [self._custom_config(props)]
         self.role = ServiceRole(self, "role", ServiceRoleProps(
             name=f"{props.deployment_group}-codedeploy", service_principal="codedeploy.amazonaws.com",
-            account_id=props.account_id, statements=props.statements(),
+            account=props.account, statements=self.statements(props),
             description=f"CodeDeploy blue/green for {props.service_name}"))
         blue_green = props.deployment
         self.group = CodedeployDeploymentGroup(
@@ -118,7 +90,7 @@ class BlueGreenDeployment(Construct):
                     test_traffic_route=CodedeployDeploymentGroupLoadBalancerInfoTargetGroupPairInfoTestTrafficRoute(
                         listener_arns=[props.test_listener_arn]),
                     target_group=[CodedeployDeploymentGroupLoadBalancerInfoTargetGroupPairInfoTargetGroup(name=name)
-                                  for name, _ in props.target_groups])),
+                                  for name in (props.blue_target_group.name, props.green_target_group.name)])),
             auto_rollback_configuration=CodedeployDeploymentGroupAutoRollbackConfiguration(
                 enabled=True, events=ROLLBACK_EVENTS),
             alarm_configuration=CodedeployDeploymentGroupAlarmConfiguration(
@@ -126,10 +98,39 @@ class BlueGreenDeployment(Construct):
             depends_on=[self.role.policy, *custom_config])
         self.deployment_group_name = props.deployment_group
 
-    def _alarms(self, props: BlueGreenProps) -> list[CloudwatchMetricAlarm]:
-        _, green_suffix = props.target_groups[1]
-        target_group = {"TargetGroup": green_suffix, "LoadBalancer": props.alb_arn_suffix}
-        five_xx, unhealthy, cpu = props.alarm_names
+    @staticmethod
+    def alarm_names(props: BlueGreenDeploymentProps) -> tuple[str, str, str]:
+        """Green 5xx, green unhealthy hosts, service CPU: any of them stops and rolls back a release."""
+        return tuple(f"{props.deployment_group}-{suffix}" for suffix in ("green-5xx", "green-unhealthy", "cpu-high"))
+
+    @classmethod
+    def statements(cls, props: BlueGreenDeploymentProps) -> tuple[Statement, ...]:
+        """What CodeDeploy does to this one service, its load balancer and its hooks (cf. AWSCodeDeployRoleForECS)."""
+        account, cluster, service = props.account, props.cluster_name, props.service_name
+        statements = [
+            Statement(("ecs:CreateTaskSet", "ecs:DeleteTaskSet", "ecs:DescribeServices",
+                       "ecs:UpdateServicePrimaryTaskSet"),
+                      (account.arn("ecs", f"service/{cluster}/{service}"),
+                       account.arn("ecs", f"task-set/{cluster}/{service}/*")),
+                      sid="ShiftTaskSets"),
+            Statement(("elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules",
+                       "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"),
+                      ("*",), sid="ReadLoadBalancing"),
+            Statement(("elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyRule"),
+                      (account.arn("elasticloadbalancing", f"listener/app/{props.alb_name}/*"),
+                       account.arn("elasticloadbalancing", f"listener-rule/app/{props.alb_name}/*")),
+                      sid="ShiftTraffic"),
+            Statement(("cloudwatch:DescribeAlarms",), tuple(account.arn("cloudwatch", f"alarm:{name}")
+                                                            for name in cls.alarm_names(props)), sid="WatchAlarms"),
+            pass_role(list(props.task_role_arns), "ecs-tasks.amazonaws.com", sid="PassTaskRoles"),
+        ]
+        if props.hook_function_arns:
+            statements.append(Statement(("lambda:InvokeFunction",), props.hook_function_arns, sid="RunHooks"))
+        return tuple(statements)
+
+    def _alarms(self, props: BlueGreenDeploymentProps) -> list[CloudwatchMetricAlarm]:
+        target_group = {"TargetGroup": props.green_target_group.arn_suffix, "LoadBalancer": props.alb_arn_suffix}
+        five_xx, unhealthy, cpu = self.alarm_names(props)
         common = {"evaluation_periods": 2, "period": 60, "treat_missing_data": "notBreaching"}
         return [
             CloudwatchMetricAlarm(self, "green-5xx", alarm_name=five_xx, namespace="AWS/ApplicationELB",
@@ -146,7 +147,7 @@ class BlueGreenDeployment(Construct):
                                   alarm_description="the service saturates its CPU", **common),
         ]
 
-    def _custom_config(self, props: BlueGreenProps) -> CodedeployDeploymentConfig:
+    def _custom_config(self, props: BlueGreenDeploymentProps) -> CodedeployDeploymentConfig:
         shape = props.deployment
         if shape.traffic == "canary":
             routing = CodedeployDeploymentConfigTrafficRoutingConfig(

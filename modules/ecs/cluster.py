@@ -12,7 +12,7 @@ from modules.cdk.core import Construct
 
 @dataclass(frozen=True)
 class ClusterProps:
-    name: str
+    name: str  # the environment's cluster name (envconfig.naming), which pipelines and alarms also use
 
 
 class Cluster(Construct):

@@ -16,9 +16,10 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
+from envconfig.account import Account
 from modules.cdk.core import AssetType, Construct, TerraformAsset
 from modules.shared.iam import ServiceRole, ServiceRoleProps
-from modules.shared.statements import DECRYPT, Statement, key_usage
+from modules.shared.statements import DECRYPT, KeyReference, Statement
 
 HOOK_CODE = Path(__file__).resolve().parent / "hook_code"
 # Which listener carries the new (green) tasks' traffic when each hook runs.
@@ -26,16 +27,20 @@ HOOK_CHECKS_TEST_LISTENER = {"AfterAllowTestTraffic": True, "BeforeAllowTraffic"
 _ENI_ACTIONS = ("ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeNetworkInterfaces")
 
 
+def _log_group(function: str) -> str:
+    return f"/aws/lambda/{function}"
+
+
 @dataclass(frozen=True)
 class DeployHooksProps:
-    name: str
-    account_id: str
-    region: str
+    name: str  # prefix of the security group's name
+    role_name: str  # the functions' role, which the key policy names as a user of `key`
+    account: Account
     hooks: tuple[tuple[str, str], ...]  # (appspec hook, function name)
-    deployment_group_arn: str
+    deployment_group_arn: str  # the one deployment group the functions report to
     alb_dns_name: str
     alb_security_group_id: str
-    alb_internal: bool
+    alb_internal: bool  # the hooks reach an internal ALB by security group, an internet-facing one through NAT
     nat_public_ips: tuple[str, ...]  # an internet-facing ALB sees the hooks' traffic from these
     production_port: int
     test_port: int
@@ -43,25 +48,8 @@ class DeployHooksProps:
     vpc_id: str
     subnet_ids: tuple[str, ...]
     log_retention_days: int
-    kms_key_arn: str
-    kms_key_alias: str
-    kms_key_arn_pattern: str
-
-    def check_url(self, hook: str) -> str:
-        port = self.test_port if HOOK_CHECKS_TEST_LISTENER[hook] else self.production_port
-        scheme = "https" if port == 443 else "http"
-        return f"{scheme}://{self.alb_dns_name}:{port}{self.health_check_path}"
-
-    def statements(self) -> tuple[Statement, ...]:
-        groups = tuple(f"arn:aws:logs:{self.region}:{self.account_id}:log-group:/aws/lambda/{function}:log-stream:*"
-                       for _, function in self.hooks)
-        return (
-            Statement(("codedeploy:PutLifecycleEventHookExecutionStatus",), (self.deployment_group_arn,),
-                      sid="ReportHookStatus"),
-            Statement(("logs:CreateLogStream", "logs:PutLogEvents"), groups, sid="WriteLogs"),
-            Statement(_ENI_ACTIONS, ("*",), sid="RunInVpc"),
-            key_usage(self.kms_key_arn_pattern, self.kms_key_alias, DECRYPT, sid="DecryptEnvironment"),
-        )
+    kms_key_arn: str  # encrypts the functions' settings and log groups
+    key: KeyReference  # the same key, as the role's policy names it
 
 
 class DeployHooks(Construct):
@@ -69,8 +57,9 @@ class DeployHooks(Construct):
         super().__init__(scope, id)
         code = TerraformAsset(self, "code", path=str(HOOK_CODE), type=AssetType.ARCHIVE)
         self.role = ServiceRole(self, "role", ServiceRoleProps(
-            name=f"{props.name}-hooks", service_principal="lambda.amazonaws.com", account_id=props.account_id,
-            statements=props.statements(), description="CodeDeploy hooks: HTTP checks reported to one deployment group"))
+            name=props.role_name, service_principal="lambda.amazonaws.com", account=props.account,
+            statements=self.statements(props),
+            description="CodeDeploy hooks: HTTP checks reported to one deployment group"))
         self.security_group = SecurityGroup(self, "sg", name=f"{props.name}-hooks", vpc_id=props.vpc_id,
                                             description="deploy hooks: listener checks and AWS APIs")
         for port in sorted({props.test_port, props.production_port}):
@@ -80,18 +69,37 @@ class DeployHooks(Construct):
                                    description="CodeDeploy API through NAT")
         self.functions = {}
         for hook, function in props.hooks:
-            logs = CloudwatchLogGroup(self, f"{hook}-logs", name=f"/aws/lambda/{function}",
+            logs = CloudwatchLogGroup(self, f"{hook}-logs", name=_log_group(function),
                                       retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn)
             self.functions[hook] = LambdaFunction(
                 self, hook, function_name=function, role=self.role.arn, runtime="python3.12",
                 handler="validate.handler", filename=code.path, source_code_hash=code.asset_hash, timeout=120,
                 memory_size=128, kms_key_arn=props.kms_key_arn, tracing_config=None,
-                environment=LambdaFunctionEnvironment(variables={"CHECK_URL": props.check_url(hook)}),
+                environment=LambdaFunctionEnvironment(variables={"CHECK_URL": self.check_url(props, hook)}),
                 vpc_config=LambdaFunctionVpcConfig(subnet_ids=list(props.subnet_ids),
                                                    security_group_ids=[self.security_group.id]),
                 depends_on=[logs, self.role.policy])
-        self.function_arns = tuple(f"arn:aws:lambda:{props.region}:{props.account_id}:function:{function}"
-                                   for _, function in props.hooks)
+        self.function_arns = tuple(props.account.arn("lambda", f"function:{function}") for _, function in props.hooks)
+
+    @staticmethod
+    def check_url(props: DeployHooksProps, hook: str) -> str:
+        """The listener that carries the new tasks' traffic when `hook` runs."""
+        port = props.test_port if HOOK_CHECKS_TEST_LISTENER[hook] else props.production_port
+        scheme = "https" if port == 443 else "http"
+        return f"{scheme}://{props.alb_dns_name}:{port}{props.health_check_path}"
+
+    @staticmethod
+    def statements(props: DeployHooksProps) -> tuple[Statement, ...]:
+        """Report to one deployment group, write the functions' own logs, run in the VPC, read settings."""
+        streams = tuple(f"{props.account.log_group_arn(_log_group(function))}:log-stream:*"
+                        for _, function in props.hooks)
+        return (
+            Statement(("codedeploy:PutLifecycleEventHookExecutionStatus",), (props.deployment_group_arn,),
+                      sid="ReportHookStatus"),
+            Statement(("logs:CreateLogStream", "logs:PutLogEvents"), streams, sid="WriteLogs"),
+            Statement(_ENI_ACTIONS, ("*",), sid="RunInVpc"),
+            props.key.usage(DECRYPT, sid="DecryptEnvironment"),
+        )
 
     def _allow_check(self, props: DeployHooksProps, port: int) -> None:
         """Hooks to listener: by security group inside the VPC, through the NAT addresses otherwise."""

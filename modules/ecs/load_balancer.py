@@ -12,8 +12,8 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 from envconfig.account import Account
-from modules.delivery.artifact_store import ArtifactBucket, ArtifactBucketProps
 from modules.cdk.core import Construct, TerraformResourceLifecycle
+from modules.delivery.artifact_store import ArtifactBucket, ArtifactBucketProps
 
 # Regions opened before August 2022 deliver ALB access logs from a regional ELB account.
 ELB_LOG_ACCOUNTS = {
@@ -26,37 +26,28 @@ TARGET_GROUP_COLOURS = ("blue", "green")
 
 
 @dataclass(frozen=True)
-class LoadBalancerProps:
+class TargetGroupReference:
+    """What CodeDeploy (by name) and CloudWatch alarms (by ARN suffix) know a target group by."""
+
     name: str
-    account_id: str
-    region: str
+    arn_suffix: str
+
+
+@dataclass(frozen=True)
+class LoadBalancerProps:
+    name: str  # of the ALB; its security group and target groups (<name>-blue, <name>-green) derive from it
+    account: Account
     vpc_id: str
     subnet_ids: tuple[str, ...]
-    allowed_cidrs: tuple[str, ...]
-    container_port: int
+    allowed_cidrs: tuple[str, ...]  # may reach the listeners
+    container_port: int  # the target groups' port
     health_check_path: str
     test_listener_port: int
-    certificate_arn: str = ""
-    access_logs_bucket: str = ""  # empty: no access logs
-    deletion_protection: bool = False
-    internal: bool = False
-    blue_green: bool = True  # CodeDeploy rewires the listeners: Terraform must not fight it
-
-    @property
-    def production_port(self) -> int:
-        return 443 if self.certificate_arn else 80
-
-    @property
-    def listener_ports(self) -> tuple[int, ...]:
-        return (80, 443, self.test_listener_port) if self.certificate_arn else (80, self.test_listener_port)
-
-    def access_log_statements(self) -> tuple[dict, ...]:
-        arn = f"arn:aws:s3:::{self.access_logs_bucket}/alb/AWSLogs/{self.account_id}/*"
-        principal = ({"AWS": f"arn:aws:iam::{ELB_LOG_ACCOUNTS[self.region]}:root"}
-                     if self.region in ELB_LOG_ACCOUNTS else
-                     {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"})
-        return ({"Sid": "AlbWritesAccessLogs", "Effect": "Allow", "Principal": principal,
-                 "Action": "s3:PutObject", "Resource": arn},)
+    certificate_arn: str = ""  # default "": HTTP on 80, no HTTPS; otherwise HTTPS on 443 and 80 redirects
+    access_logs_bucket: str = ""  # default "": no access logs; otherwise this bucket is created for them
+    deletion_protection: bool = False  # default False
+    internal: bool = False  # default False: internet-facing
+    blue_green: bool = True  # default True: CodeDeploy rewires the listeners, Terraform must not fight it
 
 
 class LoadBalancer(Construct):
@@ -64,7 +55,8 @@ class LoadBalancer(Construct):
         super().__init__(scope, id)
         self.security_group = SecurityGroup(self, "sg", name=f"{props.name}-alb", vpc_id=props.vpc_id,
                                             description=f"{props.name} ALB: listener ports from allowed CIDRs")
-        for port in props.listener_ports:
+        self.production_port = 443 if props.certificate_arn else 80
+        for port in sorted({80, self.production_port, props.test_listener_port}):
             for index, cidr in enumerate(props.allowed_cidrs):
                 VpcSecurityGroupIngressRule(self, f"ingress-{port}-{index}", security_group_id=self.security_group.id,
                                             ip_protocol="tcp", from_port=port, to_port=port, cidr_ipv4=cidr,
@@ -72,8 +64,8 @@ class LoadBalancer(Construct):
         access_logs = None
         if props.access_logs_bucket:
             ArtifactBucket(self, "access-logs", ArtifactBucketProps(
-                name=props.access_logs_bucket, account=Account(props.account_id, props.region),
-                extra_policy_statements=props.access_log_statements()))
+                name=props.access_logs_bucket, account=props.account,
+                extra_policy_statements=self.access_log_statements(props)))
             access_logs = LbAccessLogs(bucket=props.access_logs_bucket, prefix="alb", enabled=True)
         self.alb = Lb(self, "alb", name=props.name, load_balancer_type="application", internal=props.internal,
                       security_groups=[self.security_group.id], subnets=list(props.subnet_ids),
@@ -85,22 +77,35 @@ class LoadBalancer(Construct):
             health_check=LbTargetGroupHealthCheck(path=props.health_check_path, matcher="200-399", interval=15,
                                                   healthy_threshold=2, unhealthy_threshold=3))
             for colour in TARGET_GROUP_COLOURS}
+        self.target_group_references = {colour: TargetGroupReference(group.name, group.arn_suffix)
+                                         for colour, group in self.target_groups.items()}
         blue = self.target_groups["blue"]
         follow_codedeploy = TerraformResourceLifecycle(ignore_changes=["default_action"]) if props.blue_green else None
         if props.certificate_arn:
+            redirect = LbListenerDefaultActionRedirect(port="443", protocol="HTTPS", status_code="HTTP_301")
             LbListener(self, "http-redirect", load_balancer_arn=self.alb.arn, port=80, protocol="HTTP",
-                       default_action=[LbListenerDefaultAction(type="redirect", redirect=LbListenerDefaultActionRedirect(
-                           port="443", protocol="HTTPS", status_code="HTTP_301"))])
-        secure = {"protocol": "HTTPS", "certificate_arn": props.certificate_arn,
-                  "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06"} if props.certificate_arn else {"protocol": "HTTP"}
+                       default_action=[LbListenerDefaultAction(type="redirect", redirect=redirect)])
+        secure = {"protocol": "HTTP"}
+        if props.certificate_arn:
+            secure = {"protocol": "HTTPS", "certificate_arn": props.certificate_arn,
+                      "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06"}
         self.production_listener = LbListener(
-            self, "production", load_balancer_arn=self.alb.arn, port=props.production_port, **secure,
+            self, "production", load_balancer_arn=self.alb.arn, port=self.production_port, **secure,
             default_action=[LbListenerDefaultAction(type="forward", target_group_arn=blue.arn)],
             lifecycle=follow_codedeploy)
         self.test_listener = LbListener(
             self, "test", load_balancer_arn=self.alb.arn, port=props.test_listener_port, **secure,
             default_action=[LbListenerDefaultAction(type="forward", target_group_arn=blue.arn)],
             lifecycle=follow_codedeploy)
-        self.production_port = props.production_port
         self.dns_name = self.alb.dns_name
         self.arn_suffix = self.alb.arn_suffix
+
+    @staticmethod
+    def access_log_statements(props: LoadBalancerProps) -> tuple[dict, ...]:
+        """The bucket policy statement that lets Elastic Load Balancing deliver this account's logs."""
+        account = props.account
+        principal = ({"AWS": account.principal_root(ELB_LOG_ACCOUNTS[account.region])}
+                     if account.region in ELB_LOG_ACCOUNTS else
+                     {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"})
+        return ({"Sid": "AlbWritesAccessLogs", "Effect": "Allow", "Principal": principal, "Action": "s3:PutObject",
+                 "Resource": account.bucket_arn(props.access_logs_bucket, f"alb/AWSLogs/{account.account_id}/*")},)

@@ -19,6 +19,7 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
+from envconfig.account import Account
 from modules.cdk.core import Construct, TerraformResourceLifecycle
 from modules.shared.iam import ServiceRole, ServiceRoleProps
 from modules.shared.statements import Statement
@@ -31,30 +32,20 @@ PIPELINE_OWNED = ["task_definition"]
 
 @dataclass(frozen=True)
 class FargateServiceProps:
-    release: ReleaseSpec
-    service_name: str
+    release: ReleaseSpec  # task definition, container, roles and log group
+    service_name: str  # also the prefix of the tasks' security group name
     cluster_arn: str
-    account_id: str
+    account: Account
     vpc_id: str
-    subnet_ids: tuple[str, ...]
-    target_group_arn: str
-    alb_security_group_id: str
+    subnet_ids: tuple[str, ...]  # private: tasks get no public IP
+    target_group_arn: str  # the blue target group, which the service registers with first
+    alb_security_group_id: str  # the only source of traffic to the container port
     desired_count: int
-    bootstrap_image: str
+    bootstrap_image: str  # runs until the pipeline's first deploy replaces it
     image_repository_arns: tuple[str, ...]  # repositories whose pipelines deploy here
     log_retention_days: int
-    kms_key_arn: str
-    blue_green: bool
-
-    def execution_statements(self) -> tuple[Statement, ...]:
-        log_group = f"arn:aws:logs:{self.release.region}:{self.account_id}:log-group:{self.release.log_group}"
-        return (
-            Statement(("ecr:GetAuthorizationToken",), ("*",), sid="LogInToRegistry"),
-            Statement(("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
-                      self.image_repository_arns, sid="PullReleasedImages"),
-            Statement(("logs:CreateLogStream", "logs:PutLogEvents"), (f"{log_group}:log-stream:*",),
-                      sid="WriteContainerLogs"),
-        )
+    kms_key_arn: str  # encrypts the container log group
+    blue_green: bool  # CodeDeploy controls deployments; otherwise ECS rolls with a circuit breaker
 
 
 class FargateService(Construct):
@@ -63,14 +54,14 @@ class FargateService(Construct):
         release = props.release
         self.log_group = CloudwatchLogGroup(self, "logs", name=release.log_group,
                                             retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn)
-        task_source = f"arn:aws:ecs:{release.region}:{props.account_id}:*"
+        task_source = props.account.arn("ecs", "*")
         self.execution_role = ServiceRole(self, "execution-role", ServiceRoleProps(
             name=release.execution_role_arn.split("/")[-1], service_principal="ecs-tasks.amazonaws.com",
-            account_id=props.account_id, source_arn=task_source, statements=props.execution_statements(),
+            account=props.account, source_arn=task_source, statements=self.execution_statements(props),
             description=f"ECS agent for {props.service_name}: pull released images, write logs"))
         self.task_role = ServiceRole(self, "task-role", ServiceRoleProps(
             name=release.task_role_arn.split("/")[-1], service_principal="ecs-tasks.amazonaws.com",
-            account_id=props.account_id, source_arn=task_source, statements=(),
+            account=props.account, source_arn=task_source, statements=(),
             description=f"Application role of {props.service_name}: no AWS permissions until it needs some"))
         self.task_definition = EcsTaskDefinition(
             self, "task", family=release.family, network_mode="awsvpc", requires_compatibilities=["FARGATE"],
@@ -110,3 +101,15 @@ class FargateService(Construct):
             lifecycle=TerraformResourceLifecycle(
                 ignore_changes=CODEDEPLOY_OWNED if props.blue_green else PIPELINE_OWNED))
         self.name = props.service_name
+
+    @staticmethod
+    def execution_statements(props: FargateServiceProps) -> tuple[Statement, ...]:
+        """The ECS agent's: pull the released images, write the container log group."""
+        log_group = props.account.log_group_arn(props.release.log_group)
+        return (
+            Statement(("ecr:GetAuthorizationToken",), ("*",), sid="LogInToRegistry"),
+            Statement(("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"),
+                      props.image_repository_arns, sid="PullReleasedImages"),
+            Statement(("logs:CreateLogStream", "logs:PutLogEvents"), (f"{log_group}:log-stream:*",),
+                      sid="WriteContainerLogs"),
+        )

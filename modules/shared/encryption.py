@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 
+from envconfig.account import Account
 from modules.cdk.core import Construct
-from modules.shared.statements import ENCRYPT_DECRYPT
+from modules.shared.statements import ENCRYPT_DECRYPT, KeyReference
 
 # Administration without usage: the account (through IAM) can manage the key but not read data.
 _ADMIN_ACTIONS = (
@@ -23,14 +24,13 @@ _ADMIN_ACTIONS = (
 
 @dataclass(frozen=True)
 class EncryptionKeyProps:
-    alias: str
-    account_id: str
-    region: str
+    alias: str  # "alias/<name>": how policies designate the key (its id is random)
     description: str
-    user_role_arns: tuple[str, ...] = ()
-    log_group_prefixes: tuple[str, ...] = ()  # CloudWatch Logs may use the key for these groups only
-    service_principals: tuple[str, ...] = ()  # e.g. sns / events, limited to this account
-    deletion_window_days: int = 30
+    account: Account  # the key's account and region
+    user_role_arns: tuple[str, ...] = ()  # default (): no role may use the key through the key policy
+    log_group_prefixes: tuple[str, ...] = ()  # CloudWatch Logs may use the key for these groups only; default none
+    service_principals: tuple[str, ...] = ()  # e.g. sns / events, limited to this account; default none
+    deletion_window_days: int = 30  # default 30, the longest KMS allows
 
 
 class EncryptionKey(Construct):
@@ -42,10 +42,12 @@ class EncryptionKey(Construct):
         self.alias = KmsAlias(self, "alias", name=props.alias, target_key_id=self.key.key_id)
         self.arn = self.key.arn
         self.alias_name = props.alias
+        self.reference = KeyReference(props.account, props.alias)
 
     @staticmethod
     def key_policy(props: EncryptionKeyProps) -> str:
-        account_root = f"arn:aws:iam::{props.account_id}:root"
+        account = props.account
+        account_root = account.root_arn
         statements = [{
             "Sid": "AccountAdministersKey", "Effect": "Allow", "Principal": {"AWS": account_root},
             "Action": sorted(_ADMIN_ACTIONS), "Resource": "*",
@@ -61,16 +63,15 @@ class EncryptionKey(Construct):
         if props.log_group_prefixes:
             statements.append({
                 "Sid": "CloudWatchLogsUsesKey", "Effect": "Allow",
-                "Principal": {"Service": f"logs.{props.region}.amazonaws.com"},
+                "Principal": {"Service": f"logs.{account.region}.amazonaws.com"},
                 "Action": sorted(ENCRYPT_DECRYPT), "Resource": "*",
                 "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": [
-                    f"arn:aws:logs:{props.region}:{props.account_id}:log-group:{prefix}*"
-                    for prefix in sorted(props.log_group_prefixes)]}},
+                    account.log_group_arn(f"{prefix}*") for prefix in sorted(props.log_group_prefixes)]}},
             })
         for principal in sorted(props.service_principals):
             statements.append({
                 "Sid": f"{principal.split('.')[0].capitalize()}UsesKey", "Effect": "Allow",
                 "Principal": {"Service": principal}, "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": props.account_id}},
+                "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": account.account_id}},
             })
         return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)

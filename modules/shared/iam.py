@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 
+from envconfig.account import Account
 from modules.cdk.core import Construct
 from modules.shared.statements import Statement, policy_document
 
@@ -16,22 +17,11 @@ from modules.shared.statements import Statement, policy_document
 @dataclass(frozen=True)
 class ServiceRoleProps:
     name: str
-    service_principal: str
-    account_id: str
-    statements: tuple[Statement, ...]
-    source_arn: str = ""
-    description: str = ""
-
-    def trust_policy(self) -> str:
-        condition = {"StringEquals": {"aws:SourceAccount": self.account_id}}
-        if self.source_arn:
-            condition["ArnLike"] = {"aws:SourceArn": self.source_arn}
-        return json.dumps({"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Service": self.service_principal},
-            "Action": "sts:AssumeRole",
-            "Condition": condition,
-        }]}, sort_keys=True)
+    service_principal: str  # the one service that may assume the role, e.g. "ecs-tasks.amazonaws.com"
+    statements: tuple[Statement, ...]  # the inline policy; empty: the role has no policy yet
+    account: Account  # the account the service must act for (aws:SourceAccount)
+    source_arn: str = ""  # default "": no aws:SourceArn condition, the account condition alone
+    description: str = ""  # default "": no description
 
 
 class ServiceRole(Construct):
@@ -41,8 +31,21 @@ class ServiceRole(Construct):
     def __init__(self, scope: Construct, id: str, props: ServiceRoleProps):
         super().__init__(scope, id)
         self.role = IamRole(self, "role", name=props.name, description=props.description or None,
-                            assume_role_policy=props.trust_policy(), max_session_duration=3600)
+                            assume_role_policy=self.trust_policy(props), max_session_duration=3600)
         self.policy = IamRolePolicy(self, "policy", name=f"{props.name}-least-privilege", role=self.role.name,
                                     policy=policy_document(list(props.statements))) if props.statements else None
         self.arn = self.role.arn
         self.name = self.role.name
+
+    @staticmethod
+    def trust_policy(props: ServiceRoleProps) -> str:
+        """Only the service, and only on behalf of this account (and resource, given `source_arn`)."""
+        condition = {"StringEquals": {"aws:SourceAccount": props.account.account_id}}
+        if props.source_arn:
+            condition["ArnLike"] = {"aws:SourceArn": props.source_arn}
+        return json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": props.service_principal},
+            "Action": "sts:AssumeRole",
+            "Condition": condition,
+        }]}, sort_keys=True)

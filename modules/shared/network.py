@@ -20,6 +20,7 @@ from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociati
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 
+from envconfig.account import Account
 from modules.cdk.core import Construct
 from modules.shared.iam import ServiceRole, ServiceRoleProps
 from modules.shared.statements import Statement
@@ -27,37 +28,19 @@ from modules.shared.statements import Statement
 
 @dataclass(frozen=True)
 class NetworkProps:
-    name: str
+    name: str  # Name tag of the VPC and prefix of its parts' Name tags
     cidr: str
-    availability_zones: tuple[str, ...]
-    nat_gateways: str  # none | single | per_az
-    account_id: str
-    region: str
+    availability_zones: tuple[str, ...]  # one private (and public) subnet in each
+    nat_gateways: Literal["none", "single", "per_az"]
     flow_log_retention_days: int
     kms_key_arn: str  # the key's policy must let CloudWatch Logs use it for the flow-log group
-    flow_log_group: str = ""  # default /vpc/<name>/flow-logs
-    # even: /+4 blocks, public first, private from the second half (stable as zones are added);
+    account: Account  # the VPC's account and region (flow-log role and log group ARNs)
+    flow_log_group: str = ""  # default "": /vpc/<name>/flow-logs
+    # even (default): /+4 blocks, public first, private from the second half (stable as zones are added);
     # kubernetes: a quarter of the VPC per private subnet (pod IPs, VPC CNI), public slices of the last.
     subnet_layout: Literal["even", "kubernetes"] = "even"
-    public_subnets: bool = True  # without them, public subnets exist only to hold NAT gateways
-    cluster_name: str = ""  # EKS: private subnets carry kubernetes.io/cluster/<name>
-
-    def subnet_cidrs(self) -> tuple[list[str], list[str]]:
-        """(public, private) CIDRs, one per zone."""
-        zones = len(self.availability_zones)
-        network = ipaddress.IPv4Network(self.cidr)
-        if self.subnet_layout == "even":
-            blocks = list(network.subnets(prefixlen_diff=4))
-            return [str(b) for b in blocks[:zones]], [str(b) for b in blocks[8:8 + zones]]
-        if zones > 3:
-            raise ValueError("the kubernetes layout has room for at most 3 availability zones")
-        quarters = list(network.subnets(prefixlen_diff=2))
-        return ([str(s) for s in quarters[3].subnets(prefixlen_diff=2)][:zones],
-                [str(quarter) for quarter in quarters[:zones]])
-
-    @property
-    def log_group(self) -> str:
-        return self.flow_log_group or f"/vpc/{self.name}/flow-logs"
+    public_subnets: bool = True  # default True; without them, public subnets exist only to hold NAT gateways
+    cluster_name: str = ""  # EKS: private subnets carry kubernetes.io/cluster/<name>; default "": no such tag
 
 
 class Network(Construct):
@@ -67,7 +50,7 @@ class Network(Construct):
                        tags={"Name": props.name})
         DefaultSecurityGroup(self, "default-sg-denies-all", vpc_id=self.vpc.id, ingress=[], egress=[],
                              tags={"Name": f"{props.name}-unused"})
-        public_cidrs, private_cidrs = props.subnet_cidrs()
+        public_cidrs, private_cidrs = self.subnet_cidrs(props)
         self.public_subnets, self.private_subnets, nats, self.nat_public_ips = [], [], [], []
         if props.public_subnets or props.nat_gateways != "none":
             gateway = InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": props.name})
@@ -104,15 +87,30 @@ class Network(Construct):
         self.private_subnet_ids = [subnet.id for subnet in self.private_subnets]
         self.public_subnet_ids = [subnet.id for subnet in self.public_subnets]
 
+    @staticmethod
+    def subnet_cidrs(props: NetworkProps) -> tuple[list[str], list[str]]:
+        """(public, private) CIDRs, one per zone, as `props.subnet_layout` lays them out."""
+        zones = len(props.availability_zones)
+        network = ipaddress.IPv4Network(props.cidr)
+        if props.subnet_layout == "even":
+            blocks = list(network.subnets(prefixlen_diff=4))
+            return [str(b) for b in blocks[:zones]], [str(b) for b in blocks[8:8 + zones]]
+        if zones > 3:
+            raise ValueError("the kubernetes layout has room for at most 3 availability zones")
+        quarters = list(network.subnets(prefixlen_diff=2))
+        return ([str(s) for s in quarters[3].subnets(prefixlen_diff=2)][:zones],
+                [str(quarter) for quarter in quarters[:zones]])
+
     def _flow_logs(self, props: NetworkProps) -> None:
         """Flow logs (ALL traffic) into one KMS-encrypted log group, delivered by a role that may write
         to that group only."""
-        group = CloudwatchLogGroup(self, "flow-logs", name=props.log_group,
-                                   retention_in_days=props.flow_log_retention_days, kms_key_id=props.kms_key_arn)
-        group_arn = f"arn:aws:logs:{props.region}:{props.account_id}:log-group:{props.log_group}"
+        name = props.flow_log_group or f"/vpc/{props.name}/flow-logs"
+        group = CloudwatchLogGroup(self, "flow-logs", name=name, retention_in_days=props.flow_log_retention_days,
+                                   kms_key_id=props.kms_key_arn)
+        group_arn = props.account.log_group_arn(name)
         role = ServiceRole(self, "flow-logs-role", ServiceRoleProps(
             name=f"{props.name}-flow-logs", service_principal="vpc-flow-logs.amazonaws.com",
-            account_id=props.account_id, description="VPC flow logs delivery to one log group",
+            account=props.account, description="VPC flow logs delivery to one log group",
             statements=(Statement(("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
                                   (group_arn, f"{group_arn}:log-stream:*"), sid="DeliverFlowLogs"),)))
         FlowLog(self, "flow-log", vpc_id=self.vpc.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import botocore.session
@@ -10,7 +11,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from envconfig.naming import EnvironmentNames
-from release.model import IMAGE_PLACEHOLDER, TASK_DEFINITION_PLACEHOLDER, ReleaseSpec
+from release.model import IMAGE_PLACEHOLDER, TASK_DEFINITION_PLACEHOLDER, release_spec
 
 ECS_INPUT = botocore.session.get_session().get_service_model("ecs").operation_model("RegisterTaskDefinition").input_shape
 
@@ -82,8 +83,16 @@ def shape_errors(shape, value, path="") -> list[str]:
 
 
 def releases(catalog):
-    return [(env, service, ReleaseSpec.for_service(env, service))
+    return [(env, service, release_spec(env, service))
             for env in catalog.by_name.values() for service in env.services]
+
+
+def test_release_is_computed_once_per_environment_and_service(catalog):
+    env = catalog.by_name["prod"]
+    service = env.services[0]
+    assert release_spec(env, service) is release_spec(env, service)
+    rolling = dataclasses.replace(service, deployment=dataclasses.replace(service.deployment, strategy="rolling"))
+    assert release_spec(env, service).hook_functions and not release_spec(env, rolling).hook_functions
 
 
 def test_shape_checker_catches_mistakes():
@@ -120,7 +129,7 @@ def test_appspec_schema_rejects_a_wrong_hook():
 def test_artifacts_match_the_planned_service(plans, catalog, env_name):
     env = catalog.by_name[env_name]
     service = env.services[0]
-    release = ReleaseSpec.for_service(env, service)
+    release = release_spec(env, service)
     names = EnvironmentNames(env).service(service)
     plan = plans[f"{env_name}-service"]
     task = next(r["values"] for r in plan.of_type("aws_ecs_task_definition"))
@@ -157,5 +166,5 @@ def test_buildspec_publishes_the_same_files_the_pipeline_reads(plans, catalog):
     assert read == {"taskdef-staging.json", "appspec-staging.yaml", "taskdef-prod.json", "appspec-prod.yaml"}
     assert read <= set(buildspec["artifacts"]["files"])
     written = " ".join(buildspec["phases"]["post_build"]["commands"])
-    staging = ReleaseSpec.for_service(catalog.by_name["staging"], catalog.by_name["staging"].services[0])
+    staging = release_spec(catalog.by_name["staging"], catalog.by_name["staging"].services[0])
     assert json.dumps(staging.task_definition(), sort_keys=True) in written
