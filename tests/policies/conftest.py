@@ -1,4 +1,4 @@
-"""Run checkov (as a subprocess, never imported) once per input format over all policy fixtures.
+"""Run checkov (as a subprocess, never imported) once per input format over the fixtures of all case files.
 
 The checkov binary comes from $CHECKOV_BIN, default `.venv-checkov/bin/checkov` under the repo
 root. A missing binary fails the tests: the policy gate is not optional.
@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.policies.dlp_policy_cases import CASES, MIN_WAIT_CASES, plan_document, synth_document
+from tests.policies.builders import plan_document, synth_document
+from tests.policies.cases import case_files, resources
+from tests.policies.cases.codedeploy_ecs_termination_wait import MIN_WAIT_CASES, MIN_WAIT_ENVIRONMENT
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 POLICIES_DIR = REPO_ROOT / "policies"
@@ -89,19 +91,19 @@ def run_checkov(args: list[str], framework: str, extra_env: dict[str, str] | Non
 @pytest.fixture(scope="session")
 def plan_results(tmp_path_factory) -> dict:
     path = tmp_path_factory.mktemp("plan") / "plan.json"
-    path.write_text(json.dumps(plan_document(CASES), indent=1))
+    path.write_text(json.dumps(plan_document(resources(case_files())), indent=1))
     return run_checkov(["-f", str(path)], "terraform_plan")
 
 
 @pytest.fixture(scope="session")
 def synth_results(tmp_path_factory) -> dict:
     directory = tmp_path_factory.mktemp("synth")
-    (directory / "cdk.tf.json").write_text(json.dumps(synth_document(CASES), indent=1))
+    (directory / "cdk.tf.json").write_text(json.dumps(synth_document(resources(case_files())), indent=1))
     return run_checkov(["-d", str(directory)], "terraform_json")
 
 
 @pytest.fixture(scope="session")
 def min_wait_results(tmp_path_factory) -> dict:
     path = tmp_path_factory.mktemp("plan_min_wait") / "plan.json"
-    path.write_text(json.dumps(plan_document(MIN_WAIT_CASES), indent=1))
-    return run_checkov(["-f", str(path)], "terraform_plan", {"DLP_MIN_TERMINATION_WAIT_MINUTES": "30"})
+    path.write_text(json.dumps(plan_document([case.resource for case in MIN_WAIT_CASES]), indent=1))
+    return run_checkov(["-f", str(path)], "terraform_plan", MIN_WAIT_ENVIRONMENT)
