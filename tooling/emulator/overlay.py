@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from envconfig.account import Account
+
 # Every service the stacks use (canonical provider 5.x endpoint keys; CodeDeploy's is `deploy`).
 EMULATED_SERVICES = (
     "iam", "sts", "s3", "kms", "ecr", "codebuild", "codepipeline", "deploy", "ecs", "elbv2", "elb", "ec2",
@@ -39,6 +41,9 @@ def emulator_provider(endpoint: str) -> dict:
         "endpoints": {service: endpoint for service in EMULATED_SERVICES},
     }
 
+
+# What references to a removed CodeStar connection become on the emulator (a placeholder account).
+EMULATOR_CONNECTION_ARN = Account("000000000000", "eu-west-1").arn("codestar-connections", "connection/emulator")
 
 @dataclass(frozen=True)
 class OverlayItem:
@@ -60,8 +65,7 @@ OVERLAY: tuple[OverlayItem, ...] = (
                 "CodeArtifact is not implemented in moto 5.2.5 (no codeartifact backend)"),
     OverlayItem("aws_codestarconnections_connection", "remove",
                 "CodeStar Connections is not implemented in moto 5.2.5",
-                replacement={"arn": "arn:aws:codestar-connections:eu-west-1:000000000000:connection/emulator",
-                             "id": "arn:aws:codestar-connections:eu-west-1:000000000000:connection/emulator"}),
+                replacement={"arn": EMULATOR_CONNECTION_ARN, "id": EMULATOR_CONNECTION_ARN}),
     OverlayItem("aws_codestarconnections_host", "remove", "CodeStar Connections is not implemented in moto 5.2.5"),
     OverlayItem("aws_eks_access_entry", "remove",
                 "EKS CreateAccessEntry/DescribeAccessEntry are not implemented in moto 5.2.5 (404)"),
