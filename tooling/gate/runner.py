@@ -35,6 +35,8 @@ from xml.etree import ElementTree
 
 from tooling.gate import broadening
 from tooling.gate.reports import Finding, GateResult, relative, summary_text, write_reports
+from tooling.harness import planjson
+from tooling.harness.planjson import Plan
 
 from tooling import ROOT  # noqa: E402
 BUILD = ROOT / "build"
@@ -300,7 +302,7 @@ def plan_all(stack_dirs: dict[str, Path], work_root: Path, changed_only: bool) -
 
 
 def count_resources(plan_files: dict[str, Path]) -> int:
-    return sum(len(list(broadening.planned_resources(json.loads(p.read_text())))) for p in plan_files.values())
+    return sum(len(Plan(json.loads(p.read_text())).managed_resources) for p in plan_files.values())
 
 
 # ---------------------------------------------------------------------------- plan-JSON tests
@@ -326,7 +328,7 @@ def check_broadening(baseline_dir: Path, current: dict[str, Path], accept_all: b
                      ack_file: Path = ACK_FILE) -> list[dict]:
     if not baseline_dir.is_dir():
         raise GateError(f"baseline {baseline_dir} is not a directory of plan JSON files")
-    baseline = broadening.load_plan_documents(baseline_dir)
+    baseline = planjson.load_documents(baseline_dir)
     documents = {stack: json.loads(path.read_text()) for stack, path in current.items()}
     acknowledged = broadening.read_acknowledgements(ack_file)
     found = broadening.compare_all(baseline, documents)
@@ -423,14 +425,6 @@ def run(args: argparse.Namespace) -> GateResult:
                       superseded=superseded)
 
 
-def load_plans(directory: Path):
-    """stack -> tooling.harness.terraform.Plan from plan JSON files already made (the gate's, or a CI artifact)."""
-    from tooling.harness.terraform import Plan
-
-    return {stack: Plan(stack, path.parent, json.loads(path.read_text()), 0.0)
-            for stack, path in _plan_files_in(directory).items()}
-
-
 def load_synthesis(outdir: Path):
     """A tooling.harness.synth.Synthesis for a cdktf.out directory synthesized earlier (from its manifest)."""
     from tooling.harness.synth import Synthesis
@@ -441,8 +435,7 @@ def load_synthesis(outdir: Path):
 
 
 def _plan_files_in(directory: Path) -> dict[str, Path]:
-    files = {p.stem: p for p in sorted(Path(directory).glob("*.json"))}
-    files |= {p.parent.name: p for p in sorted(Path(directory).glob("*/plan.json")) if p.parent.name not in files}
+    files = planjson.plan_files(directory)
     if not files:
         raise GateError(f"no plan JSON in {directory} (expected <stack>.json or <stack>/plan.json)")
     return files
