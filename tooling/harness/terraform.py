@@ -46,8 +46,7 @@ class TerraformError(RuntimeError):
 def cli_config(path: Path | None = None) -> Path:
     """Write a Terraform CLI config: the provider mirror from $TF_PROVIDER_MIRROR if set, else the
     registry. Named by its content unless `path` is given, so runs with different settings can share
-    build/ at the same time."""
-    BUILD.mkdir(parents=True, exist_ok=True)
+    build/ (the plugin cache's directory) at the same time."""
     cache = plugin_cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
     mirror = os.environ.get(MIRROR_VARIABLE, "")
@@ -61,7 +60,8 @@ def cli_config(path: Path | None = None) -> Path:
             "}",
         ]
     text = "\n".join(lines) + "\n"
-    path = path or BUILD / f"terraformrc-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    path = path or cache.parent / f"terraformrc-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    path.parent.mkdir(parents=True, exist_ok=True)
     write_if_changed(path, text)
     return path
 
