@@ -9,6 +9,7 @@ import shutil
 import pytest
 
 from envconfig.loader import ENVIRONMENTS_DIR, load_environments
+from tooling.harness.planjson import load_plans
 from tooling.harness.synth import synthesize
 from tooling.harness.terraform import plan_stacks
 
@@ -50,6 +51,5 @@ def plans(synthesis, tmp_path_factory):
     With $PLATFORM_PLANS_DIR (a directory of <stack>.json or <stack>/plan.json, as `make gate` sets),
     the plans are loaded from there instead of planned again."""
     if os.environ.get("PLATFORM_PLANS_DIR"):
-        from tooling.gate.runner import load_plans
         return load_plans(os.environ["PLATFORM_PLANS_DIR"])
     return plan_stacks(synthesis.plannable_stacks(), work_root=tmp_path_factory.mktemp("plans"))

@@ -1,40 +1,25 @@
-"""Walk every IAM policy document in a plan: inline, managed, role-embedded, and trust policies."""
+"""The plan's IAM statements for the least-privilege tests: every policy must be known at plan time."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
-POLICY_ATTRIBUTES = {
-    "aws_iam_policy": "policy",
-    "aws_iam_role_policy": "policy",
-    "aws_iam_user_policy": "policy",
-    "aws_iam_group_policy": "policy",
-}
+from tooling.harness.planjson import Plan
 
 
-def as_list(value) -> list:
-    return value if isinstance(value, list) else [value]
+def _statements(plan: Plan, kind: str) -> Iterator[tuple[str, dict]]:
+    for policy in plan.policies(kind):
+        assert policy.value and policy.statements is not None, (
+            f"{policy.address}: {policy.attribute} unknown at plan time (use deterministic ARNs)")
+        for statement in policy.statements:
+            yield policy.address, statement
 
 
-def permission_statements(plan) -> Iterator[tuple[str, dict]]:
-    """(resource address, statement) for every identity policy statement in the plan."""
-    for resource in plan.resources:
-        documents = []
-        attribute = POLICY_ATTRIBUTES.get(resource["type"])
-        if attribute:
-            documents.append(resource["values"].get(attribute))
-        if resource["type"] == "aws_iam_role":
-            documents += [inline.get("policy") for inline in resource["values"].get("inline_policy") or []]
-        for document in documents:
-            assert document, f"{resource['address']}: policy unknown at plan time (use deterministic ARNs)"
-            for statement in as_list(json.loads(document)["Statement"]):
-                yield resource["address"], statement
+def permission_statements(plan: Plan) -> Iterator[tuple[str, dict]]:
+    """(resource address, statement) for every identity policy statement (inline ones too)."""
+    return _statements(plan, "identity")
 
 
-def trust_statements(plan) -> Iterator[tuple[str, dict]]:
-    for role in plan.of_type("aws_iam_role"):
-        document = role["values"]["assume_role_policy"]
-        assert document, f"{role['address']}: trust policy unknown at plan time"
-        for statement in as_list(json.loads(document)["Statement"]):
-            yield role["address"], statement
+def trust_statements(plan: Plan) -> Iterator[tuple[str, dict]]:
+    """(role address, statement) for every trust policy statement."""
+    return _statements(plan, "trust")

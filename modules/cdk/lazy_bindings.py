@@ -12,11 +12,14 @@ If the jsii runtime meets a type whose submodule has not been executed yet (an o
 the Node side), the type's submodule is loaded then; failing that, every deferred submodule of the
 package is, so the worst case is today's eager cost, never a wrong answer.
 
-PLATFORM_EAGER_BINDINGS=1 turns this off (eager imports, as the bindings ship).
+PLATFORM_EAGER_BINDINGS=1 turns this off (eager imports, as the bindings ship). So does a jsii whose
+internals this relies on changed (jsii is pinned in the Pipfile for that reason): one warning, then
+the eager imports, which are slower but correct.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.abc
 import importlib.machinery
@@ -25,10 +28,13 @@ import re
 import sys
 import threading
 import types
+import warnings
 
 LAZY_PACKAGES = frozenset({
     "cdktf_cdktf_provider_aws", "cdktf_cdktf_provider_kubernetes", "cdktf_cdktf_provider_helm",
 })
+# what _patch_jsii_type_resolution uses of jsii._reference_map (private: may change in any jsii release)
+JSII_INTERNALS = ("_try_import_type_module", "_types", "_data_types", "_enums", "_interfaces", "_assembly_to_module")
 _lock = threading.RLock()
 _installed = False
 
@@ -97,8 +103,12 @@ def _load_package(package: str) -> None:
 
 
 def _patch_jsii_type_resolution() -> None:
+    """Raises ImportError or AttributeError, patching nothing, when jsii's internals are not the expected ones."""
     from jsii import _reference_map
 
+    missing = [name for name in JSII_INTERNALS if not hasattr(_reference_map, name)]
+    if missing:
+        raise AttributeError(f"jsii._reference_map has no {', '.join(missing)}")
     original = _reference_map._try_import_type_module
     if getattr(original, "_platform_deferred", False):
         return
@@ -114,10 +124,8 @@ def _patch_jsii_type_resolution() -> None:
             return found
         parts = fqn.split(".")
         if len(parts) > 2:  # "@cdktf/provider-aws.s3Bucket.S3Bucket" -> cdktf_cdktf_provider_aws.s3_bucket
-            try:
+            with contextlib.suppress(ImportError):  # no such submodule: the whole package below
                 _execute(importlib.import_module(f"{package}.{_snake(parts[1])}"))
-            except ImportError:
-                pass
         if not registered(fqn):
             _load_package(package)
         return True
@@ -127,10 +135,21 @@ def _patch_jsii_type_resolution() -> None:
 
 
 def install() -> None:
-    """Defer the bindings' submodules not imported yet, unless PLATFORM_EAGER_BINDINGS is set."""
+    """Defer the bindings' submodules not imported yet, unless PLATFORM_EAGER_BINDINGS is set or jsii's
+    internals changed (then one warning, and the eager imports)."""
     global _installed
     if _installed or os.environ.get("PLATFORM_EAGER_BINDINGS"):
         return
-    _patch_jsii_type_resolution()
-    sys.meta_path.insert(0, _DeferredFinder())
     _installed = True
+    try:
+        _patch_jsii_type_resolution()
+    except (ImportError, AttributeError) as err:
+        warnings.warn(f"provider bindings load eagerly (slower): jsii's internals changed ({err}); "
+                      "see modules/cdk/lazy_bindings.py", RuntimeWarning, stacklevel=2)
+        return
+    sys.meta_path.insert(0, _DeferredFinder())
+
+
+def deferring() -> bool:
+    """Whether binding submodules imported from now on are deferred."""
+    return any(isinstance(finder, _DeferredFinder) for finder in sys.meta_path)

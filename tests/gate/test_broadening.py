@@ -24,7 +24,8 @@ def allow(actions, resources="arn:aws:s3:::bucket/*", **extra) -> dict:
 
 
 def ingress(cidr: str, from_port: int = 443, to_port: int = 443, protocol: str = "tcp") -> dict:
-    return {"address": f"aws_vpc_security_group_ingress_rule.r{from_port}", "type": "aws_vpc_security_group_ingress_rule",
+    rule_type = "aws_vpc_security_group_ingress_rule"
+    return {"address": f"{rule_type}.r{from_port}", "type": rule_type,
             "mode": "managed", "values": {"security_group_id": "sg-1", "cidr_ipv4": cidr, "from_port": from_port,
                                           "to_port": to_port, "ip_protocol": protocol}}
 
@@ -34,7 +35,8 @@ def found(before: dict, after: dict) -> list[str]:
 
 
 def test_adding_an_action_is_reported():
-    reported = found(plan(role_policy(allow("s3:GetObject"))), plan(role_policy(allow(["s3:GetObject", "s3:PutObject"]))))
+    reported = found(plan(role_policy(allow("s3:GetObject"))),
+                     plan(role_policy(allow(["s3:GetObject", "s3:PutObject"]))))
     assert reported == ["role/app-task: Allow s3:putobject on arn:aws:s3:::bucket/*"]
 
 
@@ -59,7 +61,8 @@ def test_wildcard_action_covers_and_is_covered():
 
 
 def test_removing_a_condition_is_reported_adding_one_is_not():
-    conditioned = plan(role_policy(allow("kms:Decrypt", "*", Condition={"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}})))
+    conditioned = plan(role_policy(allow("kms:Decrypt", "*", Condition={
+        "StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}})))
     bare = plan(role_policy(allow("kms:Decrypt", "*")))
     assert len(found(conditioned, bare)) == 1
     assert found(bare, conditioned) == []
@@ -117,4 +120,5 @@ def test_new_stack_reports_everything_and_acknowledgement_is_by_fingerprint(tmp_
     assert [b["acknowledged"] for b in gate.check_broadening(tmp_path / "base", {"s": path}, False, ack)] == [False]
     ack.write_text(f"# reviewed by the platform team\n{items[0].fingerprint}  # s3 read\n")
     assert [b["acknowledged"] for b in gate.check_broadening(tmp_path / "base", {"s": path}, False, ack)] == [True]
-    assert [b["acknowledged"] for b in gate.check_broadening(tmp_path / "base", {"s": path}, True, tmp_path / "x")] == [True]
+    accept_all = gate.check_broadening(tmp_path / "base", {"s": path}, True, tmp_path / "x")
+    assert [b["acknowledged"] for b in accept_all] == [True]

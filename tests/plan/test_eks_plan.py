@@ -10,7 +10,8 @@ import pytest
 from envconfig.eks_naming import EksNames
 from envconfig.naming import EnvironmentNames
 from modules.eks.cluster import CONTROL_PLANE_LOG_TYPES
-from tests.iam import as_list, permission_statements
+from tests.iam import permission_statements
+from tooling.harness.planjson import as_list
 
 EKS_ENVIRONMENTS = ["staging", "prod"]
 

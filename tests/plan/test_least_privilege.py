@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from reference import wildcard_resource_actions
-from tests.iam import as_list, permission_statements, trust_statements
+from tests.iam import permission_statements, trust_statements
+from tooling.harness.planjson import as_list
 
 
 def test_every_aws_stack_plans(plans, synthesis):
@@ -54,7 +55,8 @@ SOURCE_CONDITION_EXEMPT_SERVICES = {"ec2.amazonaws.com", "eks.amazonaws.com"}
 def test_service_trust_policies_carry_source_conditions(plans):
     for name, plan in plans.items():
         for address, statement in trust_statements(plan):
-            if set(as_list(statement.get("Principal", {}).get("Service"))) <= SOURCE_CONDITION_EXEMPT_SERVICES:
+            services = set(as_list(statement.get("Principal", {}).get("Service")))
+            if services and services <= SOURCE_CONDITION_EXEMPT_SERVICES:
                 continue
             condition = json.dumps(statement.get("Condition", {}))
             assert "aws:SourceAccount" in condition or "aws:SourceArn" in condition, (

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from envconfig.model import Environment
-from tooling.emulator.server import STATE_DIR, Emulator, EmulatorError
 from tooling.deploy.stackrun import (
     Applied,
     AwsTarget,
@@ -27,6 +26,7 @@ from tooling.deploy.stackrun import (
     stack_order,
     state_addresses,
 )
+from tooling.emulator.server import STATE_DIR, Emulator, EmulatorError
 from tooling.harness.terraform import Interrupted, TerraformError
 
 TARGET_VARIABLE = "PLATFORM_TARGET"
@@ -64,8 +64,9 @@ class Rollout:
             try:
                 result = apply(stack, work_dir)
             except TerraformError as err:
-                raise type(err)(f"{stack}: apply {'interrupted' if isinstance(err, Interrupted) else 'failed'} "
-                                f"after {time.monotonic() - start:.0f}s (log: {work_dir / 'apply.log'})\n{err}") from None
+                outcome = "interrupted" if isinstance(err, Interrupted) else "failed"
+                raise type(err)(f"{stack}: apply {outcome} after {time.monotonic() - start:.0f}s "
+                                f"(log: {work_dir / 'apply.log'})\n{err}") from None
             self.applied.append(result)
             print(f"[{number}/{total}] {stack}: {result.summary} in {time.monotonic() - start:.1f}s", flush=True)
 

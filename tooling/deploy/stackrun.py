@@ -17,7 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tooling.emulator.overlay import apply_overlay, emulator_provider
-from tooling.harness.terraform import LOCK_FILE, plugin_cache_lock, Result, TerraformError, error_blocks, init, prepare, terraform, write_if_changed
+from tooling.harness.terraform import (
+    LOCK_FILE,
+    Result,
+    TerraformError,
+    error_blocks,
+    init,
+    plugin_cache_lock,
+    prepare,
+    terraform,
+    write_if_changed,
+)
+
 
 # -- order -----------------------------------------------------------------------------------------
 def stack_order(outdir: Path, stacks: list[str], declared: list[str] | None = None) -> list[str]:

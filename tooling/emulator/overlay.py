@@ -195,8 +195,8 @@ def markdown() -> str:
                                     if item.replacement else ""))
         lines.append(f"| `{item.resource_type}` | {action} | {item.gap} |")
     for patch in PATCHES:
-        lines.append(f"| emulator patch `{patch.name}` | fixed in the moto server process (tooling/emulator/patches.py) "
-                     f"| {patch.gap} |")
+        lines.append(f"| emulator patch `{patch.name}` | fixed in the moto server process "
+                     f"(tooling/emulator/patches.py) | {patch.gap} |")
     return "\n".join(lines)
 
 

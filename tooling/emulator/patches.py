@@ -8,8 +8,8 @@ them next to the configuration overlay in `tooling.emulator.overlay`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tooling import ROOT  # noqa: E402
+
 STATE_DIR = ROOT / "build" / "emulator"
 HOST = "127.0.0.1"  # loopback only
 READY_TIMEOUT = 60.0
@@ -80,7 +81,7 @@ class Emulator:
     # -- lifecycle ---------------------------------------------------------------------------------
     @classmethod
     def start(cls, account_id: str = DEFAULT_ACCOUNT, state_dir: Path = STATE_DIR,
-              timeout: float = READY_TIMEOUT) -> "Emulator":
+              timeout: float = READY_TIMEOUT) -> Emulator:
         """Start moto on a free loopback port and wait (bounded) until it answers."""
         state_dir.mkdir(parents=True, exist_ok=True)
         port = free_port()
@@ -111,7 +112,7 @@ class Emulator:
                             f"see {state_dir / 'server.log'}")
 
     @classmethod
-    def recorded(cls, state_dir: Path = STATE_DIR) -> "Emulator | None":
+    def recorded(cls, state_dir: Path = STATE_DIR) -> Emulator | None:
         """The emulator a previous command left running, if its recorded PID is still our server process
         (checked through /proc, so a recycled PID is never signalled)."""
         info = state_dir / "emulator.json"
@@ -128,7 +129,7 @@ class Emulator:
         return None
 
     @classmethod
-    def running(cls, state_dir: Path = STATE_DIR) -> "Emulator | None":
+    def running(cls, state_dir: Path = STATE_DIR) -> Emulator | None:
         """The recorded emulator, if it also answers."""
         emulator = cls.recorded(state_dir)
         return emulator if emulator and emulator.healthy() else None
@@ -149,12 +150,12 @@ class Emulator:
         if info.exists() and json.loads(info.read_text()).get("pid") == self.pid:
             info.unlink()
 
-    def detach(self) -> "Emulator":
+    def detach(self) -> Emulator:
         """Leave it running past this process (make deploy); `make emulator-stop` ends it."""
         self._detached = True
         return self
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> Emulator:
         return self
 
     def __exit__(self, *exc) -> None:

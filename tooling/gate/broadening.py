@@ -1,12 +1,12 @@
 """Permission broadening: what a plan grants or opens that its baseline plan did not.
 
 AWS CDK's `--require-approval broadening` for Terraform plans. From each plan JSON (`terraform show
--json`) this reads the resolved IAM statements (identity policies, inline role policies, trust
-policies, KMS key, S3 bucket, SNS topic, SQS queue and ECR repository policies, managed-policy
-attachments) and security-group rules (aws_vpc_security_group_ingress_rule / egress_rule,
-aws_security_group_rule, aws_security_group inline blocks), splits them into atoms — one (owner,
-effect, principal, action, resource, condition) per combination, one (group, direction, protocol,
-ports, peer) per rule and peer — and reports:
+-json`, read by tooling.harness.planjson) this takes the resolved IAM statements (identity policies,
+inline role policies, trust policies, KMS key, S3 bucket, SNS topic, SQS queue and ECR repository
+policies, managed-policy attachments) and security-group rules (aws_vpc_security_group_ingress_rule
+/ egress_rule, aws_security_group_rule, aws_security_group inline blocks), splits them into atoms —
+one (owner, effect, principal, action, resource, condition) per combination, one (group, direction,
+protocol, ports, peer) per rule and peer — and reports:
 
 - every Allow atom of the plan that no Allow atom of the baseline covers (same owner and principal,
   an action/resource pattern that matches, conditions no stricter);
@@ -30,24 +30,26 @@ import json
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-# resource type -> (attribute holding a policy document, kind, attributes naming the owner)
-POLICY_ATTRIBUTES: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "aws_iam_role": ("assume_role_policy", "trust", ("name",)),
-    "aws_iam_role_policy": ("policy", "identity", ("role",)),
-    "aws_iam_policy": ("policy", "identity", ("name", "name_prefix")),
-    "aws_iam_user_policy": ("policy", "identity", ("user",)),
-    "aws_iam_group_policy": ("policy", "identity", ("group",)),
-    "aws_kms_key": ("policy", "resource", ("description",)),
-    "aws_kms_key_policy": ("policy", "resource", ("key_id",)),
-    "aws_s3_bucket_policy": ("policy", "resource", ("bucket",)),
-    "aws_sns_topic": ("policy", "resource", ("name",)),
-    "aws_sns_topic_policy": ("policy", "resource", ("arn",)),
-    "aws_sqs_queue_policy": ("policy", "resource", ("queue_url",)),
-    "aws_ecr_repository_policy": ("policy", "resource", ("repository",)),
-    "aws_ecr_registry_policy": ("policy", "resource", ()),
-    "aws_secretsmanager_secret_policy": ("policy", "resource", ("secret_arn",)),
+from tooling.harness.planjson import Plan, as_list, load_documents
+
+# resource type -> (owner prefix, attributes naming the owner); planjson says where the policy is and its kind
+OWNERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "aws_iam_role": ("role", ("name",)),
+    "aws_iam_role_policy": ("role", ("role",)),
+    "aws_iam_policy": ("policy", ("name", "name_prefix")),
+    "aws_iam_user_policy": ("user", ("user",)),
+    "aws_iam_group_policy": ("group", ("group",)),
+    "aws_kms_key": ("key", ("description",)),
+    "aws_kms_key_policy": ("key", ("key_id",)),
+    "aws_s3_bucket_policy": ("bucket", ("bucket",)),
+    "aws_sns_topic": ("topic", ("name",)),
+    "aws_sns_topic_policy": ("topic", ("arn",)),
+    "aws_sqs_queue_policy": ("queue", ("queue_url",)),
+    "aws_ecr_repository_policy": ("repository", ("repository",)),
+    "aws_ecr_registry_policy": ("registry", ()),
+    "aws_secretsmanager_secret_policy": ("secret", ("secret_arn",)),
 }
 ATTACHMENTS: dict[str, tuple[str, str]] = {  # type -> (holder attribute, policy attribute)
     "aws_iam_role_policy_attachment": ("role", "policy_arn"),
@@ -100,48 +102,17 @@ class Broadening:
 
 
 # ---------------------------------------------------------------------------- reading a plan
-def planned_resources(document: dict) -> Iterator[dict]:
-    """Every resource (managed, not data) in planned_values, root and child modules."""
-    modules = [document.get("planned_values", {}).get("root_module", {})]
-    while modules:
-        module = modules.pop()
-        for resource in module.get("resources", []):
-            if resource.get("mode", "managed") == "managed":
-                yield resource
-        modules += module.get("child_modules", [])
-
-
-def _unknown(document: dict, address: str, attribute: str) -> bool:
-    for change in document.get("resource_changes", []):
-        if change.get("address") == address:
-            after_unknown = change.get("change", {}).get("after_unknown") or {}
-            return bool(after_unknown.get(attribute))
-    return False
-
-
-def _owner(document: dict, resource: dict, kind_attributes: tuple[str, ...], prefix: str) -> str:
+def _owner(plan: Plan, resource: dict) -> str:
+    prefix, attributes = OWNERS[resource["type"]]
     values = resource.get("values") or {}
-    for attribute in kind_attributes:
+    for attribute in attributes:
         if isinstance(values.get(attribute), str) and values[attribute]:
             return f"{prefix}/{values[attribute]}"
-    for attribute in kind_attributes:  # unknown until apply: name the resource it refers to
-        name = _referenced_name(document, resource["address"], attribute)
+    for attribute in attributes:  # unknown until apply: name the resource it refers to
+        name = _referenced_name(plan, resource["address"], attribute)
         if name:
             return f"{prefix}/{name}"
     return resource["address"]
-
-
-_PREFIX = {"aws_iam_role": "role", "aws_iam_role_policy": "role", "aws_iam_policy": "policy",
-           "aws_iam_user_policy": "user", "aws_iam_group_policy": "group", "aws_kms_key": "key",
-           "aws_kms_key_policy": "key", "aws_s3_bucket_policy": "bucket", "aws_sns_topic": "topic",
-           "aws_sns_topic_policy": "topic", "aws_sqs_queue_policy": "queue", "aws_ecr_repository_policy": "repository",
-           "aws_ecr_registry_policy": "registry", "aws_secretsmanager_secret_policy": "secret"}
-
-
-def _as_list(value: Any) -> list:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def _canonical_condition(condition: Any) -> tuple:
@@ -150,7 +121,7 @@ def _canonical_condition(condition: Any) -> tuple:
         for operator, keys in condition.items():
             if isinstance(keys, dict):
                 for key, values in keys.items():
-                    atoms.append((str(operator), str(key).lower(), tuple(sorted(str(v) for v in _as_list(values)))))
+                    atoms.append((str(operator), str(key).lower(), tuple(sorted(str(v) for v in as_list(values)))))
     return tuple(sorted(atoms))
 
 
@@ -159,14 +130,14 @@ def _principals(statement: dict) -> list[str]:
         raw = statement["NotPrincipal"]
         if raw == "*":
             return ["NOT:*"]
-        return [f"NOT:{kind}:{value}" for kind, values in sorted(raw.items()) for value in _as_list(values)]
+        return [f"NOT:{kind}:{value}" for kind, values in sorted(raw.items()) for value in as_list(values)]
     raw = statement.get("Principal")
     if raw is None:
         return [""]
     if raw == "*":
         return ["AWS:*"]
     if isinstance(raw, dict):
-        return [f"{kind}:{value}" for kind, values in sorted(raw.items()) for value in _as_list(values)]
+        return [f"{kind}:{value}" for kind, values in sorted(raw.items()) for value in as_list(values)]
     return [f"AWS:{raw}"]
 
 
@@ -174,30 +145,16 @@ def statement_atoms(owner: str, kind: str, statement: dict) -> list[PermissionAt
     """Expand one statement into atoms: Action x Resource x Principal."""
     effect = "Deny" if str(statement.get("Effect", "Allow")).lower() == "deny" else "Allow"
     if "NotAction" in statement:
-        actions = ["NOT:" + ",".join(sorted(str(a).lower() for a in _as_list(statement["NotAction"])))]
+        actions = ["NOT:" + ",".join(sorted(str(a).lower() for a in as_list(statement["NotAction"])))]
     else:
-        actions = sorted({str(a).lower() for a in _as_list(statement.get("Action"))})
+        actions = sorted({str(a).lower() for a in as_list(statement.get("Action"))})
     if "NotResource" in statement:
-        resources = ["NOT:" + ",".join(sorted(str(r) for r in _as_list(statement["NotResource"])))]
+        resources = ["NOT:" + ",".join(sorted(str(r) for r in as_list(statement["NotResource"])))]
     else:
-        resources = sorted({str(r) for r in _as_list(statement.get("Resource"))}) or [""]
+        resources = sorted({str(r) for r in as_list(statement.get("Resource"))}) or [""]
     condition = _canonical_condition(statement.get("Condition"))
     return [PermissionAtom(owner, kind, effect, principal, action, resource, condition)
             for principal in _principals(statement) for action in actions for resource in resources]
-
-
-def _statements(policy: Any) -> list[dict] | None:
-    if isinstance(policy, str):
-        if not policy.strip():
-            return []
-        try:
-            policy = json.loads(policy)
-        except ValueError:
-            return None
-    if not isinstance(policy, dict):
-        return None
-    statements = policy.get("Statement", [])
-    return [s for s in _as_list(statements) if isinstance(s, dict)]
 
 
 @dataclass
@@ -208,86 +165,59 @@ class Permissions:
     rules: dict[RuleAtom, str] = field(default_factory=dict)
 
 
-def permissions(document: dict) -> Permissions:
+def permissions(plan: Plan) -> Permissions:
     """Everything a plan grants or opens, as atoms."""
     found = Permissions()
-    for resource in planned_resources(document):
+    for policy in plan.policies():
+        statements = policy.statements
+        if statements is None:
+            if policy.value is not None or plan.unknown_after_apply(policy.address, policy.attribute):
+                found.unknown.append(f"{policy.address}.{policy.attribute}")
+            continue
+        owner = _owner(plan, policy.resource)
+        for statement in statements:
+            for atom in statement_atoms(owner, policy.kind, statement):
+                found.atoms.setdefault(atom, policy.address)
+    for resource in plan.managed_resources:
         rtype, address, values = resource["type"], resource["address"], resource.get("values") or {}
-        if rtype in POLICY_ATTRIBUTES:
-            attribute, kind, owner_attributes = POLICY_ATTRIBUTES[rtype]
-            owner = _owner(document, resource, owner_attributes, _PREFIX[rtype])
-            policies = [(attribute, kind, values.get(attribute))]
-            if rtype == "aws_iam_role":
-                policies += [("inline_policy", "identity", inline.get("policy"))
-                             for inline in _as_list(values.get("inline_policy")) if isinstance(inline, dict)]
-            for attr, policy_kind, policy in policies:
-                if policy is None:
-                    if _unknown(document, address, attr):
-                        found.unknown.append(f"{address}.{attr}")
-                    continue
-                statements = _statements(policy)
-                if statements is None:
-                    found.unknown.append(f"{address}.{attr}")
-                    continue
-                for statement in statements:
-                    for atom in statement_atoms(owner, policy_kind, statement):
-                        found.atoms.setdefault(atom, address)
-        elif rtype in ATTACHMENTS:
-            holder, policy = ATTACHMENTS[rtype]
-            found.attachments.setdefault((f"{holder}/{values.get(holder)}", str(values.get(policy))), address)
-        for atom in security_group_atoms(document, resource):
+        if rtype in ATTACHMENTS:
+            holder, policy_attribute = ATTACHMENTS[rtype]
+            found.attachments.setdefault((f"{holder}/{values.get(holder)}", str(values.get(policy_attribute))),
+                                         address)
+        for atom in security_group_atoms(plan, resource):
             found.rules.setdefault(atom, address)
     return found
 
 
 # ---------------------------------------------------------------------------- security groups
-def _group_name(document: dict, resource: dict, attribute: str = "security_group_id") -> str:
+def _group_name(plan: Plan, resource: dict, attribute: str = "security_group_id") -> str:
     """The security group a rule belongs to: its id when known, else the referenced group's name."""
     values = resource.get("values") or {}
     if values.get(attribute):
         return str(values[attribute])
-    return _referenced_name(document, resource["address"], attribute) or resource["address"]
+    return _referenced_name(plan, resource["address"], attribute) or resource["address"]
 
 
 _NAME_ATTRIBUTES = ("name", "bucket", "function_name", "description")
 
 
-def _referenced_name(document: dict, address: str, attribute: str) -> str | None:
+def _referenced_name(plan: Plan, address: str, attribute: str) -> str | None:
     """For a value unknown until apply: the name of the resource the configuration wires it to."""
-    for config in _configuration_resources(document):
-        if config.get("address") == address:
-            refs = config.get("expressions", {}).get(attribute, {}).get("references", [])
-            for ref in refs:
-                target = _resource_by_address(document, ref.rsplit(".", 1)[0]) or _resource_by_address(document, ref)
-                if target:
-                    target_values = target.get("values") or {}
-                    return next((str(target_values[a]) for a in _NAME_ATTRIBUTES if target_values.get(a)),
-                                target["address"])
-            return refs[-1] if refs else None
-    return None
+    expression = plan.expression(address, attribute)
+    refs = (expression or {}).get("references", [])
+    for ref in refs:
+        target = plan.managed_resource(ref.rsplit(".", 1)[0]) or plan.managed_resource(ref)
+        if target:
+            target_values = target.get("values") or {}
+            return next((str(target_values[a]) for a in _NAME_ATTRIBUTES if target_values.get(a)), target["address"])
+    return refs[-1] if refs else None
 
 
-def _expression(document: dict, address: str, attribute: str) -> str:
-    for config in _configuration_resources(document):
-        if config.get("address") == address:
-            expression = config.get("expressions", {}).get(attribute, {})
-            return str(expression.get("constant_value") or "${" + ", ".join(expression.get("references", [])) + "}")
-    return "(known after apply)"
-
-
-def _configuration_resources(document: dict) -> Iterator[dict]:
-    modules = [document.get("configuration", {}).get("root_module", {})]
-    while modules:
-        module = modules.pop()
-        yield from module.get("resources", [])
-        modules += [call.get("module", {}) for call in module.get("module_calls", {}).values()]
-
-
-def _resource_by_address(document: dict, address: str) -> dict | None:
-    for resource in planned_resources(document):
-        if resource["address"] == address:
-            return resource
-    return None
+def _expression_text(plan: Plan, address: str, attribute: str) -> str:
+    expression = plan.expression(address, attribute)
+    if expression is None:
+        return "(known after apply)"
+    return str(expression.get("constant_value") or "${" + ", ".join(expression.get("references", [])) + "}")
 
 
 def _ports(protocol: str, from_port: Any, to_port: Any) -> tuple[int, int]:
@@ -301,7 +231,7 @@ def _protocol(value: Any) -> str:
     return {"6": "tcp", "17": "udp", "1": "icmp", "all": "-1"}.get(text, text)
 
 
-def security_group_atoms(document: dict, resource: dict) -> list[RuleAtom]:
+def security_group_atoms(plan: Plan, resource: dict) -> list[RuleAtom]:
     rtype, values = resource["type"], resource.get("values") or {}
     atoms: list[RuleAtom] = []
     if rtype in SG_RULE_TYPES:
@@ -313,17 +243,17 @@ def security_group_atoms(document: dict, resource: dict) -> list[RuleAtom]:
                                   ("referenced_security_group_id", "sg:")):
             if values.get(attribute):
                 peers.append(f"{prefix}{values[attribute]}")
-            elif _unknown(document, resource["address"], attribute):  # e.g. a NAT gateway's IP: its expression
-                peers.append(f"sg:{_group_name(document, resource, attribute)}" if prefix == "sg:" else
-                             f"{prefix}{_expression(document, resource['address'], attribute)}")
-        atoms += [RuleAtom(_group_name(document, resource), direction, protocol, low, high, peer) for peer in peers]
+            elif plan.unknown_after_apply(resource["address"], attribute):  # e.g. a NAT gateway's IP: its expression
+                peers.append(f"sg:{_group_name(plan, resource, attribute)}" if prefix == "sg:" else
+                             f"{prefix}{_expression_text(plan, resource['address'], attribute)}")
+        atoms += [RuleAtom(_group_name(plan, resource), direction, protocol, low, high, peer) for peer in peers]
     elif rtype == "aws_security_group_rule":
-        group = _group_name(document, resource)
+        group = _group_name(plan, resource)
         atoms += _inline_rule_atoms(group, str(values.get("type")), values)
     elif rtype == "aws_security_group":
         group = values.get("name") or resource["address"]
         for direction in ("ingress", "egress"):
-            for rule in _as_list(values.get(direction)):
+            for rule in as_list(values.get(direction)):
                 if isinstance(rule, dict):
                     atoms += _inline_rule_atoms(group, direction, rule)
     return atoms
@@ -332,13 +262,12 @@ def security_group_atoms(document: dict, resource: dict) -> list[RuleAtom]:
 def _inline_rule_atoms(group: str, direction: str, rule: dict) -> list[RuleAtom]:
     protocol = _protocol(rule.get("protocol"))
     low, high = _ports(protocol, rule.get("from_port"), rule.get("to_port"))
-    peers = [*_as_list(rule.get("cidr_blocks")), *_as_list(rule.get("ipv6_cidr_blocks")),
-             *(f"pl:{p}" for p in _as_list(rule.get("prefix_list_ids"))),
-             *(f"sg:{g}" for g in _as_list(rule.get("security_groups"))),
+    peers = [*as_list(rule.get("cidr_blocks")), *as_list(rule.get("ipv6_cidr_blocks")),
+             *(f"pl:{p}" for p in as_list(rule.get("prefix_list_ids"))),
+             *(f"sg:{g}" for g in as_list(rule.get("security_groups"))),
              *([f"sg:{rule['source_security_group_id']}"] if rule.get("source_security_group_id") else []),
              *(["self"] if rule.get("self") else [])]
     return [RuleAtom(group, direction, protocol, low, high, str(peer)) for peer in peers]
-
 
 # ---------------------------------------------------------------------------- coverage
 def _matches(pattern: str, value: str, case_insensitive: bool = False) -> bool:
@@ -424,8 +353,8 @@ def describe_rule(atom: RuleAtom) -> str:
 
 def compare(stack: str, baseline: dict | None, current: dict) -> list[Broadening]:
     """What `current` grants or opens beyond `baseline` (None: a new stack, everything is new)."""
-    old = permissions(baseline) if baseline is not None else Permissions()
-    new = permissions(current)
+    old = permissions(Plan(baseline)) if baseline is not None else Permissions()
+    new = permissions(Plan(current))
     found: list[Broadening] = []
     old_allows = [a for a in old.atoms if a.effect == "Allow"]
     new_denies = [a for a in new.atoms if a.effect == "Deny"]
@@ -456,17 +385,6 @@ def _atom_dict(atom: PermissionAtom) -> dict:
     return data
 
 
-def load_plan_documents(directory: Path) -> dict[str, dict]:
-    """stack -> plan JSON from `<dir>/<stack>.json` or `<dir>/<stack>/plan.json`."""
-    documents: dict[str, dict] = {}
-    directory = Path(directory)
-    for path in sorted(directory.glob("*.json")):
-        documents[path.stem] = json.loads(path.read_text())
-    for path in sorted(directory.glob("*/plan.json")):
-        documents.setdefault(path.parent.name, json.loads(path.read_text()))
-    return documents
-
-
 def compare_all(baseline: dict[str, dict], current: dict[str, dict]) -> list[Broadening]:
     found: list[Broadening] = []
     for stack in sorted(current):
@@ -483,10 +401,11 @@ def read_acknowledgements(path: Path) -> set[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Report permissions and network access a plan adds over a baseline.")
-    parser.add_argument("baseline", type=Path, help="directory of baseline plan JSON (<stack>.json or <stack>/plan.json)")
+    parser.add_argument("baseline", type=Path,
+                        help="directory of baseline plan JSON (<stack>.json or <stack>/plan.json)")
     parser.add_argument("current", type=Path, help="directory of current plan JSON")
     args = parser.parse_args(argv)
-    found = compare_all(load_plan_documents(args.baseline), load_plan_documents(args.current))
+    found = compare_all(load_documents(args.baseline), load_documents(args.current))
     for item in found:
         print(f"{item.fingerprint}  {item.stack}  {item.description}")
     print(f"{len(found)} broadening change(s)")

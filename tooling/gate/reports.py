@@ -87,8 +87,8 @@ def _short(framework: str) -> str:
 
 
 def text_table(rows: list[list[str]], headers: list[str]) -> str:
-    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)]
-    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows, strict=True)]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()  # noqa: E731
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
 
 
@@ -103,7 +103,9 @@ def failure_rows(result: GateResult) -> list[list[str]]:
 def summary_text(result: GateResult) -> str:
     counts = result.counts()
     lines = [f"stacks: {len(result.stacks)} synthesized, {len(result.planned) + len(result.reused)} planned"
-             f" ({len(result.reused)} reused unchanged), {result.resources} planned resources"]
+             f" ({len(result.reused)} reused unchanged)"
+             + (f", {len(result.plan_failures)} unplanned (plan failed)" if result.plan_failures else "")
+             + f", {result.resources} planned resources"]
     for framework, bucket in sorted(counts.items()):
         lines.append(f"checkov {framework}: {bucket['PASSED']} passed, {bucket['FAILED']} failed, "
                      f"{bucket['SKIPPED']} skipped (reviewed skips)"
@@ -123,7 +125,7 @@ def summary_text(result: GateResult) -> str:
     if rows:
         lines += ["", f"{len(rows)} policy failure(s):", text_table(rows, FAILURE_HEADERS)]
     for stack, error in sorted(result.plan_failures.items()):
-        lines += ["", f"plan failed: {stack}", error.strip()[-2000:]]
+        lines += ["", f"plan failed: {stack} (unplanned, not scanned)", error.strip()[-2000:]]
     if tests.get("returncode"):
         lines += ["", "plan-JSON tests failed:", tests.get("output", "")[-3000:]]
     if result.broadening:
@@ -182,7 +184,8 @@ def sarif(result: GateResult) -> dict:
                 "physicalLocation": {"artifactLocation": {"uri": finding.file},
                                      "region": {"startLine": max(finding.lines[0], 1),
                                                 "endLine": max(finding.lines[1], finding.lines[0], 1)}},
-                "logicalLocations": [{"name": finding.resource, "fullyQualifiedName": f"{finding.stack}/{finding.resource}",
+                "logicalLocations": [{"name": finding.resource,
+                                      "fullyQualifiedName": f"{finding.stack}/{finding.resource}",
                                       "kind": "resource"}]}],
             "properties": {"stack": finding.stack, "framework": finding.framework},
         }

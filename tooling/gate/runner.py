@@ -7,7 +7,8 @@
 4. run checkov once over all plan JSON files (terraform_plan: resolved values) and once over the
    synthesized JSON of all stacks (terraform_json: data sources, and the `<env>-gitops` stacks that
    cannot be planned here) — built-in checks plus every check in policies/, minus the reviewed skips
-   of checkov-skips.yaml — while the plan-JSON tests (`pytest tests/plan`) run on the same plans;
+   of checkov-skips.yaml — while the plan-JSON tests (`pytest tests/plan`) run on the same plans; a
+   stack whose plan failed is reported unplanned (a gate failure) and not scanned;
 5. with a baseline (`--baseline DIR` or $GATE_BASELINE), report permission broadening: it fails
    unless acknowledged (`--accept-broadening`, or its fingerprints in .gate/accept-broadening);
 6. print the summary table, write reports/ (SARIF, JUnit XML, JSON, Markdown); exit 1 on any failure.
@@ -33,10 +34,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
+from tooling import ROOT
 from tooling.gate import broadening
 from tooling.gate.reports import Finding, GateResult, relative, summary_text, write_reports
+from tooling.harness import planjson
+from tooling.harness.planjson import Plan
 
-from tooling import ROOT  # noqa: E402
 BUILD = ROOT / "build"
 GATE_DIR = BUILD / "gate"
 POLICIES_DIR = ROOT / "policies"
@@ -194,7 +197,8 @@ def run_checkov(framework: str, inputs: dict[str, Path], workdir: Path, skip_ids
     try:
         report = json.loads(proc.stdout)
     except ValueError:
-        raise GateError(f"checkov ({framework}) printed no JSON:\n{proc.stdout[-1500:]}\n{proc.stderr[-1500:]}") from None
+        raise GateError(f"checkov ({framework}) printed no JSON:\n{proc.stdout[-1500:]}\n"
+                        f"{proc.stderr[-1500:]}") from None
     indexes = {stack: _type_index(source) for stack, source in inputs.items()} if framework == SYNTH else {}
     findings = []
     for item in report if isinstance(report, list) else [report]:
@@ -281,7 +285,7 @@ def store_findings(findings: list[Finding], keys: dict[tuple[str, str], str]) ->
 # ---------------------------------------------------------------------------- planning
 def plan_all(stack_dirs: dict[str, Path], work_root: Path, changed_only: bool) -> tuple[dict[str, Path], list[str],
                                                                                        list[str], dict[str, str]]:
-    """Plan the stacks (in parallel); return (stack -> plan.json, planned, reused, failures)."""
+    """Plan the stacks (in parallel); return (stack -> plan.json, planned, reused, stack -> plan failure)."""
     from tooling.harness.terraform import plan_each
 
     hashes = {stack: stack_hash(path) for stack, path in stack_dirs.items()}
@@ -296,11 +300,11 @@ def plan_all(stack_dirs: dict[str, Path], work_root: Path, changed_only: bool) -
         else:
             (work_root / stack / HASH_FILE).write_text(hashes[stack] + "\n")
     plan_files = {stack: work_root / stack / "plan.json" for stack in stack_dirs if stack not in failures}
-    return plan_files, sorted(to_plan), sorted(reused), failures
+    return plan_files, sorted(set(to_plan) - set(failures)), sorted(reused), failures
 
 
 def count_resources(plan_files: dict[str, Path]) -> int:
-    return sum(len(list(broadening.planned_resources(json.loads(p.read_text())))) for p in plan_files.values())
+    return sum(len(Plan(json.loads(p.read_text())).managed_resources) for p in plan_files.values())
 
 
 # ---------------------------------------------------------------------------- plan-JSON tests
@@ -310,7 +314,8 @@ def run_plan_tests(plans_dir: Path, synth_dir: Path, reports_dir: Path) -> dict:
     env = {**os.environ, "PLATFORM_PLANS_DIR": str(plans_dir), "PLATFORM_SYNTH_DIR": str(synth_dir)}
     proc = subprocess.run([sys.executable, "-m", "pytest", "tests/plan", "-q", "-p", "no:cacheprovider",
                            f"--junitxml={junit_path}"], cwd=ROOT, env=env, capture_output=True, text=True)
-    summary = {"returncode": proc.returncode, "passed": 0, "failed": 0, "output": proc.stdout[-6000:] + proc.stderr[-2000:]}
+    summary = {"returncode": proc.returncode, "passed": 0, "failed": 0,
+               "output": proc.stdout[-6000:] + proc.stderr[-2000:]}
     if junit_path.is_file():
         root = ElementTree.parse(junit_path).getroot()
         suites = [root] if root.tag == "testsuite" else list(root)
@@ -326,7 +331,7 @@ def check_broadening(baseline_dir: Path, current: dict[str, Path], accept_all: b
                      ack_file: Path = ACK_FILE) -> list[dict]:
     if not baseline_dir.is_dir():
         raise GateError(f"baseline {baseline_dir} is not a directory of plan JSON files")
-    baseline = broadening.load_plan_documents(baseline_dir)
+    baseline = planjson.load_documents(baseline_dir)
     documents = {stack: json.loads(path.read_text()) for stack, path in current.items()}
     acknowledged = broadening.read_acknowledgements(ack_file)
     found = broadening.compare_all(baseline, documents)
@@ -342,7 +347,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="directory of baseline plan JSON (<stack>.json or <stack>/plan.json) for broadening")
     parser.add_argument("--accept-broadening", action="store_true",
                         default=os.environ.get("GATE_ACCEPT_BROADENING", "") not in ("", "0", "false"),
-                        help="acknowledge every permission broadening (else list fingerprints in .gate/accept-broadening)")
+                        help="acknowledge every permission broadening "
+                             "(else list fingerprints in .gate/accept-broadening)")
     parser.add_argument("--plans", type=Path, help="gate existing plan JSON files instead of synthesizing and planning")
     parser.add_argument("--reports", type=Path, default=REPORTS_DIR, help="where to write the reports")
     parser.add_argument("--skips", type=Path, default=SKIPS_FILE, help="the reviewed skip file")
@@ -371,11 +377,14 @@ def run(args: argparse.Namespace) -> GateResult:
         synthesis = synthesize(catalog, synth_dir)
         seconds["synth"] = time.monotonic() - start
         stacks = sorted(synthesis.stacks)
-        synth_files = {stack: path / "cdk.tf.json" for stack, path in synthesis.stacks.items()}
         mark = time.monotonic()
         plan_files, planned, reused, plan_failures = plan_all(synthesis.plannable_stacks(), GATE_DIR / "plans",
                                                               args.changed_only)
         seconds["plan"] = time.monotonic() - mark
+        # A stack whose plan failed is reported unplanned, not scanned: its synthesized JSON alone would
+        # turn interpolations (`${aws_eip.x.public_ip}/32`) into policy failures no plan scan supersedes.
+        synth_files = {stack: path / "cdk.tf.json" for stack, path in synthesis.stacks.items()
+                       if stack not in plan_failures}
 
     # what to scan: everything, or (--changed-only) what has no cached result for its exact content
     rules = rules_hash(skip_ids)
@@ -423,14 +432,6 @@ def run(args: argparse.Namespace) -> GateResult:
                       superseded=superseded)
 
 
-def load_plans(directory: Path):
-    """stack -> tooling.harness.terraform.Plan from plan JSON files already made (the gate's, or a CI artifact)."""
-    from tooling.harness.terraform import Plan
-
-    return {stack: Plan(stack, path.parent, json.loads(path.read_text()), 0.0)
-            for stack, path in _plan_files_in(directory).items()}
-
-
 def load_synthesis(outdir: Path):
     """A tooling.harness.synth.Synthesis for a cdktf.out directory synthesized earlier (from its manifest)."""
     from tooling.harness.synth import Synthesis
@@ -441,8 +442,7 @@ def load_synthesis(outdir: Path):
 
 
 def _plan_files_in(directory: Path) -> dict[str, Path]:
-    files = {p.stem: p for p in sorted(Path(directory).glob("*.json"))}
-    files |= {p.parent.name: p for p in sorted(Path(directory).glob("*/plan.json")) if p.parent.name not in files}
+    files = planjson.plan_files(directory)
     if not files:
         raise GateError(f"no plan JSON in {directory} (expected <stack>.json or <stack>/plan.json)")
     return files

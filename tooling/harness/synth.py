@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from envconfig.loader import Catalog, ConfigError, load_environments
-
 from tooling import ROOT  # noqa: E402
+
 OFFLINE_PROVIDERS = {"aws"}
 
 

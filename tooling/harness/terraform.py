@@ -22,10 +22,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from tooling import ROOT  # noqa: E402
+from tooling import ROOT
+from tooling.harness.planjson import Plan
+
 BUILD = ROOT / "build"
 LOCK_FILE = ROOT / ".terraform.lock.hcl"
 MIRROR_VARIABLE = "TF_PROVIDER_MIRROR"
+PLUGIN_CACHE_VARIABLE = "PLATFORM_PLUGIN_CACHE"  # where providers are cached (default build/plugin-cache)
 
 # Offline planning: any credentials, and no call that needs a real account or the metadata API.
 # The account guard (allowed_account_ids) needs the real caller identity, so it is lifted here only.
@@ -43,10 +46,9 @@ class TerraformError(RuntimeError):
 def cli_config(path: Path | None = None) -> Path:
     """Write a Terraform CLI config: the provider mirror from $TF_PROVIDER_MIRROR if set, else the
     registry. Named by its content unless `path` is given, so runs with different settings can share
-    build/ at the same time."""
-    BUILD.mkdir(parents=True, exist_ok=True)
-    cache = BUILD / "plugin-cache"
-    cache.mkdir(exist_ok=True)
+    build/ (the plugin cache's directory) at the same time."""
+    cache = plugin_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
     mirror = os.environ.get(MIRROR_VARIABLE, "")
     lines = [f'plugin_cache_dir = "{cache}"']
     if mirror:
@@ -58,9 +60,15 @@ def cli_config(path: Path | None = None) -> Path:
             "}",
         ]
     text = "\n".join(lines) + "\n"
-    path = path or BUILD / f"terraformrc-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    path = path or cache.parent / f"terraformrc-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    path.parent.mkdir(parents=True, exist_ok=True)
     write_if_changed(path, text)
     return path
+
+
+def plugin_cache_dir() -> Path:
+    """Terraform's provider cache: $PLATFORM_PLUGIN_CACHE, else build/plugin-cache."""
+    return Path(os.environ.get(PLUGIN_CACHE_VARIABLE) or BUILD / "plugin-cache").resolve()
 
 
 def terraform_env() -> dict[str, str]:
@@ -152,8 +160,9 @@ def plugin_cache_lock():
     """Terraform's plugin cache is not safe for concurrent use (parallel inits into an empty cache fail
     with "file exists"): inits take turns, across threads and processes. An init from a warm cache
     takes about a second, so the plans themselves still run in parallel."""
-    BUILD.mkdir(parents=True, exist_ok=True)
-    with (BUILD / "plugin-cache.lock").open("w") as handle:
+    cache = plugin_cache_dir()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with cache.with_name(cache.name + ".lock").open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -170,42 +179,6 @@ def init(work_dir: Path) -> None:
         terraform(["init", "-input=false", "-backend=false", *lockfile], work_dir)
 
 
-@dataclass
-class Plan:
-    stack: str
-    directory: Path
-    document: dict
-    seconds: float
-
-    @property
-    def resources(self) -> list[dict]:
-        """Every planned resource (root and child modules) with its `values`."""
-        found, modules = [], [self.document.get("planned_values", {}).get("root_module", {})]
-        while modules:
-            module = modules.pop()
-            found += module.get("resources", [])
-            modules += module.get("child_modules", [])
-        return found
-
-    def of_type(self, resource_type: str) -> list[dict]:
-        return [r for r in self.resources if r["type"] == resource_type]
-
-    def changes(self) -> list[dict]:
-        return self.document.get("resource_changes", [])
-
-    def references(self, address: str, attribute: str) -> list[str]:
-        """What a resource's attribute (dotted path through nested blocks) is wired to in the
-        configuration: the way to check values that stay unknown until apply."""
-        for resource in self.document["configuration"]["root_module"].get("resources", []):
-            if resource["address"] == address:
-                expression = resource["expressions"]
-                for key in attribute.split("."):
-                    expression = expression[0] if isinstance(expression, list) else expression
-                    expression = expression.get(key, {})
-                return expression.get("references", [])
-        raise KeyError(address)
-
-
 def plan_stack(stack: str, stack_dir: Path, work_root: Path = BUILD / "plans") -> Plan:
     start = time.monotonic()
     work_dir = prepare(stack_dir, work_root / stack)
@@ -213,7 +186,7 @@ def plan_stack(stack: str, stack_dir: Path, work_root: Path = BUILD / "plans") -
     terraform(["plan", "-input=false", "-lock=false", "-refresh=false", "-out=tfplan"], work_dir)
     document = json.loads(terraform(["show", "-json", "tfplan"], work_dir).stdout)
     (work_dir / "plan.json").write_text(json.dumps(document, indent=1))
-    return Plan(stack, work_dir, document, time.monotonic() - start)
+    return Plan(document, stack, work_dir, time.monotonic() - start)
 
 
 def plan_each(stack_dirs: dict[str, Path], work_root: Path = BUILD / "plans",
