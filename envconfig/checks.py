@@ -7,7 +7,7 @@ import ipaddress
 import re
 
 
-def _matching(pattern: str, what: str):
+def matching(pattern: str, what: str):
     compiled = re.compile(pattern)
 
     def check(value: str) -> None:
@@ -17,26 +17,26 @@ def _matching(pattern: str, what: str):
     return check
 
 
-account_id = _matching(r"\d{12}", "a 12-digit AWS account id")
-region = _matching(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d", "an AWS region name (e.g. eu-west-1)")
-name_prefix = _matching(r"[a-z][a-z0-9-]{1,18}[a-z0-9]", "a name prefix (3-20 of a-z, 0-9, '-')")
-short_name = _matching(r"[a-z][a-z0-9-]{0,18}[a-z0-9]", "a short name (2-20 of a-z, 0-9, '-')")
-s3_bucket_name = _matching(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name")
-tfc_name = _matching(r"[A-Za-z0-9_-]{1,90}", "a Terraform Cloud name (letters, digits, '_' and '-')")
-workspace_template = _matching(r"[A-Za-z0-9_{}-]{1,90}", "a workspace name template (may contain {stack})")
-repository_id = _matching(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*", "a repository id (owner/name or a CodeCommit name)")
-branch_name = _matching(r"[A-Za-z0-9._/-]{1,100}", "a git branch name")
-url_path = _matching(r"/[A-Za-z0-9._~/-]*", "a URL path starting with '/'")
-connection_arn = _matching(
+account_id = matching(r"\d{12}", "a 12-digit AWS account id")
+region = matching(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d", "an AWS region name (e.g. eu-west-1)")
+name_prefix = matching(r"[a-z][a-z0-9-]{1,18}[a-z0-9]", "a name prefix (3-20 of a-z, 0-9, '-')")
+short_name = matching(r"[a-z][a-z0-9-]{0,18}[a-z0-9]", "a short name (2-20 of a-z, 0-9, '-')")
+s3_bucket_name = matching(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name")
+tfc_name = matching(r"[A-Za-z0-9_-]{1,90}", "a Terraform Cloud name (letters, digits, '_' and '-')")
+workspace_template = matching(r"[A-Za-z0-9_{}-]{1,90}", "a workspace name template (may contain {stack})")
+repository_id = matching(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*", "a repository id (owner/name or a CodeCommit name)")
+branch_name = matching(r"[A-Za-z0-9._/-]{1,100}", "a git branch name")
+url_path = matching(r"/[A-Za-z0-9._~/-]*", "a URL path starting with '/'")
+connection_arn = matching(
     r"arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]+",
     "a CodeStar connection ARN",
 )
-kms_key_ref = _matching(r"(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+|alias/[A-Za-z0-9/_-]+)",
+kms_key_ref = matching(r"(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+|alias/[A-Za-z0-9/_-]+)",
                         "a KMS key ARN or alias")
 
 
 def arn(service: str):
-    return _matching(rf"arn:aws[a-z-]*:{service}:[a-z0-9-]*:\d{{12}}:.+", f"an {service} ARN")
+    return matching(rf"arn:aws[a-z-]*:{service}:[a-z0-9-]*:\d{{12}}:.+", f"an {service} ARN")
 
 
 def cidr(value: str) -> None:

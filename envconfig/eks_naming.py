@@ -26,6 +26,15 @@ class EksNames:
         return f"/aws/eks/{self.cluster}/cluster"
 
     @property
+    def flow_log_group(self) -> str:
+        return f"/aws/eks/{self.cluster}/flow-logs"
+
+    @property
+    def log_group_prefixes(self) -> tuple[str, ...]:
+        """Every log group of the cluster's stack (control plane, flow logs, deploy project) starts with one."""
+        return f"/aws/eks/{self.cluster}/", f"/aws/codebuild/{self.cluster}-"
+
+    @property
     def key_alias(self) -> str:
         return f"alias/{self.environment.prefix}-eks"
 

@@ -1,6 +1,7 @@
 """The optional `eks { ... }` block of an environment file: the cluster, its node groups, ArgoCD and
-the GitOps application. Same conventions as `envconfig.model`: frozen dataclasses, each field's
-check next to it, validated generically by `envconfig.loader`.
+the GitOps application. Same conventions as `envconfig.model` (which imports this module): frozen
+dataclasses, each field's check next to it, validated generically by `envconfig.loader`; rules that
+involve several settings are in `envconfig.rules`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from envconfig import checks
-from envconfig.model import REQUIRED, setting
+from envconfig.fields import REQUIRED, setting
 
 # https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/ (application-level syncOptions)
 SYNC_OPTIONS: dict[str, tuple[str, ...]] = {
@@ -45,14 +46,14 @@ def dns_label(value: str) -> None:
                          "starting and ending with a letter or digit)")
 
 
-kubernetes_version = checks._matching(r"1\.(2[89]|3\d)", "a supported Kubernetes minor version (e.g. 1.31)")
-chart_version = checks._matching(r"\d+\.\d+\.\d+", "a pinned chart version (x.y.z)")
-hostname = checks._matching(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}", "a DNS hostname")
-git_url = checks._matching(r"(https://[A-Za-z0-9.-]+(:\d+)?/[A-Za-z0-9._/-]+|git@[A-Za-z0-9.-]+:[A-Za-z0-9._/-]+)",
+kubernetes_version = checks.matching(r"1\.(2[89]|3\d)", "a supported Kubernetes minor version (e.g. 1.31)")
+chart_version = checks.matching(r"\d+\.\d+\.\d+", "a pinned chart version (x.y.z)")
+hostname = checks.matching(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}", "a DNS hostname")
+git_url = checks.matching(r"(https://[A-Za-z0-9.-]+(:\d+)?/[A-Za-z0-9._/-]+|git@[A-Za-z0-9.-]+:[A-Za-z0-9._/-]+)",
                            "a git repository URL (https://... or git@host:owner/repo)")
-relative_path = checks._matching(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*", "a relative path inside the repository")
-instance_type = checks._matching(r"[a-z][a-z0-9-]*\.[a-z0-9]+", "an EC2 instance type (e.g. m6i.large)")
-iam_principal_arn = checks._matching(r"arn:aws[a-z-]*:iam::\d{12}:(role|user)/[A-Za-z0-9+=,.@_/-]+",
+relative_path = checks.matching(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*", "a relative path inside the repository")
+instance_type = checks.matching(r"[a-z][a-z0-9-]*\.[a-z0-9]+", "an EC2 instance type (e.g. m6i.large)")
+iam_principal_arn = checks.matching(r"arn:aws[a-z-]*:iam::\d{12}:(role|user)/[A-Za-z0-9+=,.@_/-]+",
                                      "an IAM role or user ARN")
 
 
@@ -79,7 +80,7 @@ class ArgoCd:
     ha: bool = setting(False, doc="several server/repo-server/applicationset replicas with PodDisruptionBudgets")
     replicas: int = setting(2, check=checks.between(2, 10), doc="replicas of each stateless component when ha")
     redis_ha: bool = setting(False, doc="redis-ha (3 redis + sentinel, HAProxy) instead of one redis")
-    oidc_issuer: str = setting("", check=checks.optional(checks._matching(r"https://\S+", "an https:// URL")))
+    oidc_issuer: str = setting("", check=checks.optional(checks.matching(r"https://\S+", "an https:// URL")))
     oidc_client_id: str = ""
     rbac_default_policy: Literal["", "role:readonly"] = setting(
         "", doc="what an authenticated user without a group mapping may do: nothing, or read")
@@ -127,46 +128,3 @@ class Eks:
         "ecs", doc="where this environment's pipeline deploys the services: ECS (default) or this cluster")
     argocd: ArgoCd = setting(factory=ArgoCd)
 
-
-def cross_field_errors(env) -> list[tuple[str, str]]:
-    """(setting, message) for rules of the eks block that involve more than one setting."""
-    import ipaddress
-
-    eks = env.eks
-    if eks is None:
-        return []
-    errors = []
-    if len(env.network.availability_zones) > 3:  # the EKS VPC gives each zone a quarter of eks.vpc_cidr
-        errors.append(("network.availability_zones",
-                       f"{len(env.network.availability_zones)} zones: an environment with eks uses at most 3"))
-    for group in eks.node_groups:
-        where = f"eks.node_group.{group.name}"
-        if not group.min_size <= group.desired_size <= group.max_size:
-            errors.append((f"{where}.desired_size",
-                           f"{group.desired_size} is not between min_size {group.min_size} and "
-                           f"max_size {group.max_size}"))
-    if ipaddress.IPv4Network(eks.vpc_cidr).overlaps(ipaddress.IPv4Network(env.network.vpc_cidr)):
-        errors.append(("eks.vpc_cidr", f"{eks.vpc_cidr!r} overlaps network.vpc_cidr {env.network.vpc_cidr!r}"))
-    for index, arn in enumerate(eks.admin_principal_arns):
-        if arn.split(":")[4] != env.account_id:
-            errors.append((f"eks.admin_principal_arns[{index}]", f"{arn!r} is not in account {env.account_id}"))
-    argocd = eks.argocd
-    if argocd.ingress_enabled and not argocd.ingress_hostname:
-        errors.append(("eks.argocd.ingress_hostname", "missing required setting when ingress_enabled is true"))
-    if argocd.oidc_issuer and not argocd.oidc_client_id:
-        errors.append(("eks.argocd.oidc_client_id", "missing required setting when oidc_issuer is set"))
-    if argocd.redis_ha and not argocd.ha:
-        errors.append(("eks.argocd.redis_ha", "needs ha = true"))
-    if argocd.rbac_admin_groups and not argocd.sso:
-        errors.append(("eks.argocd.rbac_admin_groups", "groups come from SSO: set oidc_issuer"))
-    application = eks.application
-    keys = [option.partition("=")[0] for option in application.sync_options]
-    duplicates = sorted({key for key in keys if keys.count(key) > 1})
-    if duplicates:
-        errors.append(("eks.application.sync_options", f"{duplicates[0]} is set more than once"))
-    if (application.destination_namespace or eks.deploy_namespace) in (
-            argocd.namespace, "kube-system", "kube-public", "kube-node-lease", "default"):
-        errors.append(("eks.application.destination_namespace" if application.destination_namespace
-                       else "eks.deploy_namespace",
-                       "must be an application namespace, not argocd's or a system namespace"))
-    return errors

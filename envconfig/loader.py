@@ -1,22 +1,27 @@
 """Read `environments/<env>.hcl` with python-hcl2 and turn it into the frozen model, or fail with
-one line naming the file and the setting. Nothing is synthesized from a file that did not load."""
+one line naming the file and the setting. Nothing is synthesized from a file that did not load.
+
+Generic: each value is converted by its field's type and checked by its field's `check=`; the rules
+that involve several settings (or several files) are `envconfig.rules`, run in order."""
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
 import os
-from dataclasses import dataclass
 import types
 import typing
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import hcl2
 from hcl2 import SerializationOptions
 
-from envconfig import model
+from envconfig import checks
 from envconfig.model import Environment
+from envconfig.rules import PROMOTION_RULES, RULES
 
 ENVIRONMENTS_DIR = Path(os.environ.get("PLATFORM_ENVIRONMENTS_DIR")
                         or Path(__file__).resolve().parent.parent / "environments")
@@ -69,35 +74,40 @@ def load_environments(names: list[str] | None = None, directory: Path = ENVIRONM
     known = environment_names(directory)
     for name in names or ():
         _environment_path(name, directory)  # unknown names fail before any file is parsed
-    cache: dict[str, Environment] = {}
+    environments = _Environments(directory)
     for name in known:
-        _load_with_promotion(name, directory, cache)
-    return Catalog(tuple(cache[name] for name in (names or known)), cache)
+        env = environments[name]
+        _raise_first(env, (error for rule in PROMOTION_RULES for error in rule(env, environments)))
+    return Catalog(tuple(environments[name] for name in (names or known)), dict(environments.loaded))
 
 
-def _load_with_promotion(name: str, directory: Path, cache: dict[str, Environment]) -> Environment:
-    env = _load_cached(name, directory, cache)
-    for target in env.delivery.promotion:
-        if target not in environment_names(directory):
-            raise ConfigError(env.file, "delivery.promotion", f"unknown environment {target!r}")
-        other = _load_cached(target, directory, cache)
-        if (other.account_id, other.region) != (env.account_id, env.region):
-            raise ConfigError(env.file, "delivery.promotion",
-                              f"{target!r} is in {other.account_id}/{other.region}; cross-account or "
-                              "cross-region promotion is not supported")
-        missing = {service.name for service in env.services} - {service.name for service in other.services}
-        if missing:
-            raise ConfigError(env.file, "delivery.promotion",
-                              f"{target!r} does not declare service(s) {sorted(missing)} that this pipeline deploys")
-    if env.delivery.promotion and env.delivery.promotion[-1] != env.name:
-        raise ConfigError(env.file, "delivery.promotion", f"must end with this environment ({env.name!r})")
-    return env
+class _Environments(Mapping[str, Environment]):
+    """The environment files of a directory by name, each parsed (and checked) when first read; an
+    unknown name fails like a missing file, with a ConfigError."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.loaded: dict[str, Environment] = {}
+
+    def __getitem__(self, name: str) -> Environment:
+        if name not in self.loaded:
+            self.loaded[name] = parse_environment_file(_environment_path(name, self.directory))
+        return self.loaded[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in environment_names(self.directory)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(environment_names(self.directory))
+
+    def __len__(self) -> int:
+        return len(environment_names(self.directory))
 
 
-def _load_cached(name: str, directory: Path, cache: dict[str, Environment]) -> Environment:
-    if name not in cache:
-        cache[name] = parse_environment_file(_environment_path(name, directory))
-    return cache[name]
+def _raise_first(env: Environment, errors: Iterator[tuple[str, str]]) -> None:
+    """The first error only: rules run lazily, so nothing after it is evaluated (or loaded)."""
+    for where, message in errors:
+        raise ConfigError(env.file, where, message)
 
 
 def _environment_path(name: str, directory: Path) -> Path:
@@ -122,7 +132,7 @@ def parse_environment_file(path: Path) -> Environment:
     except Exception as err:  # lark raises many types; all mean the same thing to the user
         raise ConfigError(file, "", f"malformed HCL: {_first_line(err)}") from None
     env = _build(Environment, raw, file, "", {"name": path.stem, "file": file})
-    _check_cross_field(env)
+    _raise_first(env, (error for rule in RULES for error in rule(env)))
     return env
 
 
@@ -173,7 +183,7 @@ def _build_labeled(hint: Any, raw: Any, file: str, path: str) -> tuple:
             raise ConfigError(file, _join(path, label), "declared more than once")
         seen.add(label)
         try:
-            model.checks.short_name(label)
+            checks.short_name(label)
         except ValueError as err:
             raise ConfigError(file, _join(path, label), f"label {err}") from None
         built.append(_build(element, _single_block(body, file, _join(path, label)), file, _join(path, label),
@@ -234,42 +244,3 @@ def _build_variant(variants: tuple[type, ...], raw: Any, file: str, path: str) -
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
-
-_FARGATE_MEMORY = {
-    256: range(512, 2049, 512),
-    512: range(1024, 4097, 1024),
-    1024: range(2048, 8193, 1024),
-    2048: range(4096, 16385, 1024),
-    4096: range(8192, 30721, 1024),
-}
-
-
-def _check_cross_field(env: Environment) -> None:
-    """Rules that involve more than one setting; each error names the setting to change."""
-    for where, message in model._kubernetes.cross_field_errors(env):
-        raise ConfigError(env.file, where, message)
-    for index, zone in enumerate(env.network.availability_zones):
-        if not (zone.startswith(env.region) and len(zone) == len(env.region) + 1):
-            raise ConfigError(env.file, f"network.availability_zones[{index}]",
-                              f"{zone!r} is not a zone of region {env.region!r}")
-    backend = env.backend
-    if isinstance(backend, model.CloudBackend) and backend.workspace_name and backend.workspace_tags:
-        raise ConfigError(env.file, "backend.workspace_tags", "set workspace_name or workspace_tags, not both")
-    for service in env.services:
-        where = f"service.{service.name}"
-        if service.source.provider != "codecommit" and not service.source.connection_arn:
-            raise ConfigError(env.file, f"{where}.source.connection_arn",
-                              f"missing required setting for provider {service.source.provider!r}")
-        if service.memory not in _FARGATE_MEMORY[service.cpu]:
-            raise ConfigError(env.file, f"{where}.memory",
-                              f"{service.memory} MiB is not a Fargate size for cpu {service.cpu}")
-        deployment = service.deployment
-        if deployment.strategy == "rolling" and deployment.traffic != "all_at_once":
-            raise ConfigError(env.file, f"{where}.deployment.traffic",
-                              f"{deployment.traffic!r} traffic needs strategy 'blue_green'")
-        if deployment.strategy == "blue_green" and deployment.validation_hooks and env.network.nat_gateways == "none":
-            raise ConfigError(env.file, f"{where}.deployment.validation_hooks",
-                              "hooks call the CodeDeploy API: set network.nat_gateways to 'single' or 'per_az'")
-        if deployment.test_listener_port in (80, 443):
-            raise ConfigError(env.file, f"{where}.deployment.test_listener_port",
-                              "must differ from the production listener ports 80 and 443")

@@ -1,33 +1,19 @@
 """The environment model: what an `environments/<env>.hcl` file may say, as frozen dataclasses.
 
 Every field's type, default and check live here, next to each other, so the loader can validate a
-file generically and the error for a bad value names the exact setting. Constructs and stacks read
-only these objects; nothing downstream parses HCL or branches on an environment's name.
+file generically and the error for a bad value names the exact setting (rules that involve several
+settings: `envconfig.rules`). Constructs and stacks read only these objects; nothing downstream
+parses HCL or branches on an environment's name.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from envconfig import checks
-
-
-def setting(default=None, *, check=None, factory=None, block_label: str = "", doc=""):
-    """A dataclass field carrying its validation rule (`check`) for the loader.
-
-    `block_label` names a repeated, labeled HCL block (`service "api" { ... }`) whose label fills
-    the element's `name`.
-    """
-    meta = {"check": check, "block_label": block_label, "doc": doc}
-    if factory is not None:
-        return field(default_factory=factory, metadata=meta)
-    if default is REQUIRED:
-        return field(metadata=meta)
-    return field(default=default, metadata=meta)
-
-
-REQUIRED = object()
+from envconfig.fields import REQUIRED, setting
+from envconfig.kubernetes import Eks
 
 # The CodeBuild-managed image builds and deploys run on unless an environment picks another.
 CODEBUILD_STANDARD_IMAGE = "aws/codebuild/amazonlinux2-x86_64-standard:5.0"
@@ -169,12 +155,8 @@ class Environment:
     delivery: Delivery = setting(factory=Delivery)
     log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
                                 1827, 2192, 2557, 2922, 3288, 3653] = 30
-    eks: _kubernetes.Eks | None = setting(None, doc="an EKS cluster with ArgoCD (stacks <env>-eks, <env>-gitops)")
+    eks: Eks | None = setting(None, doc="an EKS cluster with ArgoCD (stacks <env>-eks, <env>-gitops)")
 
     @property
     def promotion(self) -> tuple[str, ...]:
         return self.delivery.promotion or (self.name,)
-
-
-# The eks block's dataclasses live in their own module, which imports `setting` from this one.
-from envconfig import kubernetes as _kubernetes  # noqa: E402

@@ -10,7 +10,7 @@ from envconfig.model import Environment
 from envconfig.naming import EnvironmentNames
 from modules.cdk.core import Construct, TerraformOutput
 from modules.eks.access import ClusterAccess, ClusterAccessProps, cluster_admins, namespace_editor
-from modules.eks.cluster import EksClusterProps, EksControlPlane
+from modules.eks.cluster import EksControlPlane, EksControlPlaneProps
 from modules.eks.deploy import EksDeployProject, EksDeployProjectProps, eks_deploy_buildspec
 from modules.eks.nodes import NodeGroups, NodeGroupsProps
 from modules.shared.encryption import EncryptionKey, EncryptionKeyProps
@@ -24,28 +24,26 @@ class EksStack(EnvironmentStack):
 
     def __init__(self, scope: Construct, env: Environment, catalog: Catalog):
         super().__init__(scope, env)
-        eks, names = env.eks, EksNames(self.names)
+        eks, names, account = env.eks, EksNames(self.names), self.names.account
         assert eks is not None, f"{env.name}: EksStack needs an eks block"
-        self.eks_names = names
         self.key = EncryptionKey(self, "key", EncryptionKeyProps(
             alias=names.key_alias, account=self.account,
             description=f"{names.cluster}: Kubernetes secrets envelope encryption, control-plane and deploy logs",
             user_role_arns=(self.names.role_arn(names.cluster_role),),
-            log_group_prefixes=(f"/aws/eks/{names.cluster}/", f"/aws/codebuild/{names.cluster}-")))
+            log_group_prefixes=names.log_group_prefixes))
         self.network = Network(self, "network", NetworkProps(
             name=names.cluster, cidr=eks.vpc_cidr, availability_zones=env.network.availability_zones,
             nat_gateways=env.network.nat_gateways, account=self.account,
             flow_log_retention_days=env.log_retention_days, kms_key_arn=self.key.arn,
-            flow_log_group=f"/aws/eks/{names.cluster}/flow-logs", subnet_layout="kubernetes", public_subnets=False,
+            flow_log_group=names.flow_log_group, subnet_layout="kubernetes", public_subnets=False,
             cluster_name=names.cluster))
-        self.control_plane = EksControlPlane(self, "cluster", EksClusterProps(
-            name=names.cluster, kubernetes_version=eks.kubernetes_version, role_name=names.cluster_role,
-            vpc_id=self.network.vpc_id, subnet_ids=tuple(self.network.private_subnet_ids), vpc_cidr=eks.vpc_cidr,
-            public_access_cidrs=eks.endpoint_public_access_cidrs, log_group=names.cluster_log_group,
-            log_retention_days=env.log_retention_days, kms_key_arn=self.key.arn, kms_key_alias=names.key_alias,
-            kms_key_arn_pattern=self.names.key_arn_pattern()))
+        self.control_plane = EksControlPlane(self, "cluster", EksControlPlaneProps(
+            name=names.cluster, account=account, kubernetes_version=eks.kubernetes_version,
+            role_name=names.cluster_role, vpc_id=self.network.vpc_id, subnet_ids=tuple(self.network.private_subnet_ids),
+            log_group=names.cluster_log_group, log_retention_days=env.log_retention_days, kms_key_arn=self.key.arn,
+            key=KeyReference(account, names.key_alias), public_access_cidrs=eks.endpoint_public_access_cidrs))
         self.nodes = NodeGroups(self, "nodes", NodeGroupsProps(
-            cluster_name=self.control_plane.name, role_name=names.node_role,
+            cluster_name=self.control_plane.name, account=account, role_name=names.node_role,
             subnet_ids=tuple(self.network.private_subnet_ids),
             security_group_id=self.control_plane.node_security_group.id, groups=eks.node_groups,
             group_names=tuple(names.node_group(group.name) for group in eks.node_groups)))
@@ -58,7 +56,7 @@ class EksStack(EnvironmentStack):
             artifact_sources=tuple((source.artifact_bucket, KeyReference(source.account, source.delivery_key_alias))
                                    for source in map(EnvironmentNames, catalog.promoting_into(env)))))
         self.access = ClusterAccess(self, "access", ClusterAccessProps(
-            cluster_name=self.control_plane.name,
+            cluster_name=self.control_plane.name, account=account,
             grants=(*cluster_admins(eks.admin_principal_arns),
                     namespace_editor("deployer", names.deploy_role_arn, eks.deploy_namespace))),
             depends_on=[self.deploy.role.role])

@@ -16,16 +16,17 @@ from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
 
 from envconfig.eks_naming import EksNames
 from envconfig.model import Environment
-from modules.eks.argocd import ArgoCdRelease, ArgoCdReleaseProps, GitOpsApp
 from modules.cdk.core import Construct, Fn
+from modules.eks.argocd import ArgoCdRelease, ArgoCdReleaseProps, GitOpsApp
 from stacks.base import EnvironmentStack
 
 
 def gitops_app(env: Environment) -> GitOpsApp:
-    eks = env.eks
-    return GitOpsApp(application=eks.application, argocd_namespace=eks.argocd.namespace,
-                     path=eks.application.path or f"overlays/{env.name}",
-                     destination_namespace=eks.application.destination_namespace or eks.deploy_namespace)
+    """The application with the defaults its settings document (envconfig.kubernetes.GitOpsApplication)."""
+    application = env.eks.application
+    return GitOpsApp(application=application, project=application.project or application.name,
+                     path=application.path or f"overlays/{env.name}",
+                     destination_namespace=application.destination_namespace or env.eks.deploy_namespace)
 
 
 class GitOpsStack(EnvironmentStack):

@@ -12,29 +12,25 @@ from cdktf_cdktf_provider_aws.eks_access_policy_association import (
     EksAccessPolicyAssociationAccessScope,
 )
 
+from envconfig.account import Account
 from modules.cdk.core import Construct
 
-CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
-EDIT_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy"
+CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
+EDIT_POLICY = "AmazonEKSEditPolicy"
 
 
 @dataclass(frozen=True)
 class AccessGrant:
     id: str
     principal_arn: str
-    policy_arn: str
-    namespaces: tuple[str, ...] = ()  # empty: cluster scope
-
-    @property
-    def scope(self) -> EksAccessPolicyAssociationAccessScope:
-        if self.namespaces:
-            return EksAccessPolicyAssociationAccessScope(type="namespace", namespaces=list(self.namespaces))
-        return EksAccessPolicyAssociationAccessScope(type="cluster")
+    policy: str  # an EKS access policy's name, e.g. AmazonEKSEditPolicy
+    namespaces: tuple[str, ...] = ()  # default (): cluster scope
 
 
 @dataclass(frozen=True)
 class ClusterAccessProps:
     cluster_name: str
+    account: Account  # the partition of the access policy ARNs
     grants: tuple[AccessGrant, ...]
 
 
@@ -45,10 +41,17 @@ class ClusterAccess(Construct):
         for grant in props.grants:
             entry = EksAccessEntry(self, f"{grant.id}-entry", cluster_name=props.cluster_name,
                                    principal_arn=grant.principal_arn, type="STANDARD", depends_on=depends_on)
-            EksAccessPolicyAssociation(self, f"{grant.id}-policy", cluster_name=props.cluster_name,
-                                       principal_arn=grant.principal_arn, policy_arn=grant.policy_arn,
-                                       access_scope=grant.scope, depends_on=[entry])
+            EksAccessPolicyAssociation(
+                self, f"{grant.id}-policy", cluster_name=props.cluster_name, principal_arn=grant.principal_arn,
+                policy_arn=props.account.aws_owned_arn("eks", f"cluster-access-policy/{grant.policy}"),
+                access_scope=access_scope(grant), depends_on=[entry])
             self.entries[grant.id] = entry
+
+
+def access_scope(grant: AccessGrant) -> EksAccessPolicyAssociationAccessScope:
+    if grant.namespaces:
+        return EksAccessPolicyAssociationAccessScope(type="namespace", namespaces=list(grant.namespaces))
+    return EksAccessPolicyAssociationAccessScope(type="cluster")
 
 
 def cluster_admins(principal_arns: tuple[str, ...]) -> tuple[AccessGrant, ...]:

@@ -87,68 +87,70 @@ def _component_label(component: str) -> str:
 
 @dataclass(frozen=True)
 class GitOpsApp:
-    """The Application and AppProject as ArgoCD custom resources (argoproj.io/v1alpha1)."""
+    """The GitOps application as ArgoCD gets it: the environment's settings with their defaults resolved."""
 
     application: GitOpsApplication
-    argocd_namespace: str
-    path: str
+    project: str  # the AppProject that fences it
+    path: str  # the repository path ArgoCD syncs
     destination_namespace: str
 
-    @property
-    def project_name(self) -> str:
-        return self.application.project or self.application.name
 
-    def project_manifest(self) -> dict:
-        return {
-            "apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject",
-            "metadata": {"name": self.project_name, "namespace": self.argocd_namespace},
-            "spec": {
-                "description": f"{self.application.name}: one repository into one namespace",
-                "sourceRepos": [self.application.repo_url],
-                "destinations": [{"server": IN_CLUSTER, "namespace": self.destination_namespace}],
-                "clusterResourceWhitelist": [{"group": "", "kind": "Namespace"}]
-                if "CreateNamespace=true" in self.application.sync_options else [],
-                "namespaceResourceBlacklist": [{"group": "", "kind": "ResourceQuota"},
-                                               {"group": "", "kind": "LimitRange"}],
+def project_manifest(app: GitOpsApp, argocd_namespace: str) -> dict:
+    """The AppProject (argoproj.io/v1alpha1): one repository into one namespace."""
+    return {
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject",
+        "metadata": {"name": app.project, "namespace": argocd_namespace},
+        "spec": {
+            "description": f"{app.application.name}: one repository into one namespace",
+            "sourceRepos": [app.application.repo_url],
+            "destinations": [{"server": IN_CLUSTER, "namespace": app.destination_namespace}],
+            "clusterResourceWhitelist": [{"group": "", "kind": "Namespace"}]
+            if "CreateNamespace=true" in app.application.sync_options else [],
+            "namespaceResourceBlacklist": [{"group": "", "kind": "ResourceQuota"},
+                                           {"group": "", "kind": "LimitRange"}],
+        },
+    }
+
+
+def application_manifest(app: GitOpsApp, argocd_namespace: str) -> dict:
+    """The Application (argoproj.io/v1alpha1), synced automatically, with retries."""
+    application = app.application
+    return {
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+        "metadata": {"name": application.name, "namespace": argocd_namespace, "finalizers": [RESOURCES_FINALIZER]},
+        "spec": {
+            "project": app.project,
+            "source": {"repoURL": application.repo_url, "targetRevision": application.target_revision,
+                       "path": app.path},
+            "destination": {"server": IN_CLUSTER, "namespace": app.destination_namespace},
+            "syncPolicy": {
+                "automated": {"prune": application.prune, "selfHeal": application.self_heal},
+                "syncOptions": list(application.sync_options),
+                "retry": {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"}},
             },
-        }
+        },
+    }
 
-    def application_manifest(self) -> dict:
-        app = self.application
-        return {
-            "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
-            "metadata": {"name": app.name, "namespace": self.argocd_namespace, "finalizers": [RESOURCES_FINALIZER]},
-            "spec": {
-                "project": self.project_name,
-                "source": {"repoURL": app.repo_url, "targetRevision": app.target_revision, "path": self.path},
-                "destination": {"server": IN_CLUSTER, "namespace": self.destination_namespace},
-                "syncPolicy": {
-                    "automated": {"prune": app.prune, "selfHeal": app.self_heal},
-                    "syncOptions": list(app.sync_options),
-                    "retry": {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"}},
-                },
-            },
-        }
 
-    def apps_values(self) -> dict:
-        """The argocd-apps chart (2.x) takes each resource keyed by name: metadata.namespace and
-        finalizers beside the spec's fields."""
-        def entry(manifest: dict) -> dict:
-            metadata = manifest["metadata"]
-            extra = {"finalizers": metadata["finalizers"]} if "finalizers" in metadata else {}
-            return {"namespace": metadata["namespace"], **extra, **manifest["spec"]}
+def apps_values(app: GitOpsApp, argocd_namespace: str) -> dict:
+    """Values for the argocd-apps chart (2.x), which takes each resource keyed by name: metadata.namespace
+    and finalizers beside the spec's fields."""
+    def entry(manifest: dict) -> dict:
+        metadata = manifest["metadata"]
+        extra = {"finalizers": metadata["finalizers"]} if "finalizers" in metadata else {}
+        return {"namespace": metadata["namespace"], **extra, **manifest["spec"]}
 
-        project, application = self.project_manifest(), self.application_manifest()
-        return {"projects": {project["metadata"]["name"]: entry(project)},
-                "applications": {application["metadata"]["name"]: entry(application)}}
+    project, application = project_manifest(app, argocd_namespace), application_manifest(app, argocd_namespace)
+    return {"projects": {project["metadata"]["name"]: entry(project)},
+            "applications": {application["metadata"]["name"]: entry(application)}}
 
 
 @dataclass(frozen=True)
 class ArgoCdReleaseProps:
-    argocd: ArgoCd
+    argocd: ArgoCd  # the chart versions, namespace and preset
     app: GitOpsApp
-    deploy_namespace: str
-    namespace_labels: dict
+    deploy_namespace: str  # the namespace the deployer's access entry is scoped to
+    namespace_labels: dict[str, str]  # on both namespaces, beside the pod-security labels
 
 
 class ArgoCdRelease(Construct):
@@ -168,7 +170,7 @@ class ArgoCdRelease(Construct):
             version=argocd.chart_version, namespace=argocd.namespace, create_namespace=False,
             values=[literal(render(self.values))], atomic=True, cleanup_on_fail=True, wait=True, timeout=900,
             max_history=10, depends_on=[self.namespace])
-        self.apps_values = props.app.apps_values()
+        self.apps_values = apps_values(props.app, argocd.namespace)
         self.apps = Release(
             self, "argocd-apps", name="argocd-apps", repository=ARGO_HELM_REPOSITORY, chart="argocd-apps",
             version=argocd.apps_chart_version, namespace=argocd.namespace, create_namespace=False,

@@ -30,11 +30,12 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
+from envconfig.account import Account
 from modules.cdk.core import Construct
-from modules.shared.statements import key_usage, policy_document
+from modules.shared.statements import KeyReference, policy_document
 
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
-CLUSTER_MANAGED_POLICIES = ("arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",)
+CLUSTER_MANAGED_POLICIES = ("AmazonEKSClusterPolicy",)
 # EKS secrets encryption: the cluster role uses the key (AWS documents these four actions).
 SECRETS_KEY_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:ListGrants")
 
@@ -48,27 +49,22 @@ def service_trust_policy(service: str) -> str:
 
 
 @dataclass(frozen=True)
-class EksClusterProps:
+class EksControlPlaneProps:
     name: str
+    account: Account  # the partition of the managed policy ARNs
     kubernetes_version: str
     role_name: str
     vpc_id: str
-    subnet_ids: tuple[str, ...]
-    vpc_cidr: str
-    public_access_cidrs: tuple[str, ...]
-    log_group: str
+    subnet_ids: tuple[str, ...]  # private subnets: the control plane's ENIs
+    log_group: str  # the name EKS writes control-plane logs to, created here first with retention
     log_retention_days: int
-    kms_key_arn: str
-    kms_key_alias: str
-    kms_key_arn_pattern: str
-
-    @property
-    def public_endpoint(self) -> bool:
-        return bool(self.public_access_cidrs)
+    kms_key_arn: str  # encrypts Kubernetes secrets and the log group
+    key: KeyReference  # the same key by alias, for the cluster role's policy
+    public_access_cidrs: tuple[str, ...] = ()  # default (): the API endpoint is private only
 
 
 class EksControlPlane(Construct):
-    def __init__(self, scope: Construct, id: str, props: EksClusterProps):
+    def __init__(self, scope: Construct, id: str, props: EksControlPlaneProps):
         super().__init__(scope, id)
         self.log_group = CloudwatchLogGroup(self, "logs", name=props.log_group,
                                             retention_in_days=props.log_retention_days,
@@ -76,26 +72,28 @@ class EksControlPlane(Construct):
         self.role = IamRole(self, "role", name=props.role_name, assume_role_policy=service_trust_policy(
             "eks.amazonaws.com"), description=f"EKS cluster {props.name} control plane", max_session_duration=3600)
         self.role_policy = IamRolePolicy(self, "secrets-key", name=f"{props.role_name}-least-privilege",
-                                         role=self.role.name, policy=policy_document([key_usage(
-                                             props.kms_key_arn_pattern, props.kms_key_alias, SECRETS_KEY_ACTIONS,
-                                             sid="EncryptSecrets")]))
+                                         role=self.role.name, policy=policy_document([props.key.usage(
+                                             SECRETS_KEY_ACTIONS, sid="EncryptSecrets")]))
         self.managed_policies = [
-            IamRolePolicyAttachment(self, f"managed-{arn.rsplit('/', 1)[1]}", role=self.role.name, policy_arn=arn)
-            for arn in CLUSTER_MANAGED_POLICIES]
+            IamRolePolicyAttachment(self, f"managed-{name}", role=self.role.name,
+                                    policy_arn=props.account.managed_policy_arn(name))
+            for name in CLUSTER_MANAGED_POLICIES]
         self.cluster_security_group = SecurityGroup(
             self, "cluster-sg", name=f"{props.name}-cluster", vpc_id=props.vpc_id,
-            description=f"EKS {props.name} control plane ENIs: API from nodes only", tags={"Name": f"{props.name}-cluster"})
+            description=f"EKS {props.name} control plane ENIs: API from nodes only",
+            tags={"Name": f"{props.name}-cluster"})
         self.node_security_group = SecurityGroup(
             self, "node-sg", name=f"{props.name}-node", vpc_id=props.vpc_id,
             description=f"EKS {props.name} nodes", tags={"Name": f"{props.name}-node",
                                                          f"kubernetes.io/cluster/{props.name}": "owned"})
-        self._rules(props)
+        self._security_group_rules()
+        public_endpoint = bool(props.public_access_cidrs)
         self.cluster = EksCluster(
             self, "cluster", name=props.name, version=props.kubernetes_version, role_arn=self.role.arn,
             vpc_config=EksClusterVpcConfig(
                 subnet_ids=list(props.subnet_ids), security_group_ids=[self.cluster_security_group.id],
-                endpoint_private_access=True, endpoint_public_access=props.public_endpoint,
-                public_access_cidrs=list(props.public_access_cidrs) if props.public_endpoint else None),
+                endpoint_private_access=True, endpoint_public_access=public_endpoint,
+                public_access_cidrs=list(props.public_access_cidrs) if public_endpoint else None),
             encryption_config=EksClusterEncryptionConfig(
                 resources=["secrets"], provider=EksClusterEncryptionConfigProvider(key_arn=props.kms_key_arn)),
             enabled_cluster_log_types=list(CONTROL_PLANE_LOG_TYPES),
@@ -111,7 +109,7 @@ class EksControlPlane(Construct):
         self.endpoint = self.cluster.endpoint
         self.oidc_provider_arn = self.oidc_provider.arn
 
-    def _rules(self, props: EksClusterProps) -> None:
+    def _security_group_rules(self) -> None:
         cluster, node = self.cluster_security_group.id, self.node_security_group.id
         VpcSecurityGroupIngressRule(self, "cluster-from-nodes-443", security_group_id=cluster,
                                     referenced_security_group_id=node, ip_protocol="tcp", from_port=443,

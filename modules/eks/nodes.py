@@ -30,25 +30,23 @@ from cdktf_cdktf_provider_aws.launch_template import (
     LaunchTemplateTagSpecifications,
 )
 
+from envconfig.account import Account
 from envconfig.kubernetes import NodeGroup
 from modules.cdk.core import Construct, Token
 from modules.eks.cluster import service_trust_policy
 
-NODE_MANAGED_POLICIES = (
-    "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-    "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
-    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
-)
+NODE_MANAGED_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
 
 
 @dataclass(frozen=True)
 class NodeGroupsProps:
     cluster_name: str
+    account: Account  # the partition of the managed policy ARNs
     role_name: str
-    subnet_ids: tuple[str, ...]
-    security_group_id: str
+    subnet_ids: tuple[str, ...]  # private subnets
+    security_group_id: str  # the control plane's node security group
     groups: tuple[NodeGroup, ...]
-    group_names: tuple[str, ...]  # deterministic names, one per group
+    group_names: tuple[str, ...]  # deterministic names, one per group, in the same order
 
 
 class NodeGroups(Construct):
@@ -56,10 +54,11 @@ class NodeGroups(Construct):
         super().__init__(scope, id)
         self.role = IamRole(self, "role", name=props.role_name, assume_role_policy=service_trust_policy(
             "ec2.amazonaws.com"), description=f"EKS {props.cluster_name} managed nodes", max_session_duration=3600)
-        attachments = [IamRolePolicyAttachment(self, f"managed-{arn.rsplit('/', 1)[1]}", role=self.role.name,
-                                               policy_arn=arn) for arn in NODE_MANAGED_POLICIES]
+        attachments = [IamRolePolicyAttachment(self, f"managed-{name}", role=self.role.name,
+                                               policy_arn=props.account.managed_policy_arn(name))
+                       for name in NODE_MANAGED_POLICIES]
         self.node_groups: dict[str, EksNodeGroup] = {}
-        for group, name in zip(props.groups, props.group_names):
+        for group, name in zip(props.groups, props.group_names, strict=True):
             template = LaunchTemplate(
                 self, f"{group.name}-template", name=name, update_default_version=True,
                 vpc_security_group_ids=[props.security_group_id],

@@ -78,9 +78,3 @@ class KeyReference:
 ENCRYPT_DECRYPT = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom",
                    "kms:ReEncryptTo")
 DECRYPT = ("kms:Decrypt", "kms:DescribeKey")
-
-
-def key_usage(key_arn_pattern: str, alias: str, actions: tuple[str, ...], sid: str = "UseKey") -> Statement:
-    """TRANSITIONAL: replaced by KeyReference.usage as constructs take an Account (issue 10)."""
-    return Statement(actions, (key_arn_pattern,),
-                     {"ForAnyValue:StringEquals": {"kms:ResourceAliases": [alias]}}, sid)

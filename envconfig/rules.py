@@ -1,0 +1,257 @@
+"""Cross-setting rules: what an environment file may not say although each of its values is fine alone.
+
+Where a rule lives (put a new one in the first place that can see everything it needs):
+- setting check: one value alone. A field's `check=` in envconfig/model.py or envconfig/kubernetes.py;
+  the checks in envconfig/checks.py (the eks block's own beside it in kubernetes.py). The loader runs
+  them as it parses.
+- cross-setting rule: several settings of one file, or a file and the environments it promotes
+  through. Here, each a small function returning (setting path, message) errors; the loader reports
+  the first with the file's name.
+- construct invariant: what a construct cannot build or will not grant. A ValueError/PolicyError
+  raised in a construct or in `modules/shared/statements.py` `Statement`; synthesis fails.
+- checkov policy: a property of the resources, whoever wrote them. policies/, on plans and
+  synthesized JSON.
+- plan test: what a stack's plan must contain. tests/plan/, on plan JSON.
+
+Rules are generators and the loader stops at the first error, so a file reports its first problem
+only, and a promotion rule reads (loads) an environment only when the rules before it passed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterator, Mapping
+
+from envconfig.kubernetes import Eks
+from envconfig.model import CloudBackend, Environment, Service
+
+Error = tuple[str, str]  # (setting path, message), e.g. ("service.app.memory", "4096 MiB is not ...")
+Rule = Callable[[Environment], Iterator[Error]]
+PromotionRule = Callable[[Environment, Mapping[str, Environment]], Iterator[Error]]
+
+# Fargate task memory (MiB) allowed for each cpu value.
+FARGATE_MEMORY = {
+    256: range(512, 2049, 512),
+    512: range(1024, 4097, 1024),
+    1024: range(2048, 8193, 1024),
+    2048: range(4096, 16385, 1024),
+    4096: range(8192, 30721, 1024),
+}
+# Namespaces an application must not be deployed into (ArgoCD's own is added per environment).
+SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "default")
+
+
+def with_eks(*rules: Callable[[Environment, Eks], Iterator[Error]]) -> Rule:
+    """Rules of the eks block: they apply when the environment has one."""
+
+    def check(env: Environment) -> Iterator[Error]:
+        if env.eks is not None:
+            for rule in rules:
+                yield from rule(env, env.eks)
+
+    return check
+
+
+def each_service(*rules: Callable[[Environment, Service], Iterator[Error]]) -> Rule:
+    """Rules of one service, applied service by service: the first error is the first service's."""
+
+    def check(env: Environment) -> Iterator[Error]:
+        for service in env.services:
+            for rule in rules:
+                yield from rule(env, service)
+
+    return check
+
+
+def each_promotion_target(*rules: Callable[[Environment, str, Mapping[str, Environment]], Iterator[Error]]
+                          ) -> PromotionRule:
+    """Rules of one environment in delivery.promotion, applied target by target."""
+
+    def check(env: Environment, environments: Mapping[str, Environment]) -> Iterator[Error]:
+        for target in env.delivery.promotion:
+            for rule in rules:
+                yield from rule(env, target, environments)
+
+    return check
+
+
+# The eks block
+
+def eks_zones_at_most_three(env: Environment, eks: Eks) -> Iterator[Error]:
+    """The EKS VPC gives each zone a quarter of eks.vpc_cidr (the fourth holds the public slices)."""
+    zones = env.network.availability_zones
+    if len(zones) > 3:
+        yield "network.availability_zones", f"{len(zones)} zones: an environment with eks uses at most 3"
+
+
+def node_group_desired_size_within_limits(env: Environment, eks: Eks) -> Iterator[Error]:
+    """EKS rejects a scaling config whose desired size is outside [min, max]."""
+    for group in eks.node_groups:
+        if not group.min_size <= group.desired_size <= group.max_size:
+            yield (f"eks.node_group.{group.name}.desired_size",
+                   f"{group.desired_size} is not between min_size {group.min_size} and max_size {group.max_size}")
+
+
+def eks_vpc_apart_from_service_vpc(env: Environment, eks: Eks) -> Iterator[Error]:
+    """Overlapping VPC ranges can never be peered or routed to each other."""
+    if ipaddress.IPv4Network(eks.vpc_cidr).overlaps(ipaddress.IPv4Network(env.network.vpc_cidr)):
+        yield "eks.vpc_cidr", f"{eks.vpc_cidr!r} overlaps network.vpc_cidr {env.network.vpc_cidr!r}"
+
+
+def eks_admins_in_account(env: Environment, eks: Eks) -> Iterator[Error]:
+    """Cluster admins come from the cluster's own account: an access entry for another account's
+    principal would be a cross-account grant."""
+    for index, arn in enumerate(eks.admin_principal_arns):
+        if arn.split(":")[4] != env.account_id:
+            yield f"eks.admin_principal_arns[{index}]", f"{arn!r} is not in account {env.account_id}"
+
+
+def argocd_ingress_needs_hostname(env: Environment, eks: Eks) -> Iterator[Error]:
+    """The ingress rule and ArgoCD's URL are built from the host name."""
+    if eks.argocd.ingress_enabled and not eks.argocd.ingress_hostname:
+        yield "eks.argocd.ingress_hostname", "missing required setting when ingress_enabled is true"
+
+
+def argocd_oidc_needs_client_id(env: Environment, eks: Eks) -> Iterator[Error]:
+    """ArgoCD cannot start an OIDC login without the client id registered at the issuer."""
+    if eks.argocd.oidc_issuer and not eks.argocd.oidc_client_id:
+        yield "eks.argocd.oidc_client_id", "missing required setting when oidc_issuer is set"
+
+
+def argocd_redis_ha_needs_ha(env: Environment, eks: Eks) -> Iterator[Error]:
+    """redis-ha serves a highly available ArgoCD; behind single replicas it only adds pods."""
+    if eks.argocd.redis_ha and not eks.argocd.ha:
+        yield "eks.argocd.redis_ha", "needs ha = true"
+
+
+def argocd_admin_groups_need_sso(env: Environment, eks: Eks) -> Iterator[Error]:
+    """Groups reach ArgoCD only in SSO tokens; without SSO the mapping would silently grant nothing."""
+    if eks.argocd.rbac_admin_groups and not eks.argocd.sso:
+        yield "eks.argocd.rbac_admin_groups", "groups come from SSO: set oidc_issuer"
+
+
+def sync_options_set_once(env: Environment, eks: Eks) -> Iterator[Error]:
+    """ArgoCD keeps one value per sync option; a repeated key would make the file say two things."""
+    keys = [option.partition("=")[0] for option in eks.application.sync_options]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        yield "eks.application.sync_options", f"{duplicates[0]} is set more than once"
+
+
+def application_namespace_not_system(env: Environment, eks: Eks) -> Iterator[Error]:
+    """The AppProject fences the application into its namespace (and the deployer's access entry is
+    scoped to it): argocd's or a system namespace would hand it the cluster."""
+    application = eks.application
+    if (application.destination_namespace or eks.deploy_namespace) in (eks.argocd.namespace, *SYSTEM_NAMESPACES):
+        yield ("eks.application.destination_namespace" if application.destination_namespace
+               else "eks.deploy_namespace",
+               "must be an application namespace, not argocd's or a system namespace")
+
+
+# The environment and its services
+
+def zones_in_region(env: Environment) -> Iterator[Error]:
+    """The AWS provider is pinned to the environment's region; a zone elsewhere cannot hold a subnet."""
+    for index, zone in enumerate(env.network.availability_zones):
+        if not (zone.startswith(env.region) and len(zone) == len(env.region) + 1):
+            yield f"network.availability_zones[{index}]", f"{zone!r} is not a zone of region {env.region!r}"
+
+
+def workspace_name_or_tags(env: Environment) -> Iterator[Error]:
+    """Terraform Cloud selects workspaces by name or by tags, never both."""
+    backend = env.backend
+    if isinstance(backend, CloudBackend) and backend.workspace_name and backend.workspace_tags:
+        yield "backend.workspace_tags", "set workspace_name or workspace_tags, not both"
+
+
+def connection_for_hosted_git(env: Environment, service: Service) -> Iterator[Error]:
+    """CodePipeline reaches GitHub, GitLab and Bitbucket only through a CodeStar connection."""
+    if service.source.provider != "codecommit" and not service.source.connection_arn:
+        yield (f"service.{service.name}.source.connection_arn",
+               f"missing required setting for provider {service.source.provider!r}")
+
+
+def fargate_memory_for_cpu(env: Environment, service: Service) -> Iterator[Error]:
+    """Fargate runs only the documented cpu/memory pairs; any other fails at deploy time."""
+    if service.memory not in FARGATE_MEMORY[service.cpu]:
+        yield f"service.{service.name}.memory", f"{service.memory} MiB is not a Fargate size for cpu {service.cpu}"
+
+
+def traffic_shape_needs_blue_green(env: Environment, service: Service) -> Iterator[Error]:
+    """Canary and linear traffic are CodeDeploy shapes; an ECS rolling update has none."""
+    deployment = service.deployment
+    if deployment.strategy == "rolling" and deployment.traffic != "all_at_once":
+        yield (f"service.{service.name}.deployment.traffic",
+               f"{deployment.traffic!r} traffic needs strategy 'blue_green'")
+
+
+def validation_hooks_need_nat(env: Environment, service: Service) -> Iterator[Error]:
+    """The hook functions run in the private subnets and report to the CodeDeploy API through NAT."""
+    deployment = service.deployment
+    if deployment.strategy == "blue_green" and deployment.validation_hooks and env.network.nat_gateways == "none":
+        yield (f"service.{service.name}.deployment.validation_hooks",
+               "hooks call the CodeDeploy API: set network.nat_gateways to 'single' or 'per_az'")
+
+
+def listener_ports_apart(env: Environment, service: Service) -> Iterator[Error]:
+    """The ALB serves production on 80 and 443; the test listener needs a port of its own."""
+    if service.deployment.test_listener_port in (80, 443):
+        yield (f"service.{service.name}.deployment.test_listener_port",
+               "must differ from the production listener ports 80 and 443")
+
+
+# Across environments: delivery.promotion
+
+def promotion_target_exists(env: Environment, target: str, environments: Mapping[str, Environment]
+                            ) -> Iterator[Error]:
+    """The pipeline deploys into each named environment's stacks: each needs a file."""
+    if target not in environments:
+        yield "delivery.promotion", f"unknown environment {target!r}"
+
+
+def promotion_stays_in_account_and_region(env: Environment, target: str, environments: Mapping[str, Environment]
+                                          ) -> Iterator[Error]:
+    """One pipeline, its artifact bucket and keys live in one account and region."""
+    if target in environments:
+        other = environments[target]
+        if (other.account_id, other.region) != (env.account_id, env.region):
+            yield ("delivery.promotion",
+                   f"{target!r} is in {other.account_id}/{other.region}; cross-account or cross-region promotion "
+                   "is not supported")
+
+
+def promotion_target_declares_services(env: Environment, target: str, environments: Mapping[str, Environment]
+                                       ) -> Iterator[Error]:
+    """The pipeline deploys each of its services into every target, so each target must run them."""
+    if target in environments:
+        declared = {service.name for service in environments[target].services}
+        missing = {service.name for service in env.services} - declared
+        if missing:
+            yield ("delivery.promotion",
+                   f"{target!r} does not declare service(s) {sorted(missing)} that this pipeline deploys")
+
+
+def promotion_ends_here(env: Environment, environments: Mapping[str, Environment]) -> Iterator[Error]:
+    """An environment's pipeline is built from its own file, so it deploys into itself last."""
+    if env.delivery.promotion and env.delivery.promotion[-1] != env.name:
+        yield "delivery.promotion", f"must end with this environment ({env.name!r})"
+
+
+# Rules of one file, in the order they are reported, run as the file loads.
+RULES: tuple[Rule, ...] = (
+    with_eks(eks_zones_at_most_three, node_group_desired_size_within_limits, eks_vpc_apart_from_service_vpc,
+             eks_admins_in_account, argocd_ingress_needs_hostname, argocd_oidc_needs_client_id,
+             argocd_redis_ha_needs_ha, argocd_admin_groups_need_sso, sync_options_set_once,
+             application_namespace_not_system),
+    zones_in_region,
+    workspace_name_or_tags,
+    each_service(connection_for_hosted_git, fargate_memory_for_cpu, traffic_shape_needs_blue_green,
+                 validation_hooks_need_nat, listener_ports_apart),
+)
+
+# Rules between files, run once a file has loaded; `environments` loads (and checks) a file when a rule reads it.
+PROMOTION_RULES: tuple[PromotionRule, ...] = (
+    each_promotion_target(promotion_target_exists, promotion_stays_in_account_and_region,
+                          promotion_target_declares_services),
+    promotion_ends_here,
+)
