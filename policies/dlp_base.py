@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from checkov.common.graph.graph_builder.graph_components.attribute_names import CustomAttributes
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.data.base_check import BaseDataCheck
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
@@ -23,7 +24,9 @@ PASSED, FAILED, UNKNOWN = CheckResult.PASSED, CheckResult.FAILED, CheckResult.UN
 
 # A plan-JSON reference that stands in for a value unknown until apply, e.g. `aws_iam_role.r.arn`.
 _PLAN_REFERENCE = re.compile(r"^(module\.[\w-]+(\[[^\]]*\])?\.)*(data\.)?aws_[a-z0-9_]+\.[\w-]+(\[[^\]]*\])?(\.[\w-]+)*$")
-_INTERNAL_KEYS = ("start_line", "end_line")
+# Keys checkov adds to blocks: line numbers, and `references_` (CustomAttributes.REFERENCES: the plan's
+# configuration references of the block's attributes, which are not attribute values).
+_INTERNAL_KEYS = ("start_line", "end_line", CustomAttributes.REFERENCES)
 # Data the app reads too (reference/ at the repository root); checkov's process reads it by path.
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
 
