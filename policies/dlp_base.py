@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from checkov.common.graph.graph_builder.graph_components.attribute_names import CustomAttributes
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.data.base_check import BaseDataCheck
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
@@ -23,7 +24,9 @@ PASSED, FAILED, UNKNOWN = CheckResult.PASSED, CheckResult.FAILED, CheckResult.UN
 
 # A plan-JSON reference that stands in for a value unknown until apply, e.g. `aws_iam_role.r.arn`.
 _PLAN_REFERENCE = re.compile(r"^(module\.[\w-]+(\[[^\]]*\])?\.)*(data\.)?aws_[a-z0-9_]+\.[\w-]+(\[[^\]]*\])?(\.[\w-]+)*$")
-_INTERNAL_KEYS = ("start_line", "end_line")
+# Keys checkov adds to blocks: line numbers, and `references_` (CustomAttributes.REFERENCES: the plan's
+# configuration references of the block's attributes, which are not attribute values).
+_INTERNAL_KEYS = ("start_line", "end_line", CustomAttributes.REFERENCES)
 # Data the app reads too (reference/ at the repository root); checkov's process reads it by path.
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
 
@@ -158,6 +161,65 @@ class ProductionResourceCheck(DlpResourceCheck):
         raise NotImplementedError
 
 
+# ---------------------------------------------------------------------------- wildcards
+# Every wildcard counts (`*` and `?`, anywhere). The same scope rule as the app's Statement guard
+# (modules/shared/statements.py, resource_scope_error), for checkov's runtime: a wildcard may stand in a
+# resource ARN only below a named resource - never in the partition, service, region or account field,
+# never in the resource type, after it only behind a literal name prefix (`log-group:/aws/lambda/x:*`); for
+# ARNs that start with the name (S3, SNS, SQS, CodeCommit) never in that name (`arn:aws:s3:::bucket/*`);
+# `<type>/*` alone only with the condition key that designates the resources instead
+# (reference/resource_naming_conditions.json: KMS keys by kms:ResourceAliases), with literal values.
+WILDCARDS = ("*", "?")
+NAME_FIRST_SERVICES = ("s3", "sns", "sqs", "codecommit")
+_ARN = re.compile(r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):"
+                  r"(?P<resource>.*)$", re.DOTALL)
+_RESOURCE_PART = re.compile(r"^(?P<head>[^/:]*)[/:]?(?P<rest>.*)$", re.DOTALL)
+_NAMED_PREFIX = re.compile(r"^[^*?]*[A-Za-z0-9]")
+_NAMING_CONDITIONS = {(entry["service"], entry["resource_type"]): entry["condition_key"].lower()
+                      for entry in reference_data("resource_naming_conditions.json")["types"]}
+
+
+def has_wildcard(value: Any) -> bool:
+    return isinstance(value, str) and any(wildcard in value for wildcard in WILDCARDS)
+
+
+def resource_scope_error(resource: str, condition_values: dict[str, list[Any]] | None = None) -> str:
+    """Why `resource` is as broad as `*` ("" when it has no wildcard or one scoped below a named resource).
+
+    `condition_values`: the statement's {lower-case condition key: values}."""
+    if not has_wildcard(resource):
+        return ""
+    arn = _ARN.match(resource)
+    if not arn:
+        return "a wildcard that is not inside an ARN"
+    for part in ("partition", "service", "region", "account"):
+        if has_wildcard(arn[part]):
+            return f"a wildcard in the ARN's {part}"
+    head, rest = _RESOURCE_PART.match(arn["resource"]).group("head", "rest")
+    if has_wildcard(head) or not _NAMED_PREFIX.match(head):
+        return "a wildcard in the resource's name" if arn["service"] in NAME_FIRST_SERVICES else \
+            "a wildcard in the resource type"
+    if arn["service"] in NAME_FIRST_SERVICES or _NAMED_PREFIX.match(rest):
+        return ""
+    condition_key = _NAMING_CONDITIONS.get((arn["service"], head))
+    designated = (condition_values or {}).get(condition_key) if condition_key else None
+    if designated and not any(has_wildcard(value) for value in designated):
+        return ""
+    return f"no literal name before the wildcard after {head!r}"
+
+
+def source_arn_error(value: Any) -> str:
+    """Why an aws:SourceArn value does not pin the account ("" when its partition, service, region and
+    account fields are literal; the resource part may be a pattern, as AWS documents `arn:aws:ecs:r:a:*`)."""
+    if is_unresolved(value):
+        return ""
+    arn = _ARN.match(value) if isinstance(value, str) else None
+    if not arn:
+        return f"{value!r} is not an ARN"
+    wild = [part for part in ("partition", "service", "region", "account") if has_wildcard(arn[part])]
+    return f"a wildcard in the ARN's {', '.join(wild)}" if wild else ""
+
+
 # ---------------------------------------------------------------------------- IAM statements
 class Statement:
     """One IAM statement, normalised from policy JSON or an aws_iam_policy_document block."""
@@ -182,6 +244,14 @@ class Statement:
 
     def condition_keys(self) -> set[str]:
         return {key.lower() for _, key, _ in self.conditions if isinstance(key, str)}
+
+    def condition_values(self) -> dict[str, list[Any]]:
+        """{lower-case condition key: its values} over every operator."""
+        found: dict[str, list[Any]] = {}
+        for _, key, values in self.conditions:
+            if isinstance(key, str):
+                found.setdefault(key.lower(), []).extend(values)
+        return found
 
     def may_allow(self, action: str) -> bool | None:
         """Whether this statement's Action/NotAction can grant `action` (None if unresolved)."""

@@ -2,11 +2,12 @@
 
 Why: PassRole lets a principal hand a role to a service, i.e. act with that role's permissions.
 A wildcard resource lets CodeBuild/CodePipeline pass any role (including admin roles) to any
-service; the iam:PassedToService condition pins which service may receive the role.
+service; the iam:PassedToService condition pins which service may receive the role. Every wildcard
+counts: `role/*`, `role/app-?`, and a PassedToService value such as `*` or `ecs-*.amazonaws.com`.
 """
 import re
 
-from dlp_base import FAILED, PASSED, UNKNOWN, IamStatementCheck, combine, is_unresolved
+from dlp_base import FAILED, PASSED, UNKNOWN, IamStatementCheck, combine, has_wildcard, is_unresolved
 
 _ROLE_ARN = re.compile(r"^arn:[^:]+:iam::[^:]*:role/(?P<name>.+)$")
 _ROLE_REFERENCE = re.compile(r"^\$\{(module\.[\w-]+\.)*aws_iam_role\.[\w-]+\.arn\}$")
@@ -15,8 +16,7 @@ _INTERPOLATION = re.compile(r"\$\{[^}]*\}")
 
 def _resource_result(resource):
     resource = str(resource).strip()
-    literal = _INTERPOLATION.sub("", resource)
-    if "*" in literal or "?" in literal:
+    if has_wildcard(_INTERPOLATION.sub("", resource)):
         return FAILED
     if _ROLE_REFERENCE.match(resource):
         return PASSED
@@ -43,8 +43,11 @@ class IamPassRoleScoped(IamStatementCheck):
         result = combine(_resource_result(r) for r in statement.resources)
         if result is FAILED:
             return self.fail("iam:PassRole resource is not a specific role ARN")
-        if "iam:passedtoservice" not in statement.condition_keys():
+        services = statement.condition_values().get("iam:passedtoservice")
+        if not services:
             return self.fail("iam:PassRole without an iam:PassedToService condition")
+        if any(has_wildcard(service) for service in services):
+            return self.fail(f"iam:PassedToService is a wildcard: {', '.join(map(str, services))}")
         return result
 
 

@@ -3,9 +3,20 @@
 Why: without one, the service can be tricked into assuming the role on behalf of another
 account (the "confused deputy" problem). AWS recommends these global condition keys for
 service principals that send them. A few services do not reliably send them when assuming a
-role; those are listed in SOURCE_CONDITION_EXEMPT_SERVICES with the reason.
+role; those are listed in SOURCE_CONDITION_EXEMPT_SERVICES with the reason. A wildcard guards nothing:
+aws:SourceAccount must be literal, and aws:SourceArn literal in partition, service, region and account.
 """
-from dlp_base import PASSED, UNKNOWN, IamStatementCheck, as_list, first, is_unresolved, parse_policy
+from dlp_base import (
+    PASSED,
+    UNKNOWN,
+    IamStatementCheck,
+    as_list,
+    first,
+    has_wildcard,
+    is_unresolved,
+    parse_policy,
+    source_arn_error,
+)
 
 SOURCE_CONDITION_EXEMPT_SERVICES = {
     "ec2.amazonaws.com": "EC2 instance profiles (EKS managed node roles) assume the role without "
@@ -13,7 +24,6 @@ SOURCE_CONDITION_EXEMPT_SERVICES = {
     "eks.amazonaws.com": "The EKS cluster role trust policy is documented without source conditions; "
                          "EKS does not document sending them, and adding them can block cluster creation.",
 }
-_SOURCE_KEYS = {"aws:sourceaccount", "aws:sourcearn"}
 
 
 class IamServiceTrustHasSourceCondition(IamStatementCheck):
@@ -37,8 +47,15 @@ class IamServiceTrustHasSourceCondition(IamStatementCheck):
             return UNKNOWN
         if all(str(s).lower() in SOURCE_CONDITION_EXEMPT_SERVICES for s in services):
             return PASSED
-        if statement.condition_keys() & _SOURCE_KEYS:
+        values = statement.condition_values()
+        accounts, arns = values.get("aws:sourceaccount"), values.get("aws:sourcearn")
+        if accounts and not any(has_wildcard(account) for account in accounts):
             return PASSED
+        if arns and not any(source_arn_error(arn) for arn in arns):
+            return PASSED
+        if accounts or arns:
+            return self.fail(f"trust for {', '.join(map(str, services))} has a wildcard source condition: "
+                             f"{', '.join(map(str, (accounts or []) + (arns or [])))}")
         return self.fail(f"trust for {', '.join(map(str, services))} lacks aws:SourceAccount/aws:SourceArn")
 
 

@@ -17,3 +17,10 @@ REFERENCE_DIR = Path(__file__).resolve().parent
 def wildcard_resource_actions() -> dict[str, str]:
     """Actions allowed on `"Resource": "*"`, each with the reason AWS leaves no narrower resource."""
     return json.loads((REFERENCE_DIR / "wildcard_resource_actions.json").read_text())["actions"]
+
+
+@cache
+def resource_naming_conditions() -> dict[tuple[str, str], str]:
+    """(service, resource type) -> the condition key that designates its resources when the ARN cannot."""
+    entries = json.loads((REFERENCE_DIR / "resource_naming_conditions.json").read_text())["types"]
+    return {(entry["service"], entry["resource_type"]): entry["condition_key"] for entry in entries}

@@ -110,14 +110,16 @@ class DeliveryStack(EnvironmentStack):
             log_group=names.build_log_group, log_retention_days=env.log_retention_days,
             key=self.key_reference, key_arn=self.key.arn, artifact_bucket=self.names.artifact_bucket,
             ecr_repository_arn=names.ecr_repository_arn,
-            extra_statements=PackageRepositories.read_statements(self.packages)))
+            extra_statements=PackageRepositories.read_statements(self.packages)),
+            depends_on=[self.artifacts.bucket])
         pipeline = DeliveryPipeline(scope, "pipeline", DeliveryPipelineProps(
             name=names.pipeline, arn=names.pipeline_arn, role_name=names.role("pipeline"),
             account=self.names.account, source=service.source, build_project=build.name,
             build_project_arn=names.build_project_arn, artifact_bucket=self.names.artifact_bucket,
             key=self.key_reference, key_arn=self.key.arn, approval_topic_arn=self.names.approval_topic_arn,
             approval_custom_data=env.delivery.approval_custom_data,
-            targets=tuple(deploy_target(target, service.name) for target in targets)))
+            targets=tuple(deploy_target(target, service.name) for target in targets)),
+            depends_on=[self.artifacts.bucket, self.approvals.topic])
         TerraformOutput(scope, "repository-url", value=repository.url,
                         description=f"ECR repository of {service.name}")
         TerraformOutput(scope, "pipeline-name", value=pipeline.name)

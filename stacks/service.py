@@ -7,7 +7,7 @@ from envconfig.loader import Catalog
 from envconfig.model import Environment, Service
 from envconfig.naming import EnvironmentNames
 from modules.cdk.core import Construct, TerraformOutput
-from modules.ecs.blue_green import BlueGreenDeployment, BlueGreenDeploymentProps
+from modules.ecs.blue_green import BlueGreenDeployment, BlueGreenDeploymentProps, DeployedService
 from modules.ecs.cluster import Cluster, ClusterProps
 from modules.ecs.deploy_hooks import DeployHooks, DeployHooksProps
 from modules.ecs.load_balancer import LoadBalancer, LoadBalancerProps
@@ -62,7 +62,8 @@ class ServiceStack(EnvironmentStack):
             desired_count=service.desired_count, bootstrap_image=service.bootstrap_image,
             image_repository_arns=tuple(EnvironmentNames(source).service(service).ecr_repository_arn
                                         for source in self.sources),
-            log_retention_days=env.log_retention_days, kms_key_arn=self.key.arn, blue_green=blue_green))
+            log_retention_days=env.log_retention_days, kms_key_arn=self.key.arn, blue_green=blue_green),
+            listeners=alb.forwarding_listeners)
         TerraformOutput(scope, "alb-dns", value=alb.dns_name)
         TerraformOutput(scope, "ecs-service", value=fargate.name)
         TerraformOutput(scope, "ecs-cluster", value=self.cluster.name)
@@ -80,7 +81,9 @@ class ServiceStack(EnvironmentStack):
             application=names.codedeploy_application, deployment_group=names.deployment_group,
             deployment_config_name=deployment_config_name(service.deployment, names.base),
             deployment=service.deployment, account=self.account, cluster_name=self.cluster.name,
-            service_name=names.ecs_service, alb_name=names.base, alb_arn_suffix=alb.arn_suffix,
+            service_name=names.ecs_service,
+            service=DeployedService(cluster_name=self.cluster.cluster.name, service_name=fargate.service.name),
+            alb_name=names.base, alb_arn_suffix=alb.arn_suffix,
             blue_target_group=alb.target_group_references["blue"],
             green_target_group=alb.target_group_references["green"],
             production_listener_arn=alb.production_listener.arn, test_listener_arn=alb.test_listener.arn,

@@ -70,7 +70,7 @@ class ArtifactBucket(Construct):
                 abort_incomplete_multipart_upload=[
                     S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)],
             )])
-        S3BucketPolicy(self, "policy", bucket=self.bucket.id, policy=self.bucket_policy(props))
+        self.policy = S3BucketPolicy(self, "policy", bucket=self.bucket.id, policy=self.bucket_policy(props))
         self.name = props.name
         self.arn = props.account.bucket_arn(props.name)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
@@ -50,9 +51,12 @@ class PipelineProjectProps:
 
 
 class PipelineProject(Construct):
-    """A CodeBuild project that CodePipeline runs: its own role and log group, encrypted artifacts."""
+    """A CodeBuild project that CodePipeline runs: its own role and log group, encrypted artifacts.
 
-    def __init__(self, scope: Construct, id: str, props: PipelineProjectProps):
+    `depends_on`: what the props name by a deterministic name and must exist first (the artifact bucket that
+    holds the S3 cache)."""
+
+    def __init__(self, scope: Construct, id: str, props: PipelineProjectProps, depends_on: Sequence = ()):
         super().__init__(scope, id)
         self.log_group = CloudwatchLogGroup(self, "logs", name=props.log_group,
                                             retention_in_days=props.log_retention_days,
@@ -73,9 +77,9 @@ class PipelineProject(Construct):
             logs_config=CodebuildProjectLogsConfig(cloudwatch_logs=CodebuildProjectLogsConfigCloudwatchLogs(
                 status="ENABLED", group_name=props.log_group)),
             tags={"dlp:needs-docker": str(props.docker).lower()},
-            depends_on=[self.role.policy, self.log_group],
+            depends_on=[self.role.policy, self.log_group, *depends_on],
         )
-        self.name = props.name
+        self.name = self.project.name  # an attribute: what names the project (a pipeline action) comes after it
         self.arn = self.project.arn
         self.role_arn = self.role.arn
 
@@ -100,7 +104,7 @@ class ImageBuildProjectProps:
 class ImageBuildProject(PipelineProject):
     """The project that tests, builds and pushes one service's image."""
 
-    def __init__(self, scope: Construct, id: str, props: ImageBuildProjectProps):
+    def __init__(self, scope: Construct, id: str, props: ImageBuildProjectProps, depends_on: Sequence = ()):
         build = props.build
         cache_type, cache_modes = _CACHES[build.cache]
         super().__init__(scope, id, PipelineProjectProps(
@@ -111,7 +115,7 @@ class ImageBuildProject(PipelineProject):
             encryption_key=props.key_arn, compute_type=build.compute_type, image=build.image,
             docker=build.docker, timeout_minutes=build.timeout_minutes, cache_type=cache_type,
             cache_location=f"{props.artifact_bucket}/cache/{props.name}" if build.cache == "s3" else "",
-            cache_modes=cache_modes))
+            cache_modes=cache_modes), depends_on)
 
     @staticmethod
     def statements(props: ImageBuildProjectProps) -> tuple[Statement, ...]:

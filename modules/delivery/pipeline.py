@@ -3,6 +3,7 @@ each behind a manual approval where the target environment asks for one."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -150,7 +151,10 @@ class DeliveryPipelineProps:
 
 
 class DeliveryPipeline(Construct):
-    def __init__(self, scope: Construct, id: str, props: DeliveryPipelineProps):
+    """`depends_on`: what the props name by a deterministic name (for the role's policy) and the pipeline needs
+    when it is created: the artifact bucket and the approval topic."""
+
+    def __init__(self, scope: Construct, id: str, props: DeliveryPipelineProps, depends_on: Sequence = ()):
         super().__init__(scope, id)
         self.role = ServiceRole(self, "role", ServiceRoleProps(
             name=props.role_name, service_principal="codepipeline.amazonaws.com",
@@ -162,7 +166,7 @@ class DeliveryPipeline(Construct):
             artifact_store=[CodepipelineArtifactStore(
                 type="S3", location=props.artifact_bucket,
                 encryption_key=CodepipelineArtifactStoreEncryptionKey(type="KMS", id=props.key_arn))],
-            stage=self.stages(props), depends_on=[self.role.policy],
+            stage=self.stages(props), depends_on=[self.role.policy, *depends_on],
         )
         self.name = props.name
         self.arn = self.pipeline.arn

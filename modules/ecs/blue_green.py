@@ -41,14 +41,24 @@ ROLLBACK_EVENTS = ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]
 
 
 @dataclass(frozen=True)
+class DeployedService:
+    """The ECS service a deployment group deploys, as attributes of the cluster and service resources: the group
+    and the alarms that name it are then created after it (CodeDeploy rejects a service that does not exist)."""
+
+    cluster_name: str
+    service_name: str
+
+
+@dataclass(frozen=True)
 class BlueGreenDeploymentProps:
     application: str
     deployment_group: str  # also the prefix of the alarms' and the CodeDeploy role's names
     deployment_config_name: str  # predefined, or the custom config this construct creates for `deployment`
     deployment: Deployment  # traffic shape and how long the old tasks stay after a release
     account: Account
-    cluster_name: str
+    cluster_name: str  # deterministic names, for the role's policy (known at plan time)
     service_name: str
+    service: DeployedService  # the same service, as the resources' attributes
     alb_name: str
     alb_arn_suffix: str
     blue_target_group: TargetGroupReference  # serves production before the first deployment
@@ -81,8 +91,8 @@ class BlueGreenDeployment(Construct):
                 terminate_blue_instances_on_deployment_success=(
                     CodedeployDeploymentGroupBlueGreenDeploymentConfigTerminateBlueInstancesOnDeploymentSuccess(
                         action="TERMINATE", termination_wait_time_in_minutes=blue_green.termination_wait_minutes))),
-            ecs_service=CodedeployDeploymentGroupEcsService(cluster_name=props.cluster_name,
-                                                           service_name=props.service_name),
+            ecs_service=CodedeployDeploymentGroupEcsService(cluster_name=props.service.cluster_name,
+                                                           service_name=props.service.service_name),
             load_balancer_info=CodedeployDeploymentGroupLoadBalancerInfo(
                 target_group_pair_info=CodedeployDeploymentGroupLoadBalancerInfoTargetGroupPairInfo(
                     prod_traffic_route=CodedeployDeploymentGroupLoadBalancerInfoTargetGroupPairInfoProdTrafficRoute(
@@ -143,7 +153,8 @@ class BlueGreenDeployment(Construct):
                                   alarm_description="new tasks fail their health check", **common),
             CloudwatchMetricAlarm(self, "cpu-high", alarm_name=cpu, namespace="AWS/ECS", metric_name="CPUUtilization",
                                   statistic="Average", threshold=90, comparison_operator="GreaterThanThreshold",
-                                  dimensions={"ClusterName": props.cluster_name, "ServiceName": props.service_name},
+                                  dimensions={"ClusterName": props.service.cluster_name,
+                                              "ServiceName": props.service.service_name},
                                   alarm_description="the service saturates its CPU", **common),
         ]
 

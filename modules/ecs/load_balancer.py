@@ -61,16 +61,17 @@ class LoadBalancer(Construct):
                 VpcSecurityGroupIngressRule(self, f"ingress-{port}-{index}", security_group_id=self.security_group.id,
                                             ip_protocol="tcp", from_port=port, to_port=port, cidr_ipv4=cidr,
                                             description=f"listener {port}")
-        access_logs = None
+        access_logs, logs_policy = None, None
         if props.access_logs_bucket:
-            ArtifactBucket(self, "access-logs", ArtifactBucketProps(
+            logs = ArtifactBucket(self, "access-logs", ArtifactBucketProps(
                 name=props.access_logs_bucket, account=props.account,
                 extra_policy_statements=self.access_log_statements(props)))
-            access_logs = LbAccessLogs(bucket=props.access_logs_bucket, prefix="alb", enabled=True)
+            access_logs = LbAccessLogs(bucket=logs.bucket.bucket, prefix="alb", enabled=True)
+            logs_policy = [logs.policy]  # ELB checks it may write when the ALB is created: after the policy lets it
         self.alb = Lb(self, "alb", name=props.name, load_balancer_type="application", internal=props.internal,
                       security_groups=[self.security_group.id], subnets=list(props.subnet_ids),
                       drop_invalid_header_fields=True, enable_deletion_protection=props.deletion_protection,
-                      access_logs=access_logs)
+                      access_logs=access_logs, depends_on=logs_policy)
         self.target_groups = {colour: LbTargetGroup(
             self, colour, name=f"{props.name}-{colour}", port=props.container_port, protocol="HTTP",
             target_type="ip", vpc_id=props.vpc_id, deregistration_delay="30",
@@ -97,6 +98,8 @@ class LoadBalancer(Construct):
             self, "test", load_balancer_arn=self.alb.arn, port=props.test_listener_port, **secure,
             default_action=[LbListenerDefaultAction(type="forward", target_group_arn=blue.arn)],
             lifecycle=follow_codedeploy)
+        # What attaches the blue target group to the ALB: ECS rejects a target group no listener forwards to.
+        self.forwarding_listeners = (self.production_listener, self.test_listener)
         self.dns_name = self.alb.dns_name
         self.arn_suffix = self.alb.arn_suffix
 

@@ -4,6 +4,7 @@ least-privilege execution and task roles, and the deployment controller its stra
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
@@ -15,6 +16,7 @@ from cdktf_cdktf_provider_aws.ecs_service import (
     EcsServiceNetworkConfiguration,
 )
 from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition, EcsTaskDefinitionRuntimePlatform
+from cdktf_cdktf_provider_aws.lb_listener import LbListener
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
@@ -49,7 +51,10 @@ class FargateServiceProps:
 
 
 class FargateService(Construct):
-    def __init__(self, scope: Construct, id: str, props: FargateServiceProps):
+    """`listeners`: those that attach `props.target_group_arn` to the load balancer; the service is created
+    after them (ECS rejects a target group with no associated load balancer)."""
+
+    def __init__(self, scope: Construct, id: str, props: FargateServiceProps, listeners: Sequence[LbListener]):
         super().__init__(scope, id)
         release = props.release
         self.log_group = CloudwatchLogGroup(self, "logs", name=release.log_group,
@@ -97,7 +102,7 @@ class FargateService(Construct):
                                                   container_name=release.container_name,
                                                   container_port=release.container_port)],
             health_check_grace_period_seconds=60, propagate_tags="SERVICE", enable_ecs_managed_tags=True,
-            wait_for_steady_state=False,
+            wait_for_steady_state=False, depends_on=list(listeners),
             lifecycle=TerraformResourceLifecycle(
                 ignore_changes=CODEDEPLOY_OWNED if props.blue_green else PIPELINE_OWNED))
         self.name = props.service_name

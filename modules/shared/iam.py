@@ -11,7 +11,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 
 from envconfig.account import Account
 from modules.cdk.core import Construct
-from modules.shared.statements import Statement, policy_document
+from modules.shared.statements import PolicyError, Statement, policy_document, source_arn_error
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ class ServiceRole(Construct):
     def trust_policy(props: ServiceRoleProps) -> str:
         """Only the service, and only on behalf of this account (and resource, given `source_arn`)."""
         condition = {"StringEquals": {"aws:SourceAccount": props.account.account_id}}
+        if props.source_arn and source_arn_error(props.source_arn):
+            raise PolicyError(f"role {props.name!r}: aws:SourceArn {source_arn_error(props.source_arn)}")
         if props.source_arn:
             condition["ArnLike"] = {"aws:SourceArn": props.source_arn}
         return json.dumps({"Version": "2012-10-17", "Statement": [{

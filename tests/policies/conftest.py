@@ -62,8 +62,8 @@ def checkov_binary() -> Path:
     return path
 
 
-def run_checkov(args: list[str], framework: str, extra_env: dict[str, str] | None = None) -> dict:
-    """Run checkov; return {(check_id, resource): result} for PASSED/FAILED/SKIPPED results."""
+def checkov_entries(args: list[str], framework: str, extra_env: dict[str, str] | None = None) -> list[dict]:
+    """Run checkov with every project policy; its PASSED/FAILED/SKIPPED result entries (with `file_abs_path`)."""
     command = [str(checkov_binary()), *args, "--framework", framework, "--external-checks-dir",
                str(POLICIES_DIR), "--check", ",".join(policy_ids()), "--skip-download", "-o", "json"]
     env = {k: v for k, v in os.environ.items() if k != "DLP_MIN_TERMINATION_WAIT_MINUTES"}  # policy default
@@ -76,16 +76,18 @@ def run_checkov(args: list[str], framework: str, extra_env: dict[str, str] | Non
     except ValueError:
         pytest.fail(f"checkov output is not JSON:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}", pytrace=False)
     reports = report if isinstance(report, list) else [report]
-    results: dict = {}
-    for item in reports:
-        for key in ("passed_checks", "failed_checks", "skipped_checks"):
-            for entry in item.get("results", {}).get(key, []):
-                results[(entry["check_id"], entry["resource"])] = (entry["check_result"]["result"],
-                                                                   entry.get("details") or [])
-    if not results:
+    entries = [entry for item in reports for key in ("passed_checks", "failed_checks", "skipped_checks")
+               for entry in item.get("results", {}).get(key, [])]
+    if not entries:
         pytest.fail(f"checkov reported no results for {framework}:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}",
                     pytrace=False)
-    return results
+    return entries
+
+
+def run_checkov(args: list[str], framework: str, extra_env: dict[str, str] | None = None) -> dict:
+    """Run checkov; return {(check_id, resource): (result, details)} for PASSED/FAILED/SKIPPED results."""
+    return {(entry["check_id"], entry["resource"]): (entry["check_result"]["result"], entry.get("details") or [])
+            for entry in checkov_entries(args, framework, extra_env)}
 
 
 @pytest.fixture(scope="session")

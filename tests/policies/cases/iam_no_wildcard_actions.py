@@ -1,4 +1,4 @@
-"""CKV_DLP_1 - IAM Allow statements name concrete actions: no `*`, no `service:*`, no NotAction."""
+"""CKV_DLP_1 - IAM Allow statements name concrete actions: no wildcard of any form, no NotAction."""
 from tests.policies.builders import (
     ACCOUNT,
     CODEBUILD_TRUST,
@@ -15,6 +15,7 @@ from tests.policies.builders import (
     policy,
     role,
 )
+from tests.policies.wildcard_forms import WILDCARD_ACTIONS
 
 CHECK_ID = "CKV_DLP_1"
 CASES = [
@@ -49,3 +50,8 @@ CASES = [
                    "inline_policy": [{"name": "i", "policy": "${jsonencode({Statement = []})}"}]},
                   frameworks=(SYNTH,)), UNKNOWN),
 ]
+
+# Every form of wildcard action fails (tests/policies/wildcard_forms.py).
+CASES += [Case(Resource(f"wild_action_{form}", "aws_iam_policy",
+                        {"name": "p", "policy": policy(allow(action, "arn:aws:s3:::acme-artifacts/*"))}), FAILED)
+          for form, action in WILDCARD_ACTIONS.items()]

@@ -14,6 +14,7 @@ from tests.policies.builders import (
     document,
     policy,
 )
+from tests.policies.wildcard_forms import WILDCARD_PASSED_TO_SERVICE
 
 CHECK_ID = "CKV_DLP_3"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/app-task"
@@ -40,3 +41,8 @@ CASES = [
     Case(Resource("iam_policy_unresolved", "aws_iam_policy",
                   {"name": "p", "policy": "${data.aws_iam_policy_document.x.json}"}, frameworks=(SYNTH,)), UNKNOWN),
 ]
+
+# A PassedToService condition with a wildcard names no service (tests/policies/wildcard_forms.py).
+CASES += [Case(Resource(f"passrole_to_{form}", "aws_iam_policy", {"name": "p", "policy": policy(allow(
+    "iam:PassRole", [ROLE_ARN], Condition={"StringLike": {"iam:PassedToService": service}}))}), FAILED)
+          for form, service in WILDCARD_PASSED_TO_SERVICE.items()]

@@ -13,6 +13,7 @@ from tests.policies.builders import (
     role,
     trust,
 )
+from tests.policies.wildcard_forms import WILDCARD_SOURCE_CONDITIONS
 
 CHECK_ID = "CKV_DLP_4"
 CODEDEPLOY_PRINCIPAL = [{"type": "Service", "identifiers": ["codedeploy.amazonaws.com"]}]
@@ -39,3 +40,7 @@ CASES = [
                    "inline_policy": [{"name": "i", "policy": "${jsonencode({Statement = []})}"}]},
                   frameworks=(SYNTH,)), PASSED),
 ]
+
+# A source condition with a wildcard in the account guards nothing (tests/policies/wildcard_forms.py).
+CASES += [Case(role(f"trust_source_{form}", assume=trust("codebuild.amazonaws.com", condition)), FAILED)
+          for form, condition in WILDCARD_SOURCE_CONDITIONS.items()]

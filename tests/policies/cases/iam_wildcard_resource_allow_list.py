@@ -1,4 +1,4 @@
-"""CKV_DLP_2 - `"Resource": "*"` only for actions on the project allow-list."""
+"""CKV_DLP_2 - `"Resource": "*"`, or any pattern as broad, only for actions on the project allow-list."""
 from tests.policies.builders import (
     ACCOUNT,
     FAILED,
@@ -13,6 +13,13 @@ from tests.policies.builders import (
     document,
     policy,
     role,
+)
+from tests.policies.wildcard_forms import (
+    BROAD_RESOURCES,
+    EVERY_KEY,
+    KEY_BY_ALIAS,
+    KEY_BY_ALIAS_PATTERN,
+    SCOPED_RESOURCES,
 )
 
 CHECK_ID = "CKV_DLP_2"
@@ -48,3 +55,16 @@ CASES = [
     Case(Resource("iam_policy_unresolved", "aws_iam_policy",
                   {"name": "p", "policy": "${data.aws_iam_policy_document.x.json}"}, frameworks=(SYNTH,)), UNKNOWN),
 ]
+
+
+def _reads(name: str, resource: str, conditions: dict | None = None) -> Resource:
+    extra = {"Condition": conditions} if conditions else {}
+    return Resource(name, "aws_iam_policy", {"name": "p", "policy": policy(allow("s3:GetObject", resource, **extra))})
+
+
+# Every pattern as broad as "*" fails for an action outside the allow-list; the scoped ones the constructs
+# write pass (tests/policies/wildcard_forms.py).
+CASES += [Case(_reads(f"wild_resource_{form}", resource), FAILED) for form, resource in BROAD_RESOURCES.items()]
+CASES += [Case(_reads(f"scoped_resource_{form}", resource), PASSED) for form, resource in SCOPED_RESOURCES.items()]
+CASES += [Case(_reads("key_by_alias", EVERY_KEY, KEY_BY_ALIAS), PASSED),
+          Case(_reads("key_by_alias_pattern", EVERY_KEY, KEY_BY_ALIAS_PATTERN), FAILED)]
