@@ -3,6 +3,7 @@ from the region), `envconfig/naming.py` names every resource. Nowhere else write
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -20,15 +21,28 @@ def code_files() -> list[Path]:
     return sorted(path.relative_to(ROOT) for folder in CODE_DIRS for path in (ROOT / folder).rglob("*.py"))
 
 
+def arn_literals(source: str) -> list[tuple[int, str]]:
+    """String constants (f-string parts included) that spell an ARN; docstrings are prose, not code."""
+    tree = ast.parse(source)
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant)}
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+            and LITERAL.search(node.value)]
+
+
 def test_no_arn_literal_outside_the_account_context():
-    offenders = [f"{path}:{number}: {line.strip()}" for path in code_files() if path != ARN_SPELLING
-                 for number, line in enumerate((ROOT / path).read_text().splitlines(), 1) if LITERAL.search(line)]
+    offenders = [f"{path}:{line}: {text!r}" for path in code_files() if path != ARN_SPELLING
+                 for line, text in arn_literals((ROOT / path).read_text())]
     assert not offenders, "build ARNs with envconfig.account.Account or envconfig.naming:\n" + "\n".join(offenders)
 
 
-def test_the_scan_sees_a_literal():
-    assert LITERAL.search('f"arn:aws:s3:::{bucket}"') and LITERAL.search('"arn:aws-cn:iam::aws:policy/X"')
-    assert not LITERAL.search(r'r"arn:aws[a-z-]*:iam::\d{12}:role/.+"')  # a validation pattern, not an ARN
+def test_the_scan_sees_literals_and_skips_prose():
+    code = 'def f(bucket):\n    """e.g. arn:aws:s3:::b"""\n    return f"arn:aws:s3:::{bucket}", "arn:aws-cn:iam::aws:policy/X"\n'
+    assert [line for line, _ in arn_literals(code)] == [3, 3]
+    assert not arn_literals('PATTERN = r"arn:aws[a-z-]*:iam::\\d{12}:role/.+"\n')  # validation, not an ARN
 
 
 @pytest.mark.parametrize(("region", "partition", "suffix"), [
