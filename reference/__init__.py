@@ -13,7 +13,29 @@ from pathlib import Path
 REFERENCE_DIR = Path(__file__).resolve().parent
 
 
+def _load(name: str) -> dict:
+    return json.loads((REFERENCE_DIR / name).read_text())
+
+
 @cache
 def wildcard_resource_actions() -> dict[str, str]:
     """Actions allowed on `"Resource": "*"`, each with the reason AWS leaves no narrower resource."""
-    return json.loads((REFERENCE_DIR / "wildcard_resource_actions.json").read_text())["actions"]
+    return _load("wildcard_resource_actions.json")["actions"]
+
+
+@cache
+def iam_reference_exceptions() -> dict[str, dict]:
+    """action -> where AWS's service authorization reference and the service's documentation disagree."""
+    return _load("iam_reference_exceptions.json")["exceptions"]
+
+
+@cache
+def service_calls() -> dict:
+    """The API calls each role's service makes on its behalf (`samples` and `roles`)."""
+    return _load("service_calls.json")
+
+
+@cache
+def codedeploy_ecs_managed_policy_review() -> dict:
+    """AWSCodeDeployRoleForECS, action by action: granted to the CodeDeploy role, or not needed and why."""
+    return _load("codedeploy_ecs_managed_policy_review.json")

@@ -86,6 +86,7 @@ class EcsDeployTarget:
     deployment_group: str
     deployment_group_arn: str
     deployment_config_arn: str
+    task_definitions_arn: str  # the task definition family's revisions, `task-definition/<family>:*`
     task_role_arns: tuple[str, ...]
     taskdef_file: str
     appspec_file: str
@@ -110,10 +111,17 @@ class EcsDeployTarget:
                 "ClusterName": self.cluster, "ServiceName": self.ecs_service, "FileName": "imagedefinitions.json"})
 
     def statements(self) -> list[Statement]:
+        """The deploy action's rights (CodePipeline action references `action-reference-ECS` and
+        `action-reference-ECSbluegreen`): the standard action copies the service's task definition, both
+        register one — tagged, which ECS authorizes as ecs:TagResource with ecs:CreateAction
+        (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/supported-iam-actions-tagging.html)."""
         sid = self.environment.capitalize().replace("-", "")
+        register = ("ecs:RegisterTaskDefinition",) if self.blue_green else (
+            "ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition")
         statements = [
-            Statement(("ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"), ("*",),
-                      sid=f"RegisterTaskDefinitions{sid}"),
+            Statement(register, ("*",), sid=f"RegisterTaskDefinitions{sid}"),
+            Statement(("ecs:TagResource",), (self.task_definitions_arn,),
+                      {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}}, sid=f"TagTaskDefinitions{sid}"),
             pass_role(list(self.task_role_arns), "ecs-tasks.amazonaws.com", sid=f"PassTaskRoles{sid}"),
         ]
         if self.blue_green:
@@ -142,6 +150,7 @@ class DeliveryPipelineProps:
     build_project: str
     build_project_arn: str
     artifact_bucket: str
+    artifact_prefix: str  # where CodePipeline keys this pipeline's artifacts (its name's first 20 characters)
     key: KeyReference  # the delivery key, which encrypts the artifact store
     key_arn: str  # the same key's ARN, for the artifact store
     approval_topic_arn: str
@@ -188,7 +197,8 @@ class DeliveryPipeline(Construct):
         account = props.account
         statements = [
             Statement(("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"),
-                      (account.bucket_arn(props.artifact_bucket, "*"),), sid="ReadWriteArtifacts"),
+                      (account.bucket_arn(props.artifact_bucket, f"{props.artifact_prefix}/*"),),
+                      sid="ReadWriteArtifacts"),
             Statement(("s3:GetBucketLocation", "s3:GetBucketVersioning"), (account.bucket_arn(props.artifact_bucket),),
                       sid="LocateArtifactBucket"),
             props.key.usage(ENCRYPT_DECRYPT),
