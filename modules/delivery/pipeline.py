@@ -113,17 +113,19 @@ class EcsDeployTarget:
     def statements(self) -> list[Statement]:
         """The deploy action's rights (CodePipeline action references `action-reference-ECS` and
         `action-reference-ECSbluegreen`): the standard action copies the service's task definition, both
-        register one — tagged, which ECS authorizes as ecs:TagResource with ecs:CreateAction
+        register a revision of the service's family (AWS authorizes RegisterTaskDefinition on the
+        task-definition resource) — tagged, which ECS authorizes as ecs:TagResource with ecs:CreateAction
         (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/supported-iam-actions-tagging.html)."""
         sid = self.environment.capitalize().replace("-", "")
-        register = ("ecs:RegisterTaskDefinition",) if self.blue_green else (
-            "ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition")
         statements = [
-            Statement(register, ("*",), sid=f"RegisterTaskDefinitions{sid}"),
+            Statement(("ecs:RegisterTaskDefinition",), (self.task_definitions_arn,),
+                      sid=f"RegisterTaskDefinitions{sid}"),
             Statement(("ecs:TagResource",), (self.task_definitions_arn,),
                       {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}}, sid=f"TagTaskDefinitions{sid}"),
             pass_role(list(self.task_role_arns), "ecs-tasks.amazonaws.com", sid=f"PassTaskRoles{sid}"),
         ]
+        if not self.blue_green:
+            statements.insert(0, Statement(("ecs:DescribeTaskDefinition",), ("*",), sid=f"ReadTaskDefinitions{sid}"))
         if self.blue_green:
             statements += [
                 Statement(("codedeploy:CreateDeployment", "codedeploy:GetDeployment"),

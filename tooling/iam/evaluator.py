@@ -68,7 +68,8 @@ def arn_like(pattern: str, arn: str) -> bool:
     pattern_parts, arn_parts = pattern.split(":", 5), arn.split(":", 5)
     if len(pattern_parts) != 6 or len(arn_parts) != 6 or pattern_parts[0] != "arn" or arn_parts[0] != "arn":
         return False
-    return all(_glob(p, True, colon_free=True).fullmatch(a) for p, a in zip(pattern_parts[1:5], arn_parts[1:5])) \
+    segments = zip(pattern_parts[1:5], arn_parts[1:5], strict=True)
+    return all(_glob(p, True, colon_free=True).fullmatch(a) for p, a in segments) \
         and _glob(pattern_parts[5], True).fullmatch(arn_parts[5]) is not None
 
 

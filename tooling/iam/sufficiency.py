@@ -78,12 +78,13 @@ def _pipeline_bindings(catalog: Catalog, env: Environment, service: Service) -> 
         target_service = _service_of(target, service.name)
         names_there = target_names.service(target_service)
         release = release_spec(target, target_service)
-        element = {**common, "task_family": release.family, "execution_role": release.execution_role_arn.split("/")[-1],
+        element = {**common, "task_family": release.family,
+                   "execution_role": release.execution_role_arn.split("/")[-1],
                    "task_role": release.task_role_arn.split("/")[-1]}
         if target_service.deployment.strategy == "blue_green":
+            config = deployment_config_name(target_service.deployment, names_there.base)
             blue_green.append({**element, "codedeploy_application": names_there.codedeploy_application,
-                               "deployment_group": names_there.deployment_group,
-                               "deployment_config": deployment_config_name(target_service.deployment, names_there.base)})
+                               "deployment_group": names_there.deployment_group, "deployment_config": config})
         else:
             rolling.append({**element, "cluster": target_names.cluster, "ecs_service": names_there.ecs_service})
     source = service.source
@@ -111,7 +112,8 @@ def _build_bindings(env: Environment, service: Service) -> dict:
         "report_groups": [{"report_group": f"{own.build_project}-coverage"}] if build.coverage_report else [],
         "parameters": [{"parameter": name.lstrip("/")} for name in sorted(build.parameter_store.values())],
         "secrets": [{"secret": ref.split(":")[0]} for ref in sorted(build.secrets_manager.values())],
-        "s3_cache": build.cache == "s3", "codeartifact": bool(formats), "codeartifact_domain": names.codeartifact_domain,
+        "s3_cache": build.cache == "s3", "codeartifact": bool(formats),
+        "codeartifact_domain": names.codeartifact_domain,
         "package_logins": [{"repository": repository_name(fmt)} for fmt in formats if fmt != "maven"],
         "package_repositories": [{"repository": name(fmt)} for fmt in formats
                                  for name in (repository_name, upstream_name)],
@@ -271,7 +273,7 @@ def table(results: list[RoleResult]) -> str:
     rows += [(r.role.stack, r.role.name, r.role.kind, str(r.checked), "yes" if not r.findings else
               f"NO ({len(r.findings)})") for r in results]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
 
 
