@@ -156,9 +156,16 @@ def test_artifact_rights_stop_at_the_roles_own_pipeline_prefix(catalog, plans):
     assert checked >= 2 * len(catalog.selected)
 
 
-def test_pipelines_of_one_environment_never_share_a_prefix(catalog):
+def test_pipelines_sharing_a_prefix_are_refused(catalog):
+    """CodePipeline truncates the pipeline name to 20 characters for its artifact prefix: two pipelines
+    of one bucket with the same first 20 characters could read each other's artifacts."""
+    import dataclasses
+
     from envconfig.naming import EnvironmentNames
 
-    for env in catalog.selected:
-        prefixes = EnvironmentNames(env).artifact_prefixes()
-        assert len(set(prefixes.values())) == len(prefixes)
+    prod = catalog.by_name["prod"]
+    app = prod.services[0]
+    twins = dataclasses.replace(prod, services=(dataclasses.replace(app, name="orders-service-a"),
+                                                dataclasses.replace(app, name="orders-service-b")))
+    with pytest.raises(ValueError, match="share an artifact prefix"):
+        EnvironmentNames(twins).artifact_prefixes()
