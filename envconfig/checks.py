@@ -39,6 +39,9 @@ def arn(service: str):
     return matching(rf"arn:aws[a-z-]*:{service}:[a-z0-9-]*:\d{{12}}:.+", f"an {service} ARN")
 
 
+iam_principal_arn = matching(r"arn:aws[a-z-]*:iam::\d{12}:(role|user)/[A-Za-z0-9+=,.@_/-]+", "an IAM role or user ARN")
+
+
 def cidr(value: str) -> None:
     try:
         ipaddress.IPv4Network(value, strict=True)

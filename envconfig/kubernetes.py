@@ -53,8 +53,6 @@ git_url = checks.matching(r"(https://[A-Za-z0-9.-]+(:\d+)?/[A-Za-z0-9._/-]+|git@
                            "a git repository URL (https://... or git@host:owner/repo)")
 relative_path = checks.matching(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*", "a relative path inside the repository")
 instance_type = checks.matching(r"[a-z][a-z0-9-]*\.[a-z0-9]+", "an EC2 instance type (e.g. m6i.large)")
-iam_principal_arn = checks.matching(r"arn:aws[a-z-]*:iam::\d{12}:(role|user)/[A-Za-z0-9+=,.@_/-]+",
-                                     "an IAM role or user ARN")
 
 
 @dataclass(frozen=True)
@@ -123,7 +121,7 @@ class Eks:
     endpoint_public_access_cidrs: tuple[str, ...] = setting(
         (), check=checks.each(checks.cidr), doc="empty: the API endpoint is private only")
     admin_principal_arns: tuple[str, ...] = setting(
-        (), check=checks.each(iam_principal_arn), doc="cluster admins; include whoever runs `<env>-gitops`")
+        (), check=checks.each(checks.iam_principal_arn), doc="cluster admins; include whoever runs `<env>-gitops`")
     deploy_target: Literal["ecs", "eks"] = setting(
         "ecs", doc="where this environment's pipeline deploys the services: ECS (default) or this cluster")
     argocd: ArgoCd = setting(factory=ArgoCd)

@@ -155,6 +155,11 @@ class Environment:
     delivery: Delivery = setting(factory=Delivery)
     log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
                                 1827, 2192, 2557, 2922, 3288, 3653] = 30
+    key_admin_principal_arns: tuple[str, ...] = setting(
+        (), check=checks.each(checks.iam_principal_arn),
+        doc="roles (or users) that administer the environment's KMS keys; the principal that runs Terraform "
+            "must be one of them. Default empty: synthesis refuses to create a key (the account root is "
+            "deliberately no fallback, see modules/shared/encryption.py)")
     eks: Eks | None = setting(None, doc="an EKS cluster with ArgoCD (stacks <env>-eks, <env>-gitops)")
 
     @property

@@ -13,6 +13,16 @@ from envconfig.account import Account
 from envconfig.model import Environment, Service
 
 
+# CodePipeline keys a pipeline's artifacts <bucket>/<first 20 characters of the pipeline name>/...
+# (https://repost.aws/questions/QUI91tw7A9SUOMohJurNqmgA): the prefix its roles are limited to.
+ARTIFACT_PREFIX_LENGTH = 20
+
+
+def private_subnet_name(network: str, zone: str) -> str:
+    """The Name tag of a network's private subnet in `zone` (policies may name subnets by it)."""
+    return f"{network}-private-{zone}"
+
+
 @dataclass(frozen=True)
 class EnvironmentNames:
     env: Environment
@@ -77,6 +87,15 @@ class EnvironmentNames:
     def service(self, service: Service) -> "ServiceNames":
         return ServiceNames(self, service)
 
+    def artifact_prefixes(self) -> dict[str, str]:
+        """service -> its pipeline's artifact prefix; refuses two pipelines of one bucket sharing one
+        (their roles could read each other's artifacts)."""
+        prefixes = {service.name: self.service(service).artifact_prefix for service in self.env.services}
+        if len(set(prefixes.values())) != len(prefixes):
+            raise ValueError(f"{self.env.name}: pipelines share an artifact prefix (the first {ARTIFACT_PREFIX_LENGTH} "
+                             f"characters of their names): {prefixes}")
+        return prefixes
+
 
 @dataclass(frozen=True)
 class ServiceNames:
@@ -123,6 +142,16 @@ class ServiceNames:
         return f"{self.base}-pipeline"
 
     @property
+    def artifact_prefix(self) -> str:
+        """Where CodePipeline keeps this pipeline's artifacts in the artifact bucket."""
+        return self.pipeline[:ARTIFACT_PREFIX_LENGTH]
+
+    @property
+    def build_cache_prefix(self) -> str:
+        """Where the build project keeps its S3 cache in the artifact bucket."""
+        return f"cache/{self.build_project}"
+
+    @property
     def pipeline_arn(self) -> str:
         return self.environment.arn("codepipeline", self.pipeline)
 
@@ -142,6 +171,11 @@ class ServiceNames:
     @property
     def task_family(self) -> str:
         return self.base
+
+    @property
+    def task_definitions_arn(self) -> str:
+        """Every revision of the service's task definition family."""
+        return self.environment.arn("ecs", f"task-definition/{self.task_family}:*")
 
     @property
     def task_log_group(self) -> str:
@@ -170,6 +204,11 @@ class ServiceNames:
 
     def role_arn(self, purpose: str) -> str:
         return self.environment.role_arn(self.role(purpose))
+
+    @property
+    def hooks_security_group(self) -> str:
+        """The deploy hooks' security group (name and Name tag)."""
+        return f"{self.base}-hooks"
 
     def hook_function(self, hook: str) -> str:
         """Lambda names for the appspec hooks, e.g. acme-prod-app-AfterAllowTestTraffic."""

@@ -5,6 +5,9 @@ name_prefix = "acme-dev"
 tier        = "development"
 log_retention_days = 14
 
+# Who administers the KMS keys (and runs Terraform): see README "Keys and their administrators".
+key_admin_principal_arns = ["arn:aws:iam::111111111111:role/platform-admin"]
+
 tags = {
   team        = "platform"
   cost-center = "cc-1001"

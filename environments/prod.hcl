@@ -6,6 +6,9 @@ name_prefix = "acme-prod"
 tier        = "production"
 log_retention_days = 365
 
+# Who administers the KMS keys (and runs Terraform): see README "Keys and their administrators".
+key_admin_principal_arns = ["arn:aws:iam::222222222222:role/platform-admin"]
+
 tags = {
   team        = "platform"
   cost-center = "cc-1001"

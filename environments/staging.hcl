@@ -5,6 +5,9 @@ name_prefix = "acme-stg"
 tier        = "staging"
 log_retention_days = 30
 
+# Who administers the KMS keys (and runs Terraform): see README "Keys and their administrators".
+key_admin_principal_arns = ["arn:aws:iam::222222222222:role/platform-admin"]
+
 tags = {
   team        = "platform"
   cost-center = "cc-1001"

@@ -168,25 +168,27 @@ class ProductionResourceCheck(DlpResourceCheck):
 # never in the resource type, after it only behind a literal name prefix (`log-group:/aws/lambda/x:*`); for
 # ARNs that start with the name (S3, SNS, SQS, CodeCommit) never in that name (`arn:aws:s3:::bucket/*`);
 # `<type>/*` alone only with the condition key that designates the resources instead
-# (reference/resource_naming_conditions.json: KMS keys by kms:ResourceAliases), with literal values.
+# (reference/resource_naming_conditions.json: KMS keys by kms:ResourceAliases), with literal values, or
+# for the actions that create such resources (network interfaces Lambda creates).
 WILDCARDS = ("*", "?")
 NAME_FIRST_SERVICES = ("s3", "sns", "sqs", "codecommit")
 _ARN = re.compile(r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):"
                   r"(?P<resource>.*)$", re.DOTALL)
 _RESOURCE_PART = re.compile(r"^(?P<head>[^/:]*)[/:]?(?P<rest>.*)$", re.DOTALL)
 _NAMED_PREFIX = re.compile(r"^[^*?]*[A-Za-z0-9]")
-_NAMING_CONDITIONS = {(entry["service"], entry["resource_type"]): entry["condition_key"].lower()
-                      for entry in reference_data("resource_naming_conditions.json")["types"]}
+_DESIGNATIONS = {(entry["service"], entry["resource_type"]): entry
+                 for entry in reference_data("resource_naming_conditions.json")["types"]}
 
 
 def has_wildcard(value: Any) -> bool:
     return isinstance(value, str) and any(wildcard in value for wildcard in WILDCARDS)
 
 
-def resource_scope_error(resource: str, condition_values: dict[str, list[Any]] | None = None) -> str:
+def resource_scope_error(resource: str, condition_values: dict[str, list[Any]] | None = None,
+                         actions: Iterable[Any] = ()) -> str:
     """Why `resource` is as broad as `*` ("" when it has no wildcard or one scoped below a named resource).
 
-    `condition_values`: the statement's {lower-case condition key: values}."""
+    `condition_values`: the statement's {lower-case condition key: values}; `actions`: its actions."""
     if not has_wildcard(resource):
         return ""
     arn = _ARN.match(resource)
@@ -201,9 +203,13 @@ def resource_scope_error(resource: str, condition_values: dict[str, list[Any]] |
             "a wildcard in the resource type"
     if arn["service"] in NAME_FIRST_SERVICES or _NAMED_PREFIX.match(rest):
         return ""
-    condition_key = _NAMING_CONDITIONS.get((arn["service"], head))
+    designation = _DESIGNATIONS.get((arn["service"], head), {})
+    condition_key = designation.get("condition_key", "").lower()
     designated = (condition_values or {}).get(condition_key) if condition_key else None
     if designated and not any(has_wildcard(value) for value in designated):
+        return ""
+    actions = {str(action).lower() for action in actions}
+    if actions and actions <= {action.lower() for action in designation.get("actions", ())}:
         return ""
     return f"no literal name before the wildcard after {head!r}"
 

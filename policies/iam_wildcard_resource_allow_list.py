@@ -27,7 +27,7 @@ class IamWildcardResourceOnlyForAllowListedActions(IamStatementCheck):
         for resource in (str(r).strip() for r in statement.resources):
             if is_unresolved(resource):  # a reference to one resource's attribute names that resource
                 unresolved |= not resource.startswith(("${aws_", "${data.aws_"))
-            elif resource_scope_error(resource, conditions):
+            elif resource_scope_error(resource, conditions, statement.actions):
                 broad.append(resource)
         if not broad:
             return UNKNOWN if unresolved else PASSED
@@ -37,7 +37,7 @@ class IamWildcardResourceOnlyForAllowListedActions(IamStatementCheck):
             return UNKNOWN
         bad = [a for a in statement.actions if str(a).lower() not in _ALLOWED]
         if bad:
-            reasons = "; ".join(f"{r}: {resource_scope_error(r, conditions)}" for r in broad)
+            reasons = "; ".join(f"{r}: {resource_scope_error(r, conditions, statement.actions)}" for r in broad)
             return self.fail(f"action(s) not allowed on resources as broad as '*' ({reasons}): "
                              f"{', '.join(map(str, bad))}")
         return PASSED

@@ -13,14 +13,37 @@ from pathlib import Path
 REFERENCE_DIR = Path(__file__).resolve().parent
 
 
+def _load(name: str) -> dict:
+    return json.loads((REFERENCE_DIR / name).read_text())
+
+
 @cache
 def wildcard_resource_actions() -> dict[str, str]:
     """Actions allowed on `"Resource": "*"`, each with the reason AWS leaves no narrower resource."""
-    return json.loads((REFERENCE_DIR / "wildcard_resource_actions.json").read_text())["actions"]
+    return _load("wildcard_resource_actions.json")["actions"]
 
 
 @cache
-def resource_naming_conditions() -> dict[tuple[str, str], str]:
-    """(service, resource type) -> the condition key that designates its resources when the ARN cannot."""
-    entries = json.loads((REFERENCE_DIR / "resource_naming_conditions.json").read_text())["types"]
-    return {(entry["service"], entry["resource_type"]): entry["condition_key"] for entry in entries}
+def resource_naming_conditions() -> dict[tuple[str, str], dict]:
+    """(service, resource type) -> how a `<type>/*` resource is designated when the ARN cannot name it: a
+    `condition_key`, or the `actions` that create such resources (reference/resource_naming_conditions.json)."""
+    entries = _load("resource_naming_conditions.json")["types"]
+    return {(entry["service"], entry["resource_type"]): entry for entry in entries}
+
+
+@cache
+def iam_reference_exceptions() -> dict[str, dict]:
+    """action -> where AWS's service authorization reference and the service's documentation disagree."""
+    return _load("iam_reference_exceptions.json")["exceptions"]
+
+
+@cache
+def service_calls() -> dict:
+    """The API calls each role's service makes on its behalf (`samples` and `roles`)."""
+    return _load("service_calls.json")
+
+
+@cache
+def codedeploy_ecs_managed_policy_review() -> dict:
+    """AWSCodeDeployRoleForECS, action by action: granted to the CodeDeploy role, or not needed and why."""
+    return _load("codedeploy_ecs_managed_policy_review.json")

@@ -47,6 +47,7 @@ def deploy_target(target_env: Environment, service_name: str) -> DeployTarget:
         deployment_group=names.deployment_group, deployment_group_arn=names.deployment_group_arn,
         deployment_config_arn=env_names.arn(
             "codedeploy", f"deploymentconfig:{deployment_config_name(service.deployment, names.base)}"),
+        task_definitions_arn=names.task_definitions_arn,
         task_role_arns=(release.execution_role_arn, release.task_role_arn),
         taskdef_file=release.taskdef_file, appspec_file=release.appspec_file,
     )
@@ -75,7 +76,7 @@ class DeliveryStack(EnvironmentStack):
                      *(EksNames(EnvironmentNames(target)).deploy_role_arn for target in targets
                        if deploys_to_eks(target)))
         self.key = EncryptionKey(self, "key", EncryptionKeyProps(
-            alias=names.delivery_key_alias, account=names.account,
+            alias=names.delivery_key_alias, account=names.account, admin_principal_arns=env.key_admin_principal_arns,
             description=f"{env.name_prefix} delivery: artifacts, images, builds, approvals",
             user_role_arns=role_arns, log_group_prefixes=(f"/aws/codebuild/{env.name_prefix}-",)))
         self.key_reference = KeyReference(names.account, names.delivery_key_alias)
@@ -89,6 +90,7 @@ class DeliveryStack(EnvironmentStack):
             formats=env.delivery.codeartifact_formats)
         if self.packages.formats:
             PackageRepositories(self, "packages", self.packages)
+        self.artifact_prefixes = names.artifact_prefixes()
         for service in env.services:
             self._service_delivery(service, targets)
 
@@ -109,6 +111,7 @@ class DeliveryStack(EnvironmentStack):
             account=self.names.account, build=service.build, buildspec=buildspec,
             log_group=names.build_log_group, log_retention_days=env.log_retention_days,
             key=self.key_reference, key_arn=self.key.arn, artifact_bucket=self.names.artifact_bucket,
+            artifact_prefix=self.artifact_prefixes[service.name], cache_prefix=names.build_cache_prefix,
             ecr_repository_arn=names.ecr_repository_arn,
             extra_statements=PackageRepositories.read_statements(self.packages)),
             depends_on=[self.artifacts.bucket])
@@ -116,6 +119,7 @@ class DeliveryStack(EnvironmentStack):
             name=names.pipeline, arn=names.pipeline_arn, role_name=names.role("pipeline"),
             account=self.names.account, source=service.source, build_project=build.name,
             build_project_arn=names.build_project_arn, artifact_bucket=self.names.artifact_bucket,
+            artifact_prefix=self.artifact_prefixes[service.name],
             key=self.key_reference, key_arn=self.key.arn, approval_topic_arn=self.names.approval_topic_arn,
             approval_custom_data=env.delivery.approval_custom_data,
             targets=tuple(deploy_target(target, service.name) for target in targets)),

@@ -11,7 +11,7 @@ from envconfig.naming import EnvironmentNames
 from modules.cdk.core import Construct, TerraformOutput
 from modules.eks.access import ClusterAccess, ClusterAccessProps, cluster_admins, namespace_editor
 from modules.eks.cluster import EksControlPlane, EksControlPlaneProps
-from modules.eks.deploy import EksDeployProject, EksDeployProjectProps, eks_deploy_buildspec
+from modules.eks.deploy import ArtifactSource, EksDeployProject, EksDeployProjectProps, eks_deploy_buildspec
 from modules.eks.nodes import NodeGroups, NodeGroupsProps
 from modules.shared.encryption import EncryptionKey, EncryptionKeyProps
 from modules.shared.network import Network, NetworkProps
@@ -27,7 +27,7 @@ class EksStack(EnvironmentStack):
         eks, names, account = env.eks, EksNames(self.names), self.names.account
         assert eks is not None, f"{env.name}: EksStack needs an eks block"
         self.key = EncryptionKey(self, "key", EncryptionKeyProps(
-            alias=names.key_alias, account=self.account,
+            alias=names.key_alias, account=self.account, admin_principal_arns=env.key_admin_principal_arns,
             description=f"{names.cluster}: Kubernetes secrets envelope encryption, control-plane and deploy logs",
             user_role_arns=(self.names.role_arn(names.cluster_role),),
             log_group_prefixes=names.log_group_prefixes))
@@ -53,8 +53,10 @@ class EksStack(EnvironmentStack):
             buildspec=eks_deploy_buildspec(cluster=names.cluster, namespace=eks.deploy_namespace),
             log_group=names.deploy_log_group, log_retention_days=env.log_retention_days,
             log_kms_key_arn=self.key.arn, artifact_key_alias_arn=self.names.arn("kms", self.names.delivery_key_alias),
-            artifact_sources=tuple((source.artifact_bucket, KeyReference(source.account, source.delivery_key_alias))
-                                   for source in map(EnvironmentNames, catalog.promoting_into(env)))))
+            artifact_sources=tuple(
+                ArtifactSource(source.artifact_bucket, tuple(source.artifact_prefixes().values()),
+                               KeyReference(source.account, source.delivery_key_alias))
+                for source in map(EnvironmentNames, catalog.promoting_into(env)))))
         self.access = ClusterAccess(self, "access", ClusterAccessProps(
             cluster_name=self.control_plane.name, account=account,
             grants=(*cluster_admins(eks.admin_principal_arns),

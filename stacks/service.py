@@ -26,11 +26,9 @@ class ServiceStack(EnvironmentStack):
         super().__init__(scope, env)
         names = self.names
         self.sources = catalog.promoting_into(env)
-        hook_roles = tuple(names.service(s).role_arn("hooks") for s in env.services
-                           if s.deployment.strategy == "blue_green" and s.deployment.validation_hooks)
         self.key = EncryptionKey(self, "key", EncryptionKeyProps(
-            alias=names.service_key_alias, account=self.account,
-            description=f"{env.name_prefix} service: logs and function settings", user_role_arns=hook_roles,
+            alias=names.service_key_alias, account=self.account, admin_principal_arns=env.key_admin_principal_arns,
+            description=f"{env.name_prefix} service: container, function and flow logs",
             log_group_prefixes=("/ecs/", "/aws/lambda/", "/vpc/")))
         self.network = Network(self, "network", NetworkProps(
             name=env.name_prefix, cidr=env.network.vpc_cidr, availability_zones=env.network.availability_zones,
@@ -70,13 +68,15 @@ class ServiceStack(EnvironmentStack):
         if not blue_green:
             return
         hooks = DeployHooks(scope, "hooks", DeployHooksProps(
-            name=names.base, role_name=names.role("hooks"), account=self.account, hooks=release.hook_functions,
+            security_group_name=names.hooks_security_group, role_name=names.role("hooks"), account=self.account,
+            hooks=release.hook_functions,
             deployment_group_arn=names.deployment_group_arn, alb_dns_name=alb.dns_name,
             alb_security_group_id=alb.security_group.id, alb_internal=env.network.alb_internal,
             nat_public_ips=tuple(self.network.nat_public_ips), production_port=alb.production_port,
             test_port=service.deployment.test_listener_port, health_check_path=service.health_check_path,
             vpc_id=self.network.vpc_id, subnet_ids=tuple(self.network.private_subnet_ids),
-            log_retention_days=env.log_retention_days, kms_key_arn=self.key.arn, key=self.key.reference))
+            subnet_names=tuple(self.network.private_subnet_names), log_retention_days=env.log_retention_days,
+            kms_key_arn=self.key.arn))
         deployment = BlueGreenDeployment(scope, "codedeploy", BlueGreenDeploymentProps(
             application=names.codedeploy_application, deployment_group=names.deployment_group,
             deployment_config_name=deployment_config_name(service.deployment, names.base),

@@ -97,6 +97,8 @@ class ImageBuildProjectProps:
     key: KeyReference  # the delivery key: logs, artifacts, cache and images
     key_arn: str  # the same key's ARN, for the log group and the project's artifacts
     artifact_bucket: str
+    artifact_prefix: str  # the prefix of the one pipeline that runs the project (its artifacts)
+    cache_prefix: str  # the project's own S3 cache in `artifact_bucket` (used when build.cache is "s3")
     ecr_repository_arn: str
     extra_statements: tuple[Statement, ...] = ()  # e.g. package reads; default none
 
@@ -114,7 +116,7 @@ class ImageBuildProject(PipelineProject):
             log_retention_days=props.log_retention_days, log_kms_key_arn=props.key_arn,
             encryption_key=props.key_arn, compute_type=build.compute_type, image=build.image,
             docker=build.docker, timeout_minutes=build.timeout_minutes, cache_type=cache_type,
-            cache_location=f"{props.artifact_bucket}/cache/{props.name}" if build.cache == "s3" else "",
+            cache_location=f"{props.artifact_bucket}/{props.cache_prefix}" if build.cache == "s3" else "",
             cache_modes=cache_modes), depends_on)
 
     @staticmethod
@@ -124,18 +126,23 @@ class ImageBuildProject(PipelineProject):
         statements = [
             Statement(("logs:CreateLogStream", "logs:PutLogEvents"), (f"{log_group}:log-stream:*",), sid="WriteLogs"),
             Statement(("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"),
-                      (account.bucket_arn(props.artifact_bucket, "*"),), sid="ReadWriteArtifactsAndCache"),
+                      (account.bucket_arn(props.artifact_bucket, f"{props.artifact_prefix}/*"),),
+                      sid="ReadWriteArtifacts"),
             Statement(("s3:GetBucketAcl", "s3:GetBucketLocation"), (account.bucket_arn(props.artifact_bucket),),
                       sid="LocateArtifactBucket"),
             Statement(("ecr:GetAuthorizationToken",), ("*",), sid="LogInToRegistry"),
             Statement(("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
-                       "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage",
-                       "ecr:UploadLayerPart"), (props.ecr_repository_arn,), sid="PushImage"),
+                       "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"),
+                      (props.ecr_repository_arn,), sid="PushImage"),
             props.key.usage(ENCRYPT_DECRYPT),
             Statement(("codebuild:BatchPutCodeCoverages", "codebuild:BatchPutTestCases",
                        "codebuild:CreateReport", "codebuild:CreateReportGroup", "codebuild:UpdateReport"),
                       (account.arn("codebuild", f"report-group/{props.name}-*"),), sid="PublishReports"),
         ]
+        if build.cache == "s3":
+            statements.insert(2, Statement(("s3:GetObject", "s3:PutObject"),
+                                           (account.bucket_arn(props.artifact_bucket, f"{props.cache_prefix}/*"),),
+                                           sid="ReadWriteCache"))
         if build.parameter_store:
             statements.append(Statement(("ssm:GetParameters",), tuple(
                 account.arn("ssm", f"parameter/{name.lstrip('/')}")

@@ -87,6 +87,7 @@ class EcsDeployTarget:
     deployment_group: str
     deployment_group_arn: str
     deployment_config_arn: str
+    task_definitions_arn: str  # the task definition family's revisions, `task-definition/<family>:*`
     task_role_arns: tuple[str, ...]
     taskdef_file: str
     appspec_file: str
@@ -111,12 +112,21 @@ class EcsDeployTarget:
                 "ClusterName": self.cluster, "ServiceName": self.ecs_service, "FileName": "imagedefinitions.json"})
 
     def statements(self) -> list[Statement]:
+        """The deploy action's rights (CodePipeline action references `action-reference-ECS` and
+        `action-reference-ECSbluegreen`): the standard action copies the service's task definition, both
+        register a revision of the service's family (AWS authorizes RegisterTaskDefinition on the
+        task-definition resource) — tagged, which ECS authorizes as ecs:TagResource with ecs:CreateAction
+        (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/supported-iam-actions-tagging.html)."""
         sid = self.environment.capitalize().replace("-", "")
         statements = [
-            Statement(("ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"), ("*",),
+            Statement(("ecs:RegisterTaskDefinition",), (self.task_definitions_arn,),
                       sid=f"RegisterTaskDefinitions{sid}"),
+            Statement(("ecs:TagResource",), (self.task_definitions_arn,),
+                      {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}}, sid=f"TagTaskDefinitions{sid}"),
             pass_role(list(self.task_role_arns), "ecs-tasks.amazonaws.com", sid=f"PassTaskRoles{sid}"),
         ]
+        if not self.blue_green:
+            statements.insert(0, Statement(("ecs:DescribeTaskDefinition",), ("*",), sid=f"ReadTaskDefinitions{sid}"))
         if self.blue_green:
             statements += [
                 Statement(("codedeploy:CreateDeployment", "codedeploy:GetDeployment"),
@@ -143,6 +153,7 @@ class DeliveryPipelineProps:
     build_project: str
     build_project_arn: str
     artifact_bucket: str
+    artifact_prefix: str  # where CodePipeline keys this pipeline's artifacts (its name's first 20 characters)
     key: KeyReference  # the delivery key, which encrypts the artifact store
     key_arn: str  # the same key's ARN, for the artifact store
     approval_topic_arn: str
@@ -192,7 +203,8 @@ class DeliveryPipeline(Construct):
         account = props.account
         statements = [
             Statement(("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"),
-                      (account.bucket_arn(props.artifact_bucket, "*"),), sid="ReadWriteArtifacts"),
+                      (account.bucket_arn(props.artifact_bucket, f"{props.artifact_prefix}/*"),),
+                      sid="ReadWriteArtifacts"),
             Statement(("s3:GetBucketLocation", "s3:GetBucketVersioning"), (account.bucket_arn(props.artifact_bucket),),
                       sid="LocateArtifactBucket"),
             props.key.usage(ENCRYPT_DECRYPT),

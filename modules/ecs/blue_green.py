@@ -115,7 +115,8 @@ class BlueGreenDeployment(Construct):
 
     @classmethod
     def statements(cls, props: BlueGreenDeploymentProps) -> tuple[Statement, ...]:
-        """What CodeDeploy does to this one service, its load balancer and its hooks (cf. AWSCodeDeployRoleForECS)."""
+        """What CodeDeploy does to this one service, its load balancer and its hooks: AWSCodeDeployRoleForECS
+        scoped to them (reference/codedeploy_ecs_managed_policy_review.json: its actions this role omits, and why)."""
         account, cluster, service = props.account, props.cluster_name, props.service_name
         statements = [
             Statement(("ecs:CreateTaskSet", "ecs:DeleteTaskSet", "ecs:DescribeServices",
@@ -124,8 +125,7 @@ class BlueGreenDeployment(Construct):
                        account.arn("ecs", f"task-set/{cluster}/{service}/*")),
                       sid="ShiftTaskSets"),
             Statement(("elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules",
-                       "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"),
-                      ("*",), sid="ReadLoadBalancing"),
+                       "elasticloadbalancing:DescribeTargetGroups"), ("*",), sid="ReadLoadBalancing"),
             Statement(("elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyRule"),
                       (account.arn("elasticloadbalancing", f"listener/app/{props.alb_name}/*"),
                        account.arn("elasticloadbalancing", f"listener-rule/app/{props.alb_name}/*")),

@@ -1,5 +1,10 @@
 """Lambda functions for the appspec hooks: each checks one listener over HTTP and reports to
-CodeDeploy; the role may report on one deployment group and nothing else."""
+CodeDeploy; the role may report on one deployment group and nothing else.
+
+The functions' one setting, the listener URL they check, is not secret: it stays encrypted under
+Lambda's AWS managed key. A customer key for it would need kms:Decrypt for the role and kms:Encrypt
+and kms:CreateGrant for whoever deploys, for nothing to protect; the log groups use the service key.
+"""
 
 from __future__ import annotations
 
@@ -19,12 +24,15 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from envconfig.account import Account
 from modules.cdk.core import AssetType, Construct, TerraformAsset
 from modules.shared.iam import ServiceRole, ServiceRoleProps
-from modules.shared.statements import DECRYPT, KeyReference, Statement
+from modules.shared.statements import Statement
 
 HOOK_CODE = Path(__file__).resolve().parent / "hook_code"
 # Which listener carries the new (green) tasks' traffic when each hook runs.
 HOOK_CHECKS_TEST_LISTENER = {"AfterAllowTestTraffic": True, "BeforeAllowTraffic": True, "AfterAllowTraffic": False}
-_ENI_ACTIONS = ("ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeNetworkInterfaces")
+# What Lambda does with the execution role to connect functions to the VPC
+# (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html, AWSLambdaVPCAccessExecutionRole).
+_ENI_ACTIONS = ("ec2:AssignPrivateIpAddresses", "ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses")
+_DESCRIBE_ACTIONS = ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets")  # no resource type: "*"
 
 
 def _log_group(function: str) -> str:
@@ -33,8 +41,8 @@ def _log_group(function: str) -> str:
 
 @dataclass(frozen=True)
 class DeployHooksProps:
-    name: str  # prefix of the security group's name
-    role_name: str  # the functions' role, which the key policy names as a user of `key`
+    security_group_name: str  # the functions' security group, by name and Name tag (which the role's policy names)
+    role_name: str
     account: Account
     hooks: tuple[tuple[str, str], ...]  # (appspec hook, function name)
     deployment_group_arn: str  # the one deployment group the functions report to
@@ -47,9 +55,9 @@ class DeployHooksProps:
     health_check_path: str
     vpc_id: str
     subnet_ids: tuple[str, ...]
+    subnet_names: tuple[str, ...]  # the Name tags of `subnet_ids` (ids are unknown until apply; names are not)
     log_retention_days: int
-    kms_key_arn: str  # encrypts the functions' settings and log groups
-    key: KeyReference  # the same key, as the role's policy names it
+    kms_key_arn: str  # encrypts the functions' log groups
 
 
 class DeployHooks(Construct):
@@ -60,8 +68,9 @@ class DeployHooks(Construct):
             name=props.role_name, service_principal="lambda.amazonaws.com", account=props.account,
             statements=self.statements(props),
             description="CodeDeploy hooks: HTTP checks reported to one deployment group"))
-        self.security_group = SecurityGroup(self, "sg", name=f"{props.name}-hooks", vpc_id=props.vpc_id,
-                                            description="deploy hooks: listener checks and AWS APIs")
+        self.security_group = SecurityGroup(self, "sg", name=props.security_group_name, vpc_id=props.vpc_id,
+                                            description="deploy hooks: listener checks and AWS APIs",
+                                            tags={"Name": props.security_group_name})
         for port in sorted({props.test_port, props.production_port}):
             self._allow_check(props, port)
         VpcSecurityGroupEgressRule(self, "https-out", security_group_id=self.security_group.id, ip_protocol="tcp",
@@ -74,7 +83,7 @@ class DeployHooks(Construct):
             self.functions[hook] = LambdaFunction(
                 self, hook, function_name=function, role=self.role.arn, runtime="python3.12",
                 handler="validate.handler", filename=code.path, source_code_hash=code.asset_hash, timeout=120,
-                memory_size=128, kms_key_arn=props.kms_key_arn, tracing_config=None,
+                memory_size=128, tracing_config=None,
                 environment=LambdaFunctionEnvironment(variables={"CHECK_URL": self.check_url(props, hook)}),
                 vpc_config=LambdaFunctionVpcConfig(subnet_ids=list(props.subnet_ids),
                                                    security_group_ids=[self.security_group.id]),
@@ -90,16 +99,28 @@ class DeployHooks(Construct):
 
     @staticmethod
     def statements(props: DeployHooksProps) -> tuple[Statement, ...]:
-        """Report to one deployment group, write the functions' own logs, run in the VPC, read settings."""
-        streams = tuple(f"{props.account.log_group_arn(_log_group(function))}:log-stream:*"
-                        for _, function in props.hooks)
-        return (
+        """Report to one deployment group, write the functions' own logs, run in the VPC's private subnets.
+
+        Subnet and security group ids are unknown until apply, so their statements name them by Name tag;
+        network interfaces are created by Lambda and have no id beforehand: any in this account and region.
+        """
+        account = props.account
+        streams = tuple(f"{account.log_group_arn(_log_group(function))}:log-stream:*" for _, function in props.hooks)
+        interfaces = account.arn("ec2", "network-interface/*")
+        statements = [
             Statement(("codedeploy:PutLifecycleEventHookExecutionStatus",), (props.deployment_group_arn,),
                       sid="ReportHookStatus"),
-            Statement(("logs:CreateLogStream", "logs:PutLogEvents"), streams, sid="WriteLogs"),
-            Statement(_ENI_ACTIONS, ("*",), sid="RunInVpc"),
-            props.key.usage(DECRYPT, sid="DecryptEnvironment"),
-        )
+            Statement(("ec2:CreateNetworkInterface",), (interfaces,), sid="CreateInterfaces"),
+            Statement(("ec2:CreateNetworkInterface",), (account.arn("ec2", "subnet/*"),),
+                      {"StringEquals": {"aws:ResourceTag/Name": sorted(props.subnet_names)}}, sid="InPrivateSubnets"),
+            Statement(("ec2:CreateNetworkInterface",), (account.arn("ec2", "security-group/*"),),
+                      {"StringEquals": {"aws:ResourceTag/Name": props.security_group_name}}, sid="WithHooksGroup"),
+            Statement(_ENI_ACTIONS, (interfaces,), sid="ManageInterfaces"),
+            Statement(_DESCRIBE_ACTIONS, ("*",), sid="DescribeNetwork"),
+        ]
+        if streams:
+            statements.insert(1, Statement(("logs:CreateLogStream", "logs:PutLogEvents"), streams, sid="WriteLogs"))
+        return tuple(statements)
 
     def _allow_check(self, props: DeployHooksProps, port: int) -> None:
         """Hooks to listener: by security group inside the VPC, through the NAT addresses otherwise."""

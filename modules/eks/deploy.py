@@ -48,6 +48,15 @@ def eks_deploy_buildspec(*, cluster: str, namespace: str, manifest_dir: str = "k
 
 
 @dataclass(frozen=True)
+class ArtifactSource:
+    """Where the pipelines of one environment that deploy into the cluster keep their artifacts."""
+
+    bucket: str
+    prefixes: tuple[str, ...]  # one per pipeline: CodePipeline keys its artifacts <bucket>/<prefix>/...
+    key: KeyReference  # the key that encrypts the bucket's objects
+
+
+@dataclass(frozen=True)
 class EksDeployProjectProps:
     name: str
     arn: str
@@ -59,7 +68,7 @@ class EksDeployProjectProps:
     log_retention_days: int
     log_kms_key_arn: str
     artifact_key_alias_arn: str  # this environment's delivery key, by alias ARN (no cross-stack reference)
-    artifact_sources: tuple[tuple[str, KeyReference], ...]  # (bucket, its key) of every pipeline deploying here
+    artifact_sources: tuple[ArtifactSource, ...]  # the artifacts of every pipeline deploying here
     image: str = CODEBUILD_STANDARD_IMAGE  # default: the CodeBuild standard image, which ships kubectl
     timeout_minutes: int = 30  # default: half an hour, rollout wait included
 
@@ -77,15 +86,16 @@ class EksDeployProject(PipelineProject):
 
     @staticmethod
     def statements(props: EksDeployProjectProps) -> tuple[Statement, ...]:
-        account = props.account
+        account, sources = props.account, props.artifact_sources
         return (
             Statement(("logs:CreateLogStream", "logs:PutLogEvents"),
                       (f"{account.log_group_arn(props.log_group)}:log-stream:*",), sid="WriteLogs"),
             Statement(("s3:GetObject", "s3:GetObjectVersion"),
-                      tuple(account.bucket_arn(bucket, "*") for bucket, _ in props.artifact_sources),
-                      sid="ReadArtifacts"),
-            *(key.usage(ENCRYPT_DECRYPT, sid=f"UseArtifactKey{index}")
-              for index, (_, key) in enumerate(props.artifact_sources)),
+                      tuple(account.bucket_arn(source.bucket, f"{prefix}/*") for source in sources
+                            for prefix in source.prefixes), sid="ReadArtifacts"),
+            Statement(("s3:GetBucketAcl", "s3:GetBucketLocation"),
+                      tuple(account.bucket_arn(source.bucket) for source in sources), sid="LocateArtifactBuckets"),
+            *(source.key.usage(ENCRYPT_DECRYPT, sid=f"UseArtifactKey{index}") for index, source in enumerate(sources)),
             Statement(("eks:DescribeCluster",), (props.cluster_arn,), sid="DescribeCluster"),
         )
 

@@ -1,4 +1,16 @@
-"""A customer-managed KMS key whose policy names exactly who may use it."""
+"""A customer-managed KMS key whose policy names exactly who may administer it and who may use it.
+
+Administration belongs to named principals (the environment's `key_admin_principal_arns`), never to
+the account root: a root principal in a key policy delegates the key to every IAM principal of the
+account whose own policy says `kms:*`. The deploying principal cannot be known offline (plans run with
+placeholder credentials), so it is no default either: a key without administrators is refused here.
+
+Lockout stays impossible: the key is created without `BypassPolicyLockoutSafetyCheck`, so KMS rejects
+(MalformedPolicyDocumentException) a policy that would not let the principal creating or changing it
+call PutKeyPolicy again — the principal running Terraform must be among the administrators, or the
+apply fails before any key exists
+(https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html#KMS-CreateKey-request-BypassPolicyLockoutSafetyCheck).
+"""
 
 from __future__ import annotations
 
@@ -10,16 +22,18 @@ from cdktf_cdktf_provider_aws.kms_key import KmsKey
 
 from envconfig.account import Account
 from modules.cdk.core import Construct
-from modules.shared.statements import ENCRYPT_DECRYPT, KeyReference
+from modules.shared.statements import ENCRYPT_DECRYPT, KeyReference, PolicyError
 
-# Administration without usage: the account (through IAM) can manage the key but not read data.
-_ADMIN_ACTIONS = (
-    "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:CreateGrant", "kms:DeleteAlias", "kms:DescribeKey",
-    "kms:DisableKey", "kms:EnableKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus",
-    "kms:ListAliases", "kms:ListGrants", "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:RevokeGrant",
-    "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias",
-    "kms:UpdateKeyDescription",
+# Administration without usage: the administrators manage the key but cannot read data with it.
+ADMIN_ACTIONS = (
+    "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias", "kms:DescribeKey", "kms:DisableKey",
+    "kms:EnableKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases",
+    "kms:ListGrants", "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:RevokeGrant", "kms:ScheduleKeyDeletion",
+    "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
 )
+# Grants only for AWS services acting for the administrators (ECR, CodeArtifact, EKS create them when
+# the deploying principal creates a resource encrypted with the key).
+GRANT_FOR_AWS_RESOURCE = {"Bool": {"kms:GrantIsForAWSResource": "true"}}
 
 
 @dataclass(frozen=True)
@@ -27,6 +41,7 @@ class EncryptionKeyProps:
     alias: str  # "alias/<name>": how policies designate the key (its id is random)
     description: str
     account: Account  # the key's account and region
+    admin_principal_arns: tuple[str, ...]  # who administers the key; must include whoever runs Terraform
     user_role_arns: tuple[str, ...] = ()  # default (): no role may use the key through the key policy
     log_group_prefixes: tuple[str, ...] = ()  # CloudWatch Logs may use the key for these groups only; default none
     service_principals: tuple[str, ...] = ()  # e.g. sns / events, limited to this account; default none
@@ -38,7 +53,7 @@ class EncryptionKey(Construct):
         super().__init__(scope, id)
         self.key = KmsKey(self, "key", description=props.description, enable_key_rotation=True,
                           deletion_window_in_days=props.deletion_window_days,
-                          policy=self.key_policy(props))
+                          bypass_policy_lockout_safety_check=False, policy=self.key_policy(props))
         self.alias = KmsAlias(self, "alias", name=props.alias, target_key_id=self.key.key_id)
         self.arn = self.key.arn
         self.alias_name = props.alias
@@ -46,17 +61,22 @@ class EncryptionKey(Construct):
 
     @staticmethod
     def key_policy(props: EncryptionKeyProps) -> str:
+        if not props.admin_principal_arns:
+            raise PolicyError(f"{props.alias}: no key administrators (set key_admin_principal_arns to the roles "
+                              "that run Terraform); the account root is no fallback")
         account = props.account
-        account_root = account.root_arn
-        statements = [{
-            "Sid": "AccountAdministersKey", "Effect": "Allow", "Principal": {"AWS": account_root},
-            "Action": sorted(_ADMIN_ACTIONS), "Resource": "*",
-        }]
+        admins = {"AWS": sorted(props.admin_principal_arns)}
+        statements = [
+            {"Sid": "AdministratorsManageKey", "Effect": "Allow", "Principal": admins,
+             "Action": sorted(ADMIN_ACTIONS), "Resource": "*"},
+            {"Sid": "AdministratorsGrantToAwsServices", "Effect": "Allow", "Principal": admins,
+             "Action": "kms:CreateGrant", "Resource": "*", "Condition": GRANT_FOR_AWS_RESOURCE},
+        ]
         if props.user_role_arns:
             # Named by condition rather than as principals: KMS rejects principals that do not exist
             # yet, and the roles are created alongside the key. Each role's own policy must allow it too.
             statements.append({
-                "Sid": "NamedRolesUseKey", "Effect": "Allow", "Principal": {"AWS": account_root},
+                "Sid": "NamedRolesUseKey", "Effect": "Allow", "Principal": {"AWS": account.root_arn},
                 "Action": sorted(ENCRYPT_DECRYPT), "Resource": "*",
                 "Condition": {"ArnEquals": {"aws:PrincipalArn": sorted(props.user_role_arns)}},
             })

@@ -21,6 +21,7 @@ from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 
 from envconfig.account import Account
+from envconfig.naming import private_subnet_name
 from modules.cdk.core import Construct
 from modules.shared.iam import ServiceRole, ServiceRoleProps
 from modules.shared.statements import Statement
@@ -73,7 +74,7 @@ class Network(Construct):
         cluster_tag = {f"kubernetes.io/cluster/{props.cluster_name}": "shared"} if props.cluster_name else {}
         for index, (zone, cidr) in enumerate(zip(props.availability_zones, private_cidrs)):
             subnet = Subnet(self, f"private-{zone}", vpc_id=self.vpc.id, cidr_block=cidr, availability_zone=zone,
-                            tags={"Name": f"{props.name}-private-{zone}", "kubernetes.io/role/internal-elb": "1",
+                            tags={"Name": private_subnet_name(props.name, zone), "kubernetes.io/role/internal-elb": "1",
                                   **cluster_tag})
             routes = RouteTable(self, f"private-{zone}-routes", vpc_id=self.vpc.id,
                                 tags={"Name": f"{props.name}-private-{zone}"})
@@ -85,6 +86,7 @@ class Network(Construct):
         self._flow_logs(props)
         self.vpc_id = self.vpc.id
         self.private_subnet_ids = [subnet.id for subnet in self.private_subnets]
+        self.private_subnet_names = [private_subnet_name(props.name, zone) for zone in props.availability_zones]
         self.public_subnet_ids = [subnet.id for subnet in self.public_subnets]
 
     @staticmethod
@@ -112,6 +114,8 @@ class Network(Construct):
             name=f"{props.name}-flow-logs", service_principal="vpc-flow-logs.amazonaws.com",
             account=props.account, description="VPC flow logs delivery to one log group",
             statements=(Statement(("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
-                                  (group_arn, f"{group_arn}:log-stream:*"), sid="DeliverFlowLogs"),)))
+                                  (group_arn, f"{group_arn}:log-stream:*"), sid="DeliverFlowLogs"),
+                        # AWS documents it among the least the role needs; it has no resource type.
+                        Statement(("logs:DescribeLogGroups",), ("*",), sid="FindLogGroup"))))
         FlowLog(self, "flow-log", vpc_id=self.vpc.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
                 log_destination=group.arn, iam_role_arn=role.arn, max_aggregation_interval=60)

@@ -48,8 +48,10 @@ def condition_values(conditions: dict) -> dict[str, list[str]]:
     return found
 
 
-def resource_scope_error(resource: str, conditions: dict | None = None) -> str:
-    """Why `resource` is as broad as `*` ("" when it has no wildcard or one scoped below a named resource)."""
+def resource_scope_error(resource: str, conditions: dict | None = None, actions: tuple[str, ...] = ()) -> str:
+    """Why `resource` is as broad as `*` ("" when it has no wildcard or one scoped below a named resource).
+
+    `conditions` and `actions`: the statement's, for the designations of reference/resource_naming_conditions.json."""
     if not has_wildcard(resource):
         return ""
     arn = _ARN.match(resource)
@@ -64,9 +66,12 @@ def resource_scope_error(resource: str, conditions: dict | None = None) -> str:
             "a wildcard in the resource type"
     if arn["service"] in NAME_FIRST_SERVICES or _NAMED_PREFIX.match(rest):
         return ""
-    condition_key = resource_naming_conditions().get((arn["service"], head))
+    designation = resource_naming_conditions().get((arn["service"], head), {})
+    condition_key = designation.get("condition_key")
     designated = condition_values(conditions or {}).get(condition_key) if condition_key else None
     if designated and not any(has_wildcard(str(value)) for value in designated):
+        return ""
+    if actions and set(actions) <= set(designation.get("actions", ())):
         return ""
     return f"no literal name before the wildcard after {head!r}" + (
         f" (and no literal {condition_key} condition)" if condition_key else "")
@@ -98,11 +103,12 @@ class Statement:
             service, _, name = action.partition(":")
             if not service or not name or has_wildcard(action):
                 raise PolicyError(f"statement {self.sid!r}: action {action!r} must name one API call")
-        broad = [resource for resource in self.resources if resource_scope_error(resource, self.conditions)]
+        broad = [resource for resource in self.resources
+                 if resource_scope_error(resource, self.conditions, self.actions)]
         if broad:
             not_allowed = sorted(set(self.actions) - set(wildcard_resource_actions()))
             if not_allowed:
-                reasons = "; ".join(f"{r!r}: {resource_scope_error(r, self.conditions)}" for r in broad)
+                reasons = "; ".join(f"{r!r}: {resource_scope_error(r, self.conditions, self.actions)}" for r in broad)
                 raise PolicyError(f"statement {self.sid!r}: {not_allowed} on resources as broad as '*' ({reasons}) "
                                   "are not in the allow-list (reference/wildcard_resource_actions.json)")
         for key, values in condition_values(self.conditions).items():

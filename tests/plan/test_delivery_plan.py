@@ -50,7 +50,7 @@ def test_key_rotates_and_names_its_users(plans, catalog, env):
     key = only(plan, "aws_kms_key")
     assert key["enable_key_rotation"] is True
     statements = {s["Sid"]: s for s in json.loads(key["policy"])["Statement"]}
-    assert "kms:Decrypt" not in statements["AccountAdministersKey"]["Action"]
+    assert "kms:Decrypt" not in statements["AdministratorsManageKey"]["Action"]
     users = statements["NamedRolesUseKey"]["Condition"]["ArnEquals"]["aws:PrincipalArn"]
     roles = {role["values"]["name"] for role in plan.of_type("aws_iam_role")}
     assert {arn.split("/")[-1] for arn in users} == roles

@@ -32,7 +32,8 @@ def test_broad_resources_only_for_allow_listed_actions(plans):
         for address, statement in permission_statements(plan):
             assert "NotResource" not in statement, f"{name} {address}: NotResource grants everything else"
             conditions = statement.get("Condition", {})
-            broad = [r for r in as_list(statement["Resource"]) if resource_scope_error(r, conditions)]
+            broad = [r for r in as_list(statement["Resource"])
+                     if resource_scope_error(r, conditions, tuple(as_list(statement["Action"])))]
             if broad:
                 seen += 1
                 not_allowed = set(as_list(statement["Action"])) - set(wildcard_resource_actions())

@@ -85,3 +85,22 @@ def test_wildcard_source_conditions_pin_no_account(condition):
 def test_source_arn_of_any_resource_in_the_account_pins_it():
     """AWS documents `arn:aws:ecs:<region>:<account>:*` for the ECS task roles' aws:SourceArn."""
     assert source_arn_error(f"arn:aws:ecs:eu-west-1:{ACCOUNT}:*") == ""
+
+
+EVERY_INTERFACE = f"arn:aws:ec2:eu-west-1:{ACCOUNT}:network-interface/*"
+EVERY_SUBNET = f"arn:aws:ec2:eu-west-1:{ACCOUNT}:subnet/*"
+
+
+def test_every_interface_only_for_the_actions_that_create_and_manage_them():
+    Statement(("ec2:CreateNetworkInterface",), (EVERY_INTERFACE,), sid="LambdaCreates")
+    Statement(("ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses"), (EVERY_INTERFACE,), sid="Manage")
+    with pytest.raises(PolicyError, match="as broad as"):
+        Statement(("ec2:CreateNetworkInterface", "ec2:AttachNetworkInterface"), (EVERY_INTERFACE,), sid="More")
+
+
+def test_every_subnet_only_with_a_literal_name_tag():
+    Statement(("ec2:CreateNetworkInterface",), (EVERY_SUBNET,),
+              {"StringEquals": {"aws:ResourceTag/Name": ["app-private-a"]}}, sid="Named")
+    for conditions in ({}, {"StringLike": {"aws:ResourceTag/Name": ["app-*"]}}):
+        with pytest.raises(PolicyError):
+            Statement(("ec2:CreateNetworkInterface",), (EVERY_SUBNET,), conditions, sid="Unnamed")

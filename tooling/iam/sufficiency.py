@@ -1,0 +1,294 @@
+"""Sufficiency, offline: every API call a role's service makes on the role's behalf
+(reference/service_calls.json), rendered with the project's names, is allowed by the role's policies
+as planned — and is a call AWS's service authorization reference knows.
+
+`python -m tooling.iam.sufficiency [PLANS_DIR]` prints the table role -> calls checked -> allowed,
+from the plan JSON `make plan` wrote (default build/plans).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+from envconfig.eks_naming import EksNames
+from envconfig.loader import Catalog
+from envconfig.model import Environment, Service
+from envconfig.naming import EnvironmentNames, private_subnet_name
+from reference import service_calls
+from release.deployment_config import deployment_config_name
+from release.model import release_spec
+from tooling.iam.evaluator import Request, evaluate
+from tooling.iam.service_reference import call_problem
+
+
+@dataclass(frozen=True)
+class RoleInstance:
+    """One role of one stack, with the bindings its kind's call templates are rendered with."""
+
+    kind: str  # a key of service_calls()["roles"]
+    stack: str
+    name: str
+    bindings: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Call:
+    action: str
+    resource: str
+    context: dict
+    source: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    role: RoleInstance
+    call: Call
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.role.stack} {self.role.name} ({self.role.kind}): {self.call.action} on {self.call.resource}: " \
+               f"{self.problem}"
+
+
+# ------------------------------------------------------------------------------------------ bindings
+def _common(names: EnvironmentNames) -> dict:
+    account = names.account
+    return {"partition": account.partition, "region": account.region, "account": account.account_id}
+
+
+def _service_of(env: Environment, name: str) -> Service:
+    return next(service for service in env.services if service.name == name)
+
+
+def _pipeline_bindings(catalog: Catalog, env: Environment, service: Service) -> dict:
+    names = EnvironmentNames(env)
+    own = names.service(service)
+    rolling, blue_green, eks = [], [], []
+    for target in catalog.promotion_targets(env):
+        target_names = EnvironmentNames(target)
+        common = _common(target_names)
+        if target.eks is not None and target.eks.deploy_target == "eks":
+            eks.append({**common, "deploy_project": EksNames(target_names).deploy_project})
+            continue
+        target_service = _service_of(target, service.name)
+        names_there = target_names.service(target_service)
+        release = release_spec(target, target_service)
+        element = {**common, "task_family": release.family,
+                   "execution_role": release.execution_role_arn.split("/")[-1],
+                   "task_role": release.task_role_arn.split("/")[-1]}
+        if target_service.deployment.strategy == "blue_green":
+            config = deployment_config_name(target_service.deployment, names_there.base)
+            blue_green.append({**element, "codedeploy_application": names_there.codedeploy_application,
+                               "deployment_group": names_there.deployment_group, "deployment_config": config})
+        else:
+            rolling.append({**element, "cluster": target_names.cluster, "ecs_service": names_there.ecs_service})
+    source = service.source
+    return {
+        **_common(names), "pipeline": own.pipeline, "artifact_bucket": names.artifact_bucket,
+        "artifact_prefix": own.artifact_prefix, "delivery_key_alias": names.delivery_key_alias,
+        "build_project": own.build_project, "source_connection": source.provider != "codecommit",
+        "source_codecommit": source.provider == "codecommit", "connection_arn": source.connection_arn,
+        "codecommit_repository": source.repository, "approval_topic": names.approval_topic,
+        "approvals": any(target.delivery.approval_required for target in catalog.promotion_targets(env)),
+        "rolling_targets": rolling, "blue_green_targets": blue_green, "eks_targets": eks,
+    }
+
+
+def _build_bindings(env: Environment, service: Service) -> dict:
+    names = EnvironmentNames(env)
+    own, build = names.service(service), service.build
+    formats = env.delivery.codeartifact_formats
+    from modules.delivery.codeartifact import repository_name, upstream_name  # loads the provider binding
+
+    return {
+        **_common(names), "build_project": own.build_project, "build_log_group": own.build_log_group,
+        "artifact_bucket": names.artifact_bucket, "artifact_prefix": own.artifact_prefix,
+        "delivery_key_alias": names.delivery_key_alias, "ecr_repository": own.ecr_repository,
+        "report_groups": [{"report_group": f"{own.build_project}-coverage"}] if build.coverage_report else [],
+        "parameters": [{"parameter": name.lstrip("/")} for name in sorted(build.parameter_store.values())],
+        "secrets": [{"secret": ref.split(":")[0]} for ref in sorted(build.secrets_manager.values())],
+        "s3_cache": build.cache == "s3", "codeartifact": bool(formats),
+        "codeartifact_domain": names.codeartifact_domain,
+        "package_logins": [{"repository": repository_name(fmt)} for fmt in formats if fmt != "maven"],
+        "package_repositories": [{"repository": name(fmt)} for fmt in formats
+                                 for name in (repository_name, upstream_name)],
+    }
+
+
+def _service_stack_roles(catalog: Catalog, env: Environment) -> Iterator[RoleInstance]:
+    names = EnvironmentNames(env)
+    stack = f"{env.name}-service"
+    yield RoleInstance("flow_logs", stack, f"{env.name_prefix}-flow-logs",
+                       {**_common(names), "flow_log_group": f"/vpc/{env.name_prefix}/flow-logs"})
+    for service in env.services:
+        own, release = names.service(service), release_spec(env, service)
+        repositories = [{**_common(EnvironmentNames(source)),
+                         "repository": EnvironmentNames(source).service(service).ecr_repository}
+                        for source in catalog.promoting_into(env)]
+        yield RoleInstance("task_execution", stack, release.execution_role_arn.split("/")[-1], {
+            **_common(names), "image_repositories": repositories, "task_log_group": release.log_group})
+        if service.deployment.strategy != "blue_green":
+            continue
+        functions = [{"function": function, "log_group": f"/aws/lambda/{function}"}
+                     for _, function in release.hook_functions]
+        yield RoleInstance("codedeploy", stack, f"{own.deployment_group}-codedeploy", {
+            **_common(names), "cluster": names.cluster, "ecs_service": own.ecs_service, "alb_name": own.base,
+            "alarms": [{"alarm": f"{own.deployment_group}-{suffix}"}
+                       for suffix in ("green-5xx", "green-unhealthy", "cpu-high")],
+            "hook_functions": functions, "execution_role": release.execution_role_arn.split("/")[-1],
+            "task_role": release.task_role_arn.split("/")[-1]})
+        yield RoleInstance("hooks", stack, own.role("hooks"), {
+            **_common(names), "codedeploy_application": own.codedeploy_application,
+            "deployment_group": own.deployment_group, "hook_functions": functions,
+            "private_subnets": [{"subnet_name": private_subnet_name(env.name_prefix, zone)}
+                                for zone in env.network.availability_zones],
+            "hooks_security_group": own.hooks_security_group})
+
+
+def _eks_stack_roles(catalog: Catalog, env: Environment) -> Iterator[RoleInstance]:
+    names = EnvironmentNames(env)
+    eks = EksNames(names)
+    stack = f"{env.name}-eks"
+    yield RoleInstance("flow_logs", stack, f"{eks.cluster}-flow-logs",
+                       {**_common(names), "flow_log_group": f"/aws/eks/{eks.cluster}/flow-logs"})
+    sources = [{**_common(source_names), "artifact_bucket": source_names.artifact_bucket,
+                "artifact_prefix": source_names.service(service).artifact_prefix,
+                "delivery_key_alias": source_names.delivery_key_alias}
+               for source_names in map(EnvironmentNames, catalog.promoting_into(env))
+               for service in source_names.env.services]
+    yield RoleInstance("eks_deploy", stack, eks.deploy_role, {
+        **_common(names), "deploy_project": eks.deploy_project, "deploy_log_group": eks.deploy_log_group,
+        "eks_cluster": eks.cluster, "artifact_sources": sources})
+
+
+def role_instances(catalog: Catalog) -> list[RoleInstance]:
+    """Every role of every environment's AWS stacks whose calls reference/service_calls.json lists."""
+    roles = []
+    for env in catalog.selected:
+        names = EnvironmentNames(env)
+        for service in env.services:
+            own = names.service(service)
+            roles.append(RoleInstance("pipeline", f"{env.name}-delivery", own.role("pipeline"),
+                                      _pipeline_bindings(catalog, env, service)))
+            roles.append(RoleInstance("build", f"{env.name}-delivery", own.role("codebuild"),
+                                      _build_bindings(env, service)))
+        roles += _service_stack_roles(catalog, env)
+        if env.eks is not None:
+            roles += _eks_stack_roles(catalog, env)
+    return roles
+
+
+# ------------------------------------------------------------------------------------------- calls
+def _render(template, bindings: dict):
+    if isinstance(template, list):
+        return [_render(item, bindings) for item in template]
+    return template.format_map(bindings)
+
+
+def calls_of(role: RoleInstance, data: dict | None = None) -> list[Call]:
+    """The role kind's call templates, rendered for this role."""
+    data = data or service_calls()
+    sample = SimpleNamespace(**{k: v for k, v in data["samples"].items() if k != "//"})
+    calls = []
+    for entry in data["roles"][role.kind]["calls"]:
+        if "when" in entry and not role.bindings[entry["when"]]:
+            continue
+        elements = role.bindings[entry["for_each"]] if "for_each" in entry else [{}]
+        for element in elements:
+            bindings = {**role.bindings, **element, "sample": sample}
+            calls.append(Call(entry["action"], _render(entry["resource"], bindings),
+                              {key: _render(value, bindings) for key, value in entry.get("context", {}).items()},
+                              entry["source"]))
+    return calls
+
+
+# -------------------------------------------------------------------------------- policies in a plan
+def role_policies(plan, role_name: str) -> list[dict]:
+    """The identity policies of `role_name` in `plan`: inline (either form) and attached managed ones
+    (AWS managed documents from moto's copy; customer managed from the plan)."""
+    resources = plan.resources
+    roles = [r for r in resources if r["type"] == "aws_iam_role" and r["values"].get("name") == role_name]
+    if len(roles) != 1:
+        raise LookupError(f"{plan.stack}: expected one aws_iam_role named {role_name!r}, found {len(roles)}")
+    documents = [inline["policy"] for inline in roles[0]["values"].get("inline_policy") or [] if inline.get("policy")]
+    documents += [r["values"]["policy"] for r in resources
+                  if r["type"] == "aws_iam_role_policy" and r["values"].get("role") == role_name]
+    for attachment in (r for r in resources if r["type"] == "aws_iam_role_policy_attachment"
+                       and r["values"].get("role") == role_name):
+        documents.append(managed_policy_document(plan, attachment["values"]["policy_arn"]))
+    return [json.loads(document) if isinstance(document, str) else document for document in documents]
+
+
+def managed_policy_document(plan, policy_arn: str) -> dict:
+    if ":iam::aws:policy/" in policy_arn:
+        from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+        return json.loads(aws_managed_policies_data)[policy_arn.rsplit("/", 1)[-1]]["Document"]
+    policy = next((r for r in plan.of_type("aws_iam_policy") if r["values"].get("arn") == policy_arn), None)
+    if policy is None:
+        raise LookupError(f"{plan.stack}: attached policy {policy_arn} is neither AWS managed nor in the plan")
+    return json.loads(policy["values"]["policy"])
+
+
+# ------------------------------------------------------------------------------------------ checking
+def check_role(role: RoleInstance, policies: list[dict], data: dict | None = None) -> tuple[int, list[Finding]]:
+    """(calls checked, findings): calls the reference does not know, and calls the policies deny."""
+    findings, calls = [], calls_of(role, data)
+    for call in calls:
+        problem = call_problem(call.action, call.resource)
+        if problem:
+            findings.append(Finding(role, call, f"not in AWS's service authorization reference: {problem}"))
+            continue
+        decision = evaluate(policies, Request(call.action, call.resource, call.context))
+        if not decision.allowed:
+            findings.append(Finding(role, call, f"{decision.reason} (context {call.context or '{}'})"))
+    return len(calls), findings
+
+
+@dataclass(frozen=True)
+class RoleResult:
+    role: RoleInstance
+    checked: int
+    findings: list[Finding]
+
+
+def check_plans(catalog: Catalog, plans: dict, data: dict | None = None) -> list[RoleResult]:
+    """Every role of every planned stack, checked; roles of stacks not in `plans` are skipped."""
+    results = []
+    for role in role_instances(catalog):
+        if role.stack not in plans:
+            continue
+        checked, findings = check_role(role, role_policies(plans[role.stack], role.name), data)
+        results.append(RoleResult(role, checked, findings))
+    return results
+
+
+def table(results: list[RoleResult]) -> str:
+    rows = [("stack", "role", "kind", "calls checked", "all allowed")]
+    rows += [(r.role.stack, r.role.name, r.role.kind, str(r.checked), "yes" if not r.findings else
+              f"NO ({len(r.findings)})") for r in results]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
+
+
+def main(argv: list[str]) -> int:
+    from envconfig.loader import load_environments
+    from tooling import ROOT
+    from tooling.harness.planjson import load_plans
+
+    plans = load_plans(Path(argv[0]) if argv else ROOT / "build" / "plans")
+    results = check_plans(load_environments(), plans)
+    print(table(results))
+    for result in results:
+        for finding in result.findings:
+            print(f"DENIED: {finding}")
+    return 1 if any(r.findings for r in results) else 0
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
