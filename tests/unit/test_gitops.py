@@ -273,7 +273,7 @@ def _break(resource: dict, path: str, value) -> dict:
     return broken
 
 
-@pytest.mark.parametrize("kind, path, value, error", [
+BROKEN = [
     ("Application", "spec.syncPolicy.automated.prune", "true", "/spec/syncPolicy/automated/prune: must be boolean"),
     ("Application", "spec.destination", DELETE, "/spec: must have required property destination"),
     ("Application", "spec.project", DELETE, "/spec: must have required property project"),
@@ -285,7 +285,10 @@ def _break(resource: dict, path: str, value) -> dict:
     ("AppProject", "spec.clusterResourceWhitelist.0.kind", DELETE,
      "/spec/clusterResourceWhitelist/0: must have required property kind"),
     ("AppProject", "spec.sourceRepos", "https://github.com/acme/app-gitops.git", "/spec/sourceRepos: must be array"),
-])
+]
+
+
+@pytest.mark.parametrize("kind, path, value, error", BROKEN, ids=[f"{kind}.{path}" for kind, path, _, _ in BROKEN])
 def test_the_crd_validation_rejects_broken_manifests(stack_config, kind, path, value, error):
     resource = next(m for m in manifests(apps(stack_config, "prod")) if m["kind"] == kind)
     assert crd_errors([resource]) == [[]]

@@ -283,7 +283,7 @@ def test_image_definitions_name_the_planned_container(plans):
         "TaskDefinition": "x", "LoadBalancerInfo": {"ContainerName": "app", "ContainerPort": "80"}}}}]},
      "'80' is not of type 'integer'"),
     ({"version": 0.1}, "0.0 was expected"),
-])
+], ids=["unknown-hook", "no-load-balancer-info", "port-as-string", "version"])
 def test_the_appspec_schema_rejects_broken_appspecs(broken, error):
     spec = {"version": 0.0, "Resources": [{"TargetService": {"Type": "AWS::ECS::Service", "Properties": {
         "TaskDefinition": "x", "LoadBalancerInfo": {"ContainerName": "app", "ContainerPort": 80}}}}]}
