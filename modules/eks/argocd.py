@@ -101,7 +101,8 @@ def project_manifest(app: GitOpsApp, argocd_namespace: str) -> dict:
         "apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject",
         "metadata": {"name": app.project, "namespace": argocd_namespace},
         "spec": {
-            "description": f"{app.application.name}: one repository into one namespace",
+            # the argocd-apps chart pastes the description unquoted into YAML: no ": " in it
+            "description": f"{app.application.name} - one repository into one namespace",
             "sourceRepos": [app.application.repo_url],
             "destinations": [{"server": IN_CLUSTER, "namespace": app.destination_namespace}],
             "clusterResourceWhitelist": [{"group": "", "kind": "Namespace"}]

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import json
 
+import botocore.session
 import pytest
 
 from envconfig.eks_naming import EksNames
 from envconfig.naming import EnvironmentNames
-from modules.eks.cluster import CONTROL_PLANE_LOG_TYPES
 from reference import wildcard_resource_actions
 from tests.iam import permission_statements
 from tooling.harness.planjson import as_list
 
 EKS_ENVIRONMENTS = ["staging", "prod"]
+# Every control-plane log type EKS has, from its API model (botocore's EKS enum LogType).
+EKS_LOG_TYPES = botocore.session.get_session().get_service_model("eks").shape_for("LogType").enum
 
 
 def only(plan, resource_type):
@@ -72,8 +74,7 @@ def test_every_control_plane_log_type_goes_to_a_retained_log_group_created_first
     plan, environment = plans[f"{env}-eks"], catalog.by_name[env]
     names = EksNames(EnvironmentNames(environment))
     cluster = only(plan, "aws_eks_cluster")
-    assert sorted(cluster["enabled_cluster_log_types"]) == sorted(CONTROL_PLANE_LOG_TYPES)
-    assert len(CONTROL_PLANE_LOG_TYPES) == 5
+    assert sorted(cluster["enabled_cluster_log_types"]) == sorted(EKS_LOG_TYPES)
     groups = {g["values"]["name"]: g["values"] for g in plan.of_type("aws_cloudwatch_log_group")}
     assert groups[names.cluster_log_group]["retention_in_days"] == environment.log_retention_days
     config = plan.document["configuration"]["root_module"]["resources"]

@@ -7,10 +7,38 @@ import json
 import pytest
 
 from envconfig.naming import EnvironmentNames
-from release.deployment_config import deployment_config_name
+from tests.plan.documented import documented_arn
+from tests.plan.rule_sources import Source, nat_eips, referenced_resource, source
 
 ENVIRONMENTS = ["dev", "staging", "prod"]
 BLUE_GREEN = ["staging", "prod"]
+
+# CodeDeploy's predefined ECS deployment configurations and the traffic shift each makes, from
+# https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-configurations.html#deployment-configuration-ecs
+PREDEFINED_ECS_CONFIGS = {
+    "CodeDeployDefault.ECSAllAtOnce": ("all_at_once", None, None),
+    "CodeDeployDefault.ECSCanary10Percent5Minutes": ("canary", 10, 5),
+    "CodeDeployDefault.ECSCanary10Percent15Minutes": ("canary", 10, 15),
+    "CodeDeployDefault.ECSLinear10PercentEvery1Minutes": ("linear", 10, 1),
+    "CodeDeployDefault.ECSLinear10PercentEvery3Minutes": ("linear", 10, 3),
+}
+ROUTING_TYPES = {"AllAtOnce": "all_at_once", "TimeBasedCanary": "canary", "TimeBasedLinear": "linear"}
+
+
+def traffic_shape(plan, config_name: str) -> tuple:
+    """(traffic, percent, minutes) a deployment group's config shifts: a predefined config as documented, a
+    custom one as this plan creates it."""
+    if config_name in PREDEFINED_ECS_CONFIGS:
+        return PREDEFINED_ECS_CONFIGS[config_name]
+    [config] = [r["values"] for r in plan.of_type("aws_codedeploy_deployment_config")
+                if r["values"]["deployment_config_name"] == config_name]
+    assert config["compute_platform"] == "ECS"
+    [routing] = config["traffic_routing_config"]
+    traffic = ROUTING_TYPES[routing["type"]]
+    if traffic == "all_at_once":
+        return traffic, None, None
+    [step] = routing[f"time_based_{traffic}"]
+    return traffic, step["percentage"], step["interval"]
 
 
 def resource(plan, resource_type, name_contains=""):
@@ -22,7 +50,6 @@ def resource(plan, resource_type, name_contains=""):
 @pytest.mark.parametrize("env", BLUE_GREEN)
 def test_deployment_group_is_blue_green_exactly_as_configured(plans, catalog, env):
     service = catalog.by_name[env].services[0]
-    names = EnvironmentNames(catalog.by_name[env]).service(service)
     plan = plans[f"{env}-service"]
     group = resource(plan, "aws_codedeploy_deployment_group")
     values = group["values"]
@@ -36,15 +63,23 @@ def test_deployment_group_is_blue_green_exactly_as_configured(plans, catalog, en
     assert alarms["enabled"] is True
     assert sorted(alarms["alarms"]) == sorted(a["values"]["alarm_name"] for a in plan.of_type("aws_cloudwatch_metric_alarm"))
     pair = values["load_balancer_info"][0]["target_group_pair_info"][0]
-    assert [g["name"] for g in pair["target_group"]] == [f"{names.base}-blue", f"{names.base}-green"]
+    # the pair is the two planned target groups, blue (where the listeners send traffic now) first
+    blue = resource(plan, "aws_lb_target_group", "blue")["values"]["name"]
+    planned_groups = {g["values"]["name"] for g in plan.of_type("aws_lb_target_group")}
+    assert [g["name"] for g in pair["target_group"]][0] == blue
+    assert {g["name"] for g in pair["target_group"]} == planned_groups and len(planned_groups) == 2
     production = resource(plan, "aws_lb_listener", "production")["address"]
     test = resource(plan, "aws_lb_listener", "_test_")["address"]
     assert plan.references(group["address"], "load_balancer_info.target_group_pair_info.prod_traffic_route."
                            "listener_arns") == [f"{production}.arn", production]
     assert plan.references(group["address"], "load_balancer_info.target_group_pair_info.test_traffic_route."
                            "listener_arns") == [f"{test}.arn", test]
-    assert values["deployment_config_name"] == deployment_config_name(service.deployment, names.base)
-    assert values["ecs_service"] == [{"cluster_name": names.environment.cluster, "service_name": names.ecs_service}]
+    deployment = service.deployment
+    configured = ("all_at_once", None, None) if deployment.traffic == "all_at_once" else (
+        deployment.traffic, deployment.percent, deployment.interval_minutes)
+    assert traffic_shape(plan, values["deployment_config_name"]) == configured
+    assert values["ecs_service"] == [{"cluster_name": resource(plan, "aws_ecs_cluster")["values"]["name"],
+                                      "service_name": resource(plan, "aws_ecs_service")["values"]["name"]}]
 
 
 def test_prod_uses_canary_traffic(plans):
@@ -91,24 +126,60 @@ def test_listeners_forward_to_the_blue_target_group(plans, env):
         assert group["values"]["health_check"][0]["path"] == "/health"
 
 
+def listener_ports(plan) -> set[int]:
+    return {listener["values"]["port"] for listener in plan.of_type("aws_lb_listener")}
+
+
+def alb_security_group(plan) -> str:
+    [alb] = plan.of_type("aws_lb")
+    [group] = {referenced_resource([ref]) for ref in plan.references(alb["address"], "security_groups")
+               if ref.count(".") == 1}
+    return group
+
+
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_security_groups_are_least_open(plans, catalog, env):
     network = catalog.by_name[env].network
     plan = plans[f"{env}-service"]
-    public_ingress = [r["values"] for r in plan.of_type("aws_vpc_security_group_ingress_rule")
-                      if r["values"].get("cidr_ipv4")]
-    listener_ports = {80, catalog.by_name[env].services[0].deployment.test_listener_port}
-    for rule in public_ingress:
-        assert rule["from_port"] == rule["to_port"] and rule["from_port"] in listener_ports, rule
-        assert rule["cidr_ipv4"] in network.allowed_ingress_cidrs, rule
+    ingress = [(r, source(plan, r)) for r in plan.of_type("aws_vpc_security_group_ingress_rule")]
+    assert all(found.kind in ("cidr", "security_group", "nat_eip") for _, found in ingress), ingress
+    for rule, found in ingress:
+        values = rule["values"]
+        if found.kind == "cidr":  # from outside: only the listeners, only from the allowed networks
+            assert values["from_port"] == values["to_port"] and values["from_port"] in listener_ports(plan), values
+            assert found.value in network.allowed_ingress_cidrs, values
     task_ingress = [r for r in plan.of_type("aws_vpc_security_group_ingress_rule") if "from-alb" in r["address"]]
     assert len(task_ingress) == 1
     assert task_ingress[0]["values"]["from_port"] == task_ingress[0]["values"]["to_port"] == 80
-    assert "cidr_ipv4" not in task_ingress[0]["values"] or task_ingress[0]["values"]["cidr_ipv4"] is None
+    assert source(plan, task_ingress[0]) == Source("security_group", alb_security_group(plan))
     for rule in plan.of_type("aws_vpc_security_group_egress_rule"):
         assert rule["values"]["ip_protocol"] == "tcp" and rule["values"]["from_port"] == rule["values"]["to_port"], rule
     assert not plan.of_type("aws_security_group_rule"), "use one resource per rule"
     assert [(sg["values"]["ingress"], sg["values"]["egress"]) for sg in plan.of_type("aws_default_security_group")] == [([], [])]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_hook_checks_reach_an_internet_facing_alb_through_every_nat_address(plans, catalog, env):
+    """An internet-facing ALB sees the hook functions' checks from the NAT gateways' Elastic IPs, known only
+    after apply: each listener must admit each NAT address of this stack (a hook runs in any zone), on its own
+    port, over TCP, and nothing else may come from those addresses. An internal ALB needs none of it."""
+    plan = plans[f"{env}-service"]
+    from_nat = [(r, source(plan, r)) for r in plan.of_type("aws_vpc_security_group_ingress_rule")
+                if source(plan, r).kind == "nat_eip"]
+    if catalog.by_name[env].network.alb_internal:
+        assert from_nat == []
+        return
+    addresses = nat_eips(plan)
+    assert addresses and len(addresses) == len(plan.of_type("aws_nat_gateway"))
+    admitted = set()
+    for rule, found in from_nat:
+        values = rule["values"]
+        assert values["ip_protocol"] == "tcp" and values["from_port"] == values["to_port"], rule["address"]
+        assert values["from_port"] in listener_ports(plan), rule["address"]
+        assert referenced_resource(plan.references(rule["address"], "security_group_id")) == alb_security_group(plan)
+        admitted.add((values["from_port"], found.value))
+    assert admitted == {(port, eip) for port in listener_ports(plan) for eip in addresses}
+    assert len(from_nat) == len(admitted), "one rule per port and address"
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -125,10 +196,12 @@ def test_task_definition_matches_the_environment(plans, catalog, env):
 def test_hook_functions_may_only_report_to_their_deployment_group(plans, catalog):
     plan = plans["prod-service"]
     names = EnvironmentNames(catalog.by_name["prod"]).service(catalog.by_name["prod"].services[0])
+    group = resource(plan, "aws_codedeploy_deployment_group")["values"]
     policy = next(json.loads(r["values"]["policy"]) for r in plan.of_type("aws_iam_role_policy")
                   if r["values"]["name"] == f"{names.base}-hooks-least-privilege")
     report = next(s for s in policy["Statement"] if s["Sid"] == "ReportHookStatus")
     assert report["Action"] == ["codedeploy:PutLifecycleEventHookExecutionStatus"]
-    assert report["Resource"] == [names.deployment_group_arn]
+    assert report["Resource"] == [documented_arn("codedeploy", "deploymentgroup", EnvironmentNames(catalog.by_name[
+        "prod"]).account, ApplicationName=group["app_name"], DeploymentGroupName=group["deployment_group_name"])]
     functions = {f["values"]["function_name"] for f in plan.of_type("aws_lambda_function")}
     assert functions == {names.hook_function(h) for h in ("AfterAllowTestTraffic", "AfterAllowTraffic")}
