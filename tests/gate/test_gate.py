@@ -1,16 +1,21 @@
 """The policy gate on the real stacks (session synthesis and plans, one checkov run per framework):
-green as configured; red, with check id + stack + resource, when prod plans are mutated."""
+green as configured; red, with check id + stack + resource, when prod plans are mutated — and reported
+at the source line that created the resource, in the table and in SARIF."""
 
 from __future__ import annotations
 
 import copy
 import json
 import re
+from pathlib import Path
 
 import pytest
 
+from tooling import ROOT
 from tooling.gate import runner as gate
-from tooling.gate.reports import FAILURE_HEADERS, GateResult, failure_rows, summary_text
+from tooling.gate import sources
+from tooling.gate.reports import FAILURE_HEADERS, GateResult, failure_rows, summary_text, write_reports
+from tooling.harness.synth import synthesize
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +31,47 @@ def plan_files(plans, tmp_path_factory):
         files[name] = directory / f"{name}.json"
         files[name].write_text(json.dumps(plan.document, indent=1))
     return files
+
+
+@pytest.fixture(scope="session")
+def recorded(catalog, tmp_path_factory):
+    """The app synthesized again, recording where each construct is created: (synthesized files, Locator)."""
+    with sources.recording() as seen:
+        synthesis = synthesize(catalog, outdir=tmp_path_factory.mktemp("recorded"))
+    files = {name: path / "cdk.tf.json" for name, path in synthesis.stacks.items()}
+    return files, sources.Locator(seen, files)
+
+
+_INDEX = re.compile(r"\[[^\]]*\]$")
+
+
+def _class_name(address: str) -> str:
+    """aws_codedeploy_deployment_group.x -> CodedeployDeploymentGroup (the binding's class, data sources too)."""
+    resource_type = _INDEX.sub("", address).split(".")[-2]
+    return "".join(part.capitalize() for part in resource_type.split("_")[1:])
+
+
+def test_recording_leaves_synthesis_unchanged(recorded, synthesis):
+    files, _ = recorded
+    assert sorted(files) == sorted(synthesis.stacks)
+    for name, file in files.items():
+        assert file.read_bytes() == (synthesis.stacks[name] / "cdk.tf.json").read_bytes(), name
+
+
+def test_every_resource_is_located_at_the_line_that_creates_it(recorded):
+    """Not the enclosing construct or a base class's __init__: the line names the resource's class."""
+    files, locator = recorded
+    wrong = []
+    for stack in files:
+        for address in locator.addresses[stack]:
+            line = locator.locate(stack, address)
+            text = (ROOT / line.file).read_text().splitlines()[line.line - 1] if line else ""
+            if not (line and line.file.startswith(("modules/", "stacks/")) and _class_name(address) in text):
+                wrong.append(f"{stack} {address}: {line} {text.strip()!r}")
+            if locator.addresses[stack][address].count("/") > 1 and not locator.created_by(stack, address):
+                wrong.append(f"{stack} {address}: no line for the constructs that enclose it")
+    assert not wrong, "\n".join(wrong)
+    assert sum(len(a) for a in locator.addresses.values()) > 300
 
 
 @pytest.fixture(scope="session")
@@ -108,8 +154,9 @@ MUTATIONS = [  # (stack, resource type, name part, mutation, check that must fai
 
 
 @pytest.fixture(scope="session")
-def mutated(plans, skips, tmp_path_factory):
-    """One checkov run over the mutated copies of the prod plans; (expected, findings, result)."""
+def mutated(plans, skips, recorded, tmp_path_factory):
+    """One checkov run over the mutated copies of the prod plans, located like the gate does (the mutation
+    adding `s3:*` is permission broadening too); (expected, findings, result)."""
     documents = {stack: copy.deepcopy(plans[stack].document) for stack in ("prod-service", "prod-delivery")}
     expected = []
     for stack, resource_type, name, mutation, check_id in MUTATIONS:
@@ -121,9 +168,16 @@ def mutated(plans, skips, tmp_path_factory):
         files[stack].write_text(json.dumps(document, indent=1))
     findings = gate.run_checkov(gate.PLAN, files, directory / "scan", [s.id for s in skips if not s.scoped])
     gate.apply_skips(findings, skips, list(files))
+    baseline = directory / "baseline"
+    baseline.mkdir()
+    for stack in files:
+        (baseline / f"{stack}.json").write_text(json.dumps(plans[stack].document))
+    found = gate.check_broadening(baseline, files, accept_all=False, ack_file=directory / "none")
+    locator = recorded[1]
+    gate.locate(findings, found, locator)
     result = GateResult(stacks=list(files), planned=list(files), reused=[], resources=0, findings=findings,
-                        plan_failures={}, test_summary={}, broadening=[], broadening_checked=False,
-                        stale_skips=[], seconds={})
+                        plan_failures={}, test_summary={}, broadening=found, broadening_checked=True,
+                        stale_skips=[], seconds={}, environment_files=locator.environment_files(list(files)))
     return expected, findings, result
 
 
@@ -136,6 +190,35 @@ def test_gate_is_red_with_a_precise_message(mutated, stack, check_id):
     assert not result.ok
     rows = failure_rows(result)
     row = next(r for r in rows if r[:2] == [stack, check_id] and r[3] == address)
-    assert re.match(r".+\.json:\d+$", row[4]), f"file:line expected, got {row[4]}"
+    assert re.match(r"modules/.+\.py:\d+$", row[4]), f"the construct's file:line expected, got {row[4]}"
     text = summary_text(result)
     assert all(h in text for h in FAILURE_HEADERS) and address in text and "gate: FAILED" in text
+
+
+def test_sarif_locations_are_lines_of_the_repository(mutated, tmp_path):
+    """Every location a reviewer is sent to (failures, reviewed skips, broadening, related environment
+    files) is a file of the repository — not build/, cdktf.out/ or a temporary plan — and a line in it."""
+    _, findings, result = mutated
+    assert result.broadening and any(f.result == "SKIPPED" for f in findings) and result.failures()
+    report = json.loads(write_reports(result, tmp_path)["sarif"].read_text())
+    results = report["runs"][0]["results"]
+    assert len(results) == len([f for f in findings if f.result != "PASSED"]) + len(result.broadening)
+    seen = set()
+    for entry in results:
+        for location in entry["locations"] + entry.get("relatedLocations", []):
+            uri = location["physicalLocation"]["artifactLocation"]["uri"]
+            line = location["physicalLocation"]["region"]["startLine"]
+            path = ROOT / uri
+            assert not Path(uri).is_absolute() and path.resolve().is_relative_to(ROOT) and path.is_file(), uri
+            assert Path(uri).parts[0] not in ("build", "cdktf.out", "reports"), uri
+            assert 1 <= line <= len(path.read_text().splitlines()), f"{uri}:{line}"
+            seen.add(uri)
+        primary = entry["locations"][0]
+        uri, line = primary["physicalLocation"]["artifactLocation"]["uri"], primary["physicalLocation"]["region"][
+            "startLine"]
+        resource = primary["logicalLocations"][0]["name"]
+        assert _class_name(resource) in (ROOT / uri).read_text().splitlines()[line - 1], (uri, line, resource)
+    assert {"environments/prod.hcl", "modules/ecs/blue_green.py"} <= seen
+    policy = next(f for f in findings if f.check_id == "CKV_DLP_1" and f.result == "FAILED")
+    assert policy.source_file == "modules/shared/iam.py" and policy.created_by[0].startswith(
+        "modules/ecs/deploy_hooks.py:"), "a shared construct's finding names the user it is about"

@@ -1,11 +1,15 @@
 """The gate's outputs: the human table, and SARIF 2.1.0, JUnit XML, JSON and Markdown in reports/.
 
 Written from the gate's own results (not checkov's output files) so that every entry carries the
-stack it belongs to, the skip reason of a reviewed skip, and the broadening report.
+stack it belongs to, the skip reason of a reviewed skip, and the broadening report. Locations are
+source lines a reviewer can open (tooling/gate/sources.py), never generated build/ or cdktf.out/ files:
+GitHub code scanning annotates only files of the repository, and a pull request's diff only on the
+lines it changed ([SARIF support for code scanning](https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning)).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,14 +26,20 @@ class Finding:
     check_name: str
     resource: str  # <type>.<name> (data.<type>.<name> for data sources)
     result: str  # PASSED | FAILED | SKIPPED
-    file: str  # repository-relative when under the repository
-    lines: tuple[int, int] = (0, 0)
+    file: str  # the scanned JSON (repository-relative when under the repository)
+    lines: tuple[int, int] = (0, 0)  # in the scanned JSON
     details: list[str] = field(default_factory=list)
     skip_reason: str = ""
     guideline: str = ""
+    source_file: str = ""  # the Python line that created the resource, else the environment file; "" unknown
+    source_line: int = 0
+    created_by: list[str] = field(default_factory=list)  # file:line of the enclosing constructs, innermost first
 
     @property
     def location(self) -> str:
+        """Where a reviewer looks: the source line, else the scanned JSON."""
+        if self.source_file:
+            return f"{self.source_file}:{self.source_line}"
         return f"{self.file}:{self.lines[0]}" if self.lines[0] else self.file
 
 
@@ -47,6 +57,9 @@ class GateResult:
     stale_skips: list[str]
     seconds: dict[str, float]
     superseded: int = 0  # synthesized-JSON failures the plan scan passed on resolved values
+    baseline_missing: bool = False  # a baseline was required (the PR workflow) and none came: base unplannable
+    unplannable_base_accepted: bool = False  # ... and the PR accepts that (label accept-unplannable-base)
+    environment_files: dict[str, str] = field(default_factory=dict)  # stack -> its environment file
 
     def failures(self) -> list[Finding]:
         return [f for f in self.findings if f.result == "FAILED"]
@@ -64,7 +77,21 @@ class GateResult:
     @property
     def ok(self) -> bool:
         return not (self.failures() or self.plan_failures or self.test_summary.get("returncode", 0)
-                    or self.unacknowledged() or self.stale_skips)
+                    or self.unacknowledged() or self.stale_skips or self.unplannable_base_refused)
+
+    @property
+    def unplannable_base_refused(self) -> bool:
+        return self.baseline_missing and not self.unplannable_base_accepted
+
+    def baseline_line(self) -> str:
+        if self.broadening_checked:
+            return f"broadening: {len(self.broadening)} change(s), {len(self.unacknowledged())} not acknowledged"
+        if not self.baseline_missing:
+            return "broadening: not checked (no baseline)"
+        return ("broadening: NOT CHECKED: the base branch could not be planned (no baseline plans); "
+                + ("accepted (--accept-unplannable-base, PR label accept-unplannable-base)"
+                   if self.unplannable_base_accepted else
+                   "this fails the gate unless accepted (--accept-unplannable-base, PR label accept-unplannable-base)"))
 
 
 # ---------------------------------------------------------------------------- tables
@@ -115,11 +142,7 @@ def summary_text(result: GateResult) -> str:
     if tests:
         lines.append(f"plan-JSON tests: {tests.get('passed', 0)} passed, {tests.get('failed', 0)} failed"
                      + (f" (exit {tests['returncode']})" if tests.get("returncode") else ""))
-    if result.broadening_checked:
-        lines.append(f"broadening: {len(result.broadening)} change(s), "
-                     f"{len(result.unacknowledged())} not acknowledged")
-    else:
-        lines.append("broadening: not checked (no baseline)")
+    lines.append(result.baseline_line())
     lines.append("time: " + ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items()))
     rows = failure_rows(result)
     if rows:
@@ -155,6 +178,14 @@ def markdown(result: GateResult) -> str:
                   table(["fingerprint", "stack", "acknowledged", "what"],
                         [[b["fingerprint"], b["stack"], "yes" if b["acknowledged"] else "**no**", b["description"]]
                          for b in result.broadening]), ""]
+    if result.baseline_missing:
+        parts += ["### Base branch not planned", "",
+                  "The base branch could not be planned (see the `base branch plans` job), so permission broadening "
+                  "was **not checked**. " + ("Accepted: the pull request carries the label `accept-unplannable-base`."
+                                             if result.unplannable_base_accepted else
+                                             "This fails the gate. Fix the base branch, or review the permission "
+                                             "changes by hand and have someone other than the author add the label "
+                                             "`accept-unplannable-base`."), ""]
     if result.plan_failures:
         parts += ["### Plan failures", ""] + [f"- `{s}`" for s in sorted(result.plan_failures)] + [""]
     if result.test_summary.get("returncode"):
@@ -167,6 +198,39 @@ def markdown(result: GateResult) -> str:
 
 
 # ---------------------------------------------------------------------------- machine formats
+# A result needs a file in the repository; for a stack no environment file is known for (plan JSON from
+# elsewhere), the gate's workflow is the nearest file a reviewer can open.
+FALLBACK_URI = ".github/workflows/gate.yml"
+
+
+def _physical(file: str, line: int) -> dict:
+    return {"artifactLocation": {"uri": file or FALLBACK_URI}, "region": {"startLine": max(line, 1) if file else 1}}
+
+
+def _result(result: GateResult, stack: str, logical: str, text: str, file: str, line: int,
+            created_by: list[str]) -> dict:
+    """A SARIF result at a source line. The enclosing constructs' lines and the stack's environment file are
+    related locations, linked from the message (code scanning shows them only as links in the message)."""
+    related = [(location.rpartition(":")[0], int(location.rpartition(":")[2]), "created by") for location in created_by]
+    environment = result.environment_files.get(stack)
+    if environment and environment != file:
+        related.append((environment, 1, f"settings of {stack}"))
+    links = [f"[{path}:{number}]({index})" for index, (path, number, _) in enumerate(related, 1)]
+    if created_by:
+        text += " Created via " + " ← ".join(links[:len(created_by)]) + "."
+    if len(links) > len(created_by):
+        text += f" Environment: {links[-1]}."
+    entry = {"message": {"text": text},
+             "locations": [{"physicalLocation": _physical(file, line),
+                            "logicalLocations": [{"name": logical, "fullyQualifiedName": f"{stack}/{logical}",
+                                                  "kind": "resource"}]}]}
+    if related:
+        entry["relatedLocations"] = [{"id": index, "physicalLocation": _physical(path, number),
+                                      "message": {"text": what}}
+                                     for index, (path, number, what) in enumerate(related, 1)]
+    return entry
+
+
 def sarif(result: GateResult) -> dict:
     rules: dict[str, dict] = {}
     results = []
@@ -176,30 +240,26 @@ def sarif(result: GateResult) -> dict:
         rules.setdefault(finding.check_id, {
             "id": finding.check_id, "name": finding.check_id, "shortDescription": {"text": finding.check_name},
             **({"helpUri": finding.guideline} if finding.guideline else {})})
-        entry = {
-            "ruleId": finding.check_id, "level": "error",
-            "message": {"text": f"{finding.stack}: {finding.resource}: {finding.check_name}"
-                                + (f" ({'; '.join(finding.details)})" if finding.details else "")},
-            "locations": [{
-                "physicalLocation": {"artifactLocation": {"uri": finding.file},
-                                     "region": {"startLine": max(finding.lines[0], 1),
-                                                "endLine": max(finding.lines[1], finding.lines[0], 1)}},
-                "logicalLocations": [{"name": finding.resource,
-                                      "fullyQualifiedName": f"{finding.stack}/{finding.resource}",
-                                      "kind": "resource"}]}],
-            "properties": {"stack": finding.stack, "framework": finding.framework},
-        }
+        entry = {"ruleId": finding.check_id, "level": "error", **_result(
+            result, finding.stack, finding.resource,
+            f"{finding.stack}: {finding.resource}: {finding.check_name}"
+            + (f" ({'; '.join(finding.details)})" if finding.details else "") + ".",
+            finding.source_file, finding.source_line, finding.created_by)}
+        # one alert per stack and resource, though dev, staging and prod share the line that creates it
+        identity = f"{finding.stack}|{finding.check_id}|{finding.resource}".encode()
+        entry["partialFingerprints"] = {"policyGate/v1": hashlib.sha256(identity).hexdigest()[:32]}
+        entry["properties"] = {"stack": finding.stack, "framework": finding.framework,
+                               "scanned": f"{finding.file}:{finding.lines[0]}"}
         if finding.result == "SKIPPED":
             entry["suppressions"] = [{"kind": "external", "justification": finding.skip_reason}]
         results.append(entry)
     for item in result.broadening:
         rules.setdefault("GATE_BROADENING", {"id": "GATE_BROADENING", "name": "PermissionBroadening",
                                              "shortDescription": {"text": "Permission or network access added"}})
-        entry = {"ruleId": "GATE_BROADENING", "level": "warning" if item["acknowledged"] else "error",
-                 "message": {"text": f"{item['stack']}: {item['description']} [{item['fingerprint']}]"},
-                 "locations": [{"logicalLocations": [{"fullyQualifiedName": f"{item['stack']}/{item['source']}"}],
-                                "physicalLocation": {"artifactLocation": {"uri": f"stacks/{item['stack']}"}}}],
-                 "partialFingerprints": {"gateBroadening": item["fingerprint"]}}
+        entry = {"ruleId": "GATE_BROADENING", "level": "warning" if item["acknowledged"] else "error", **_result(
+            result, item["stack"], item["source"], f"{item['stack']}: {item['description']} [{item['fingerprint']}].",
+            item.get("source_file", ""), item.get("source_line", 0), item.get("created_by", []))}
+        entry["partialFingerprints"] = {"gateBroadening": item["fingerprint"]}
         if item["acknowledged"]:
             entry["suppressions"] = [{"kind": "external", "justification": "acknowledged in the pull request"}]
         results.append(entry)
@@ -225,7 +285,8 @@ def junit(result: GateResult) -> ElementTree.ElementTree:
             failed, total = failed + 1, total + 1
         for finding in sorted(findings, key=lambda f: (f.framework, f.check_id, f.resource)):
             case = ElementTree.SubElement(suite, "testcase", classname=f"{stack}.{_short(finding.framework)}",
-                                          name=f"{finding.check_id} {finding.resource}", file=finding.file)
+                                          name=f"{finding.check_id} {finding.resource}",
+                                          file=finding.source_file or finding.file)
             total += 1
             if finding.result == "FAILED":
                 failed += 1
@@ -244,6 +305,15 @@ def junit(result: GateResult) -> ElementTree.ElementTree:
         suite.set("tests", str(total))
         suite.set("failures", str(failed))
         suite.set("skipped", str(skipped))
+    if result.baseline_missing:
+        suite = ElementTree.SubElement(suites, "testsuite", name="base-branch", tests="1",
+                                       failures=str(int(result.unplannable_base_refused)),
+                                       skipped=str(int(result.unplannable_base_accepted)))
+        case = ElementTree.SubElement(suite, "testcase", classname="base-branch", name="baseline plans")
+        if result.unplannable_base_refused:
+            ElementTree.SubElement(case, "failure", message="base branch not planned: broadening not checked")
+        else:
+            ElementTree.SubElement(case, "skipped", message="base branch not planned: accepted by the pull request")
     return ElementTree.ElementTree(suites)
 
 

@@ -10,8 +10,11 @@
    of checkov-skips.yaml — while the plan-JSON tests (`pytest tests/plan`) run on the same plans; a
    stack whose plan failed is reported unplanned (a gate failure) and not scanned;
 5. with a baseline (`--baseline DIR` or $GATE_BASELINE), report permission broadening: it fails
-   unless acknowledged (`--accept-broadening`, or its fingerprints in .gate/accept-broadening);
-6. print the summary table, write reports/ (SARIF, JUnit XML, JSON, Markdown); exit 1 on any failure.
+   unless acknowledged (`--accept-broadening`, or its fingerprints in .gate/accept-broadening); with
+   `--require-baseline` (the PR workflow) a missing baseline — the base branch could not be planned —
+   fails too, unless accepted (`--accept-unplannable-base`);
+6. print the summary table, write reports/ (SARIF, JUnit XML, JSON, Markdown) located at the Python
+   line that created each resource (tooling/gate/sources.py); exit 1 on any failure.
 
 `--plans DIR` gates existing plan JSON instead (e.g. `terraform show -json` of a Terraform Cloud
 run): no synthesis, no planning, no synthesized-JSON scan and no plan-JSON tests.
@@ -35,7 +38,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from tooling import ROOT
-from tooling.gate import broadening
+from tooling.gate import broadening, sources
 from tooling.gate.reports import Finding, GateResult, relative, summary_text, write_reports
 from tooling.harness import planjson
 from tooling.harness.planjson import Plan
@@ -339,16 +342,25 @@ def check_broadening(baseline_dir: Path, current: dict[str, Path], accept_all: b
 
 
 # ---------------------------------------------------------------------------- the command
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0", "false")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tooling.gate.runner", description=__doc__.split("\n\n")[0])
     parser.add_argument("--changed-only", action="store_true",
                         help="plan and scan only stacks whose synthesized JSON changed since the last gate run")
     parser.add_argument("--baseline", type=Path, default=os.environ.get("GATE_BASELINE") or None,
                         help="directory of baseline plan JSON (<stack>.json or <stack>/plan.json) for broadening")
-    parser.add_argument("--accept-broadening", action="store_true",
-                        default=os.environ.get("GATE_ACCEPT_BROADENING", "") not in ("", "0", "false"),
+    parser.add_argument("--accept-broadening", action="store_true", default=_env_flag("GATE_ACCEPT_BROADENING"),
                         help="acknowledge every permission broadening "
                              "(else list fingerprints in .gate/accept-broadening)")
+    parser.add_argument("--require-baseline", action="store_true", default=_env_flag("GATE_REQUIRE_BASELINE"),
+                        help="a baseline is expected: without one (the base branch could not be planned) the gate "
+                             "fails instead of skipping the broadening check")
+    parser.add_argument("--accept-unplannable-base", action="store_true",
+                        default=_env_flag("GATE_ACCEPT_UNPLANNABLE_BASE"),
+                        help="with --require-baseline: pass without a baseline (reported, broadening not checked)")
     parser.add_argument("--plans", type=Path, help="gate existing plan JSON files instead of synthesizing and planning")
     parser.add_argument("--reports", type=Path, default=REPORTS_DIR, help="where to write the reports")
     parser.add_argument("--skips", type=Path, default=SKIPS_FILE, help="the reviewed skip file")
@@ -365,6 +377,7 @@ def run(args: argparse.Namespace) -> GateResult:
     plan_failures: dict[str, str] = {}
     synth_files: dict[str, Path] = {}
     synth_dir = GATE_DIR / "cdktf.out"
+    recorded, synthesized = sources.ConstructSources(), {}
     if args.plans:
         plan_files = {stack: path for stack, path in _plan_files_in(args.plans).items()}
         stacks, planned, reused = sorted(plan_files), [], sorted(plan_files)
@@ -374,7 +387,9 @@ def run(args: argparse.Namespace) -> GateResult:
 
         catalog = load_or_exit(selected_environments())
         synth_dir.mkdir(parents=True, exist_ok=True)
-        synthesis = synthesize(catalog, synth_dir)
+        with sources.recording() as recorded:
+            synthesis = synthesize(catalog, synth_dir)
+        synthesized = {stack: path / "cdk.tf.json" for stack, path in synthesis.stacks.items()}
         seconds["synth"] = time.monotonic() - start
         stacks = sorted(synthesis.stacks)
         mark = time.monotonic()
@@ -417,9 +432,14 @@ def run(args: argparse.Namespace) -> GateResult:
     superseded = prefer_plan_results(findings)
     stale = apply_skips(findings, skips, stacks)
 
+    baseline = args.baseline
+    if args.require_baseline and baseline and not (baseline.is_dir() and planjson.plan_files(baseline)):
+        baseline = None  # the workflow's baseline job planned nothing: the base branch is unplannable
     found_broadening: list[dict] = []
-    if args.baseline:
-        found_broadening = check_broadening(args.baseline, plan_files, args.accept_broadening)
+    if baseline:
+        found_broadening = check_broadening(baseline, plan_files, args.accept_broadening)
+    locator = sources.Locator(recorded, synthesized)
+    locate(findings, found_broadening, locator)
     if args.export_plans:
         args.export_plans.mkdir(parents=True, exist_ok=True)
         for stack, path in plan_files.items():
@@ -428,8 +448,23 @@ def run(args: argparse.Namespace) -> GateResult:
     return GateResult(stacks=stacks, planned=planned, reused=reused, resources=count_resources(plan_files),
                       findings=sorted(findings, key=lambda f: (f.stack, f.framework, f.check_id, f.resource)),
                       plan_failures=plan_failures, test_summary=test_summary, broadening=found_broadening,
-                      broadening_checked=bool(args.baseline), stale_skips=stale, seconds=seconds,
-                      superseded=superseded)
+                      broadening_checked=bool(baseline), stale_skips=stale, seconds=seconds,
+                      superseded=superseded, baseline_missing=args.require_baseline and not baseline,
+                      unplannable_base_accepted=args.accept_unplannable_base,
+                      environment_files=locator.environment_files(stacks))
+
+
+def locate(findings: list[Finding], found_broadening: list[dict], locator: sources.Locator) -> None:
+    """Give every finding and broadening the source line a reviewer opens (always from this run's
+    synthesis: cached findings may predate an edit that moved the line)."""
+    for finding in findings:
+        line = locator.locate(finding.stack, finding.resource)
+        finding.source_file, finding.source_line = (line.file, line.line) if line else ("", 0)
+        finding.created_by = [f"{c.file}:{c.line}" for c in locator.created_by(finding.stack, finding.resource)]
+    for item in found_broadening:
+        line = locator.locate(item["stack"], item["source"])
+        item["source_file"], item["source_line"] = (line.file, line.line) if line else ("", 0)
+        item["created_by"] = [f"{c.file}:{c.line}" for c in locator.created_by(item["stack"], item["source"])]
 
 
 def load_synthesis(outdir: Path):
