@@ -14,10 +14,13 @@ from tooling.harness.terraform import plan_stacks
 
 CERTIFICATE_ARN = "arn:aws:acm:eu-west-1:222222222222:certificate/4f1b7c2e-0d3a-4e5f-9a8b-7c6d5e4f3a2b"
 HOST_NAME = "app.acme.example"
-# prod with HTTPS: the certificate on both listeners, and the name it covers.
+TESTERS = "203.0.113.0/24"
+# prod with HTTPS: the certificate on both listeners, the name it covers, and testers on the test listener.
 CERTIFICATE = [("prod", "alb_deletion_protection = true",
                 f'alb_deletion_protection = true\n  certificate_arn = "{CERTIFICATE_ARN}"'),
-               ("prod", 'health_check_path = "/health"', f'health_check_path = "/health"\n  host_name = "{HOST_NAME}"')]
+               ("prod", 'health_check_path = "/health"', f'health_check_path = "/health"\n  host_name = "{HOST_NAME}"'),
+               ("prod", "termination_wait_minutes = 60",
+                f'termination_wait_minutes = 60\n    test_listener_cidrs = ["{TESTERS}"]')]
 
 
 def synthesize_variant(tmp_path_factory, name: str, edits: list[tuple[str, str, str]]):
@@ -46,6 +49,8 @@ def certificate_plan(certificate_variant, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def service_plans(plans, certificate_plan):
-    """Every planned service stack, and prod with a certificate."""
-    return [plan for name, plan in sorted(plans.items()) if name.endswith("-service")] + [certificate_plan]
+def service_plans(plans, catalog, certificate_variant, certificate_plan):
+    """(plan, environment) of every planned service stack, and of prod with a certificate."""
+    shipped = [(plan, catalog.by_name[name.removesuffix("-service")])
+               for name, plan in sorted(plans.items()) if name.endswith("-service")]
+    return [*shipped, (certificate_plan, certificate_variant[0].by_name["prod"])]
