@@ -95,15 +95,18 @@ class LoadBalancer(Construct):
         self.target_group_references = {colour: TargetGroupReference(group.name, group.arn_suffix)
                                          for colour, group in self.target_groups.items()}
         blue = self.target_groups["blue"]
+        # CodeDeploy points the listeners at whichever group holds the release. Port, protocol and certificate
+        # changes modify a listener in place (ModifyListener) and keep that forward; a replaced listener would
+        # forward to blue again, so tooling/gate/replacements.py refuses plans that replace these listeners or the
+        # target groups.
         follow_codedeploy = TerraformResourceLifecycle(ignore_changes=["default_action"]) if props.blue_green else None
         if props.certificate_arn:
             redirect = LbListenerDefaultActionRedirect(port="443", protocol="HTTPS", status_code="HTTP_301")
             LbListener(self, "http-redirect", load_balancer_arn=self.alb.arn, port=80, protocol="HTTP",
                        default_action=[LbListenerDefaultAction(type="redirect", redirect=redirect)])
-        secure = {"protocol": "HTTP"}
+        secure = {"protocol": protocol}
         if props.certificate_arn:
-            secure = {"protocol": "HTTPS", "certificate_arn": props.certificate_arn,
-                      "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06"}
+            secure.update(certificate_arn=props.certificate_arn, ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06")
         self.production_listener = LbListener(
             self, "production", load_balancer_arn=self.alb.arn, port=self.production.port, **secure,
             default_action=[LbListenerDefaultAction(type="forward", target_group_arn=blue.arn)],
