@@ -92,3 +92,10 @@ def optional(check):
             check(value)
 
     return check_if_set
+
+
+def host_name(value: str) -> None:
+    """A DNS name a certificate can cover: labels of letters, digits and '-', at least two of them."""
+    label = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+    if len(value) > 253 or not re.fullmatch(rf"{label}(\.{label})+", value):
+        raise ValueError(f"{value!r} is not a DNS host name (lower case, e.g. app.example.com)")

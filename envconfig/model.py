@@ -15,6 +15,7 @@ from envconfig import checks
 from envconfig.fields import REQUIRED, setting
 from envconfig.kubernetes import Eks
 
+
 # The CodeBuild-managed image builds and deploys run on unless an environment picks another.
 CODEBUILD_STANDARD_IMAGE = "aws/codebuild/amazonlinux2-x86_64-standard:5.0"
 
@@ -105,6 +106,9 @@ class Deployment:
     interval_minutes: int = setting(5, check=checks.between(1, 2880))
     termination_wait_minutes: int = setting(5, check=checks.between(0, 2880))
     test_listener_port: int = setting(8080, check=checks.port)
+    test_listener_cidrs: tuple[str, ...] = setting(
+        (), check=checks.each(checks.cidr),
+        doc="testers who may reach the test listener; the deploy hooks always may. Default: nobody else")
     validation_hooks: tuple[Literal["AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic"], ...] = setting(
         ("AfterAllowTestTraffic", "AfterAllowTraffic"),
         doc="appspec hooks that run an HTTP check: the test listener before the switch, production after")
@@ -121,6 +125,10 @@ class Service:
     memory: int = setting(512, check=checks.between(512, 30720))
     desired_count: int = setting(2, check=checks.between(1, 100))
     health_check_path: str = setting("/", check=checks.url_path)
+    host_name: str = setting("", check=checks.optional(checks.host_name),
+                             doc="the name network.certificate_arn covers for this service's ALB: the deploy hooks "
+                                 "send it (TLS SNI and Host) and verify the certificate against it. Required with a "
+                                 "certificate; default: none (plain HTTP)")
     bootstrap_image: str = setting("public.ecr.aws/nginx/nginx:stable",
                                    doc="runs until the pipeline's first deploy replaces it")
     build: Build = setting(factory=Build)

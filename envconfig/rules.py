@@ -200,6 +200,17 @@ def listener_ports_apart(env: Environment, service: Service) -> Iterator[Error]:
                "must differ from the production listener ports 80 and 443")
 
 
+def https_hooks_need_host_name(env: Environment, service: Service) -> Iterator[Error]:
+    """With network.certificate_arn both listeners speak HTTPS; the deploy hooks reach them at the ALB's DNS
+    name, which the certificate does not cover, so they need the name it does cover to send (TLS server
+    name, Host header) and to verify the certificate against."""
+    if (env.network.certificate_arn and service.deployment.strategy == "blue_green"
+            and service.deployment.validation_hooks and not service.host_name):
+        yield (f"service.{service.name}.host_name",
+               "missing required setting with network.certificate_arn: the name the certificate covers, which the "
+               "deploy hooks send and verify (the ALB's DNS name is not on the certificate)")
+
+
 # Across environments: delivery.promotion
 
 def promotion_target_exists(env: Environment, target: str, environments: Mapping[str, Environment]
@@ -246,7 +257,7 @@ RULES: tuple[Rule, ...] = (
     zones_in_region,
     workspace_name_or_tags,
     each_service(connection_for_hosted_git, fargate_memory_for_cpu, traffic_shape_needs_blue_green,
-                 validation_hooks_need_nat, listener_ports_apart),
+                 validation_hooks_need_nat, listener_ports_apart, https_hooks_need_host_name),
 )
 
 # Rules between files, run once a file has loaded; `environments` loads (and checks) a file when a rule reads it.

@@ -49,7 +49,7 @@ class ServiceStack(EnvironmentStack):
                              else self.network.public_subnet_ids),
             allowed_cidrs=env.network.allowed_ingress_cidrs, container_port=service.container_port,
             health_check_path=service.health_check_path, test_listener_port=service.deployment.test_listener_port,
-            certificate_arn=env.network.certificate_arn,
+            test_listener_cidrs=service.deployment.test_listener_cidrs, certificate_arn=env.network.certificate_arn,
             access_logs_bucket=names.alb_logs_bucket if env.network.alb_access_logs else "",
             deletion_protection=env.network.alb_deletion_protection, internal=env.network.alb_internal,
             blue_green=blue_green))
@@ -72,11 +72,11 @@ class ServiceStack(EnvironmentStack):
             hooks=release.hook_functions,
             deployment_group_arn=names.deployment_group_arn, alb_dns_name=alb.dns_name,
             alb_security_group_id=alb.security_group.id, alb_internal=env.network.alb_internal,
-            nat_public_ips=tuple(self.network.nat_public_ips), production_port=alb.production_port,
-            test_port=service.deployment.test_listener_port, health_check_path=service.health_check_path,
+            nat_public_ips=tuple(self.network.nat_public_ips), production_listener=alb.production,
+            test_listener=alb.test, health_check_path=service.health_check_path,
             vpc_id=self.network.vpc_id, subnet_ids=tuple(self.network.private_subnet_ids),
             subnet_names=tuple(self.network.private_subnet_names), log_retention_days=env.log_retention_days,
-            kms_key_arn=self.key.arn))
+            kms_key_arn=self.key.arn, host_name=service.host_name))
         deployment = BlueGreenDeployment(scope, "codedeploy", BlueGreenDeploymentProps(
             application=names.codedeploy_application, deployment_group=names.deployment_group,
             deployment_config_name=deployment_config_name(service.deployment, names.base),

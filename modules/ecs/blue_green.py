@@ -32,7 +32,7 @@ from cdktf_cdktf_provider_aws.codedeploy_deployment_group import (
 from envconfig.account import Account
 from envconfig.model import Deployment
 from modules.cdk.core import Construct
-from modules.ecs.load_balancer import TargetGroupReference
+from modules.ecs.load_balancer import TARGET_GROUP_COLOURS, TargetGroupReference
 from modules.shared.iam import ServiceRole, ServiceRoleProps
 from modules.shared.statements import Statement, pass_role
 from release.deployment_config import predefined_config
@@ -109,9 +109,15 @@ class BlueGreenDeployment(Construct):
         self.deployment_group_name = props.deployment_group
 
     @staticmethod
-    def alarm_names(props: BlueGreenDeploymentProps) -> tuple[str, str, str]:
-        """Green 5xx, green unhealthy hosts, service CPU: any of them stops and rolls back a release."""
-        return tuple(f"{props.deployment_group}-{suffix}" for suffix in ("green-5xx", "green-unhealthy", "cpu-high"))
+    def alarm_names(props: BlueGreenDeploymentProps) -> tuple[str, ...]:
+        """5xx and unhealthy hosts of each target group, and service CPU: any of them stops and rolls back a release.
+
+        Both target groups, because they swap roles: after a release the group that was green serves production
+        and the next release's tasks register with the other one.
+        """
+        per_target_group = tuple(f"{props.deployment_group}-{colour}-{metric}"
+                                 for colour in TARGET_GROUP_COLOURS for metric in ("5xx", "unhealthy"))
+        return (*per_target_group, f"{props.deployment_group}-cpu-high")
 
     @classmethod
     def statements(cls, props: BlueGreenDeploymentProps) -> tuple[Statement, ...]:
@@ -139,24 +145,31 @@ class BlueGreenDeployment(Construct):
         return tuple(statements)
 
     def _alarms(self, props: BlueGreenDeploymentProps) -> list[CloudwatchMetricAlarm]:
-        target_group = {"TargetGroup": props.green_target_group.arn_suffix, "LoadBalancer": props.alb_arn_suffix}
-        five_xx, unhealthy, cpu = self.alarm_names(props)
+        names = iter(self.alarm_names(props))
         common = {"evaluation_periods": 2, "period": 60, "treat_missing_data": "notBreaching"}
-        return [
-            CloudwatchMetricAlarm(self, "green-5xx", alarm_name=five_xx, namespace="AWS/ApplicationELB",
-                                  metric_name="HTTPCode_Target_5XX_Count", statistic="Sum", threshold=5,
-                                  comparison_operator="GreaterThanOrEqualToThreshold", dimensions=target_group,
-                                  alarm_description="new tasks answer with server errors", **common),
-            CloudwatchMetricAlarm(self, "green-unhealthy", alarm_name=unhealthy, namespace="AWS/ApplicationELB",
-                                  metric_name="UnHealthyHostCount", statistic="Maximum", threshold=1,
-                                  comparison_operator="GreaterThanOrEqualToThreshold", dimensions=target_group,
-                                  alarm_description="new tasks fail their health check", **common),
-            CloudwatchMetricAlarm(self, "cpu-high", alarm_name=cpu, namespace="AWS/ECS", metric_name="CPUUtilization",
-                                  statistic="Average", threshold=90, comparison_operator="GreaterThanThreshold",
-                                  dimensions={"ClusterName": props.service.cluster_name,
-                                              "ServiceName": props.service.service_name},
-                                  alarm_description="the service saturates its CPU", **common),
-        ]
+        alarms = []
+        target_groups = {"blue": props.blue_target_group, "green": props.green_target_group}
+        for colour in TARGET_GROUP_COLOURS:
+            dimensions = {"TargetGroup": target_groups[colour].arn_suffix, "LoadBalancer": props.alb_arn_suffix}
+            alarms += [
+                CloudwatchMetricAlarm(self, f"{colour}-5xx", alarm_name=next(names), namespace="AWS/ApplicationELB",
+                                      metric_name="HTTPCode_Target_5XX_Count", statistic="Sum", threshold=5,
+                                      comparison_operator="GreaterThanOrEqualToThreshold", dimensions=dimensions,
+                                      alarm_description=f"tasks behind the {colour} target group answer with server "
+                                                        "errors", **common),
+                CloudwatchMetricAlarm(self, f"{colour}-unhealthy", alarm_name=next(names),
+                                      namespace="AWS/ApplicationELB", metric_name="UnHealthyHostCount",
+                                      statistic="Maximum", threshold=1,
+                                      comparison_operator="GreaterThanOrEqualToThreshold", dimensions=dimensions,
+                                      alarm_description=f"tasks behind the {colour} target group fail their health "
+                                                        "check", **common),
+            ]
+        alarms.append(CloudwatchMetricAlarm(
+            self, "cpu-high", alarm_name=next(names), namespace="AWS/ECS", metric_name="CPUUtilization",
+            statistic="Average", threshold=90, comparison_operator="GreaterThanThreshold",
+            dimensions={"ClusterName": props.service.cluster_name, "ServiceName": props.service.service_name},
+            alarm_description="the service saturates its CPU", **common))
+        return alarms
 
     def _custom_config(self, props: BlueGreenDeploymentProps) -> CodedeployDeploymentConfig:
         shape = props.deployment

@@ -1,9 +1,10 @@
-"""Lambda functions for the appspec hooks: each checks one listener over HTTP and reports to
-CodeDeploy; the role may report on one deployment group and nothing else.
+"""Lambda functions for the appspec hooks: each checks one listener over its own protocol (HTTP, or
+HTTPS with the certificate verified for the service's host name) and reports to CodeDeploy; the role may
+report on one deployment group and nothing else.
 
-The functions' one setting, the listener URL they check, is not secret: it stays encrypted under
-Lambda's AWS managed key. A customer key for it would need kms:Decrypt for the role and kms:Encrypt
-and kms:CreateGrant for whoever deploys, for nothing to protect; the log groups use the service key.
+The functions' settings (the listener to check) are not secret: they stay encrypted under Lambda's AWS
+managed key. A customer key for them would need kms:Decrypt for the role and kms:Encrypt and
+kms:CreateGrant for whoever deploys, for nothing to protect; the log groups use the service key.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 
 from envconfig.account import Account
 from modules.cdk.core import AssetType, Construct, TerraformAsset
+from modules.ecs.load_balancer import ListenerReference
 from modules.shared.iam import ServiceRole, ServiceRoleProps
 from modules.shared.statements import Statement
 
@@ -50,14 +52,15 @@ class DeployHooksProps:
     alb_security_group_id: str
     alb_internal: bool  # the hooks reach an internal ALB by security group, an internet-facing one through NAT
     nat_public_ips: tuple[str, ...]  # an internet-facing ALB sees the hooks' traffic from these
-    production_port: int
-    test_port: int
+    production_listener: ListenerReference
+    test_listener: ListenerReference
     health_check_path: str
     vpc_id: str
     subnet_ids: tuple[str, ...]
     subnet_names: tuple[str, ...]  # the Name tags of `subnet_ids` (ids are unknown until apply; names are not)
     log_retention_days: int
     kms_key_arn: str  # encrypts the functions' log groups
+    host_name: str = ""  # default "": checks address the ALB by its DNS name; else this name (SNI, Host, certificate)
 
 
 class DeployHooks(Construct):
@@ -71,7 +74,7 @@ class DeployHooks(Construct):
         self.security_group = SecurityGroup(self, "sg", name=props.security_group_name, vpc_id=props.vpc_id,
                                             description="deploy hooks: listener checks and AWS APIs",
                                             tags={"Name": props.security_group_name})
-        for port in sorted({props.test_port, props.production_port}):
+        for port in sorted({props.test_listener.port, props.production_listener.port}):
             self._allow_check(props, port)
         VpcSecurityGroupEgressRule(self, "https-out", security_group_id=self.security_group.id, ip_protocol="tcp",
                                    from_port=443, to_port=443, cidr_ipv4="0.0.0.0/0",
@@ -84,18 +87,25 @@ class DeployHooks(Construct):
                 self, hook, function_name=function, role=self.role.arn, runtime="python3.12",
                 handler="validate.handler", filename=code.path, source_code_hash=code.asset_hash, timeout=120,
                 memory_size=128, tracing_config=None,
-                environment=LambdaFunctionEnvironment(variables={"CHECK_URL": self.check_url(props, hook)}),
+                environment=LambdaFunctionEnvironment(variables=self.check_settings(props, hook)),
                 vpc_config=LambdaFunctionVpcConfig(subnet_ids=list(props.subnet_ids),
                                                    security_group_ids=[self.security_group.id]),
                 depends_on=[logs, self.role.policy])
         self.function_arns = tuple(props.account.arn("lambda", f"function:{function}") for _, function in props.hooks)
 
     @staticmethod
-    def check_url(props: DeployHooksProps, hook: str) -> str:
-        """The listener that carries the new tasks' traffic when `hook` runs."""
-        port = props.test_port if HOOK_CHECKS_TEST_LISTENER[hook] else props.production_port
-        scheme = "https" if port == 443 else "http"
-        return f"{scheme}://{props.alb_dns_name}:{port}{props.health_check_path}"
+    def check_settings(props: DeployHooksProps, hook: str) -> dict[str, str]:
+        """The hook code's settings: the URL of the listener that carries the new tasks' traffic when `hook` runs,
+        as the listener's protocol and port and the certificate's host name say; with a host name, the ALB's DNS
+        name to connect to (the certificate does not cover it)."""
+        listener = props.test_listener if HOOK_CHECKS_TEST_LISTENER[hook] else props.production_listener
+        if listener.protocol == "HTTPS" and not props.host_name:
+            raise ValueError(f"{props.name}: an HTTPS listener's check needs the host name its certificate covers")
+        url = f"{listener.protocol.lower()}://{props.host_name or props.alb_dns_name}:{listener.port}"
+        settings = {"CHECK_URL": f"{url}{props.health_check_path}"}
+        if props.host_name:
+            settings["CHECK_ADDRESS"] = props.alb_dns_name
+        return settings
 
     @staticmethod
     def statements(props: DeployHooksProps) -> tuple[Statement, ...]:

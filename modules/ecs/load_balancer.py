@@ -1,5 +1,7 @@
 """An ALB with a production and a test listener and two target groups (blue, green) for
-CodeDeploy blue/green; reachable only from the environment's allowed CIDRs."""
+CodeDeploy blue/green. The production ports are reachable from the environment's allowed CIDRs; the
+test listener, which serves a release before it takes production traffic, only from the testers'
+CIDRs (and the deploy hooks, which open their own way in)."""
 
 from __future__ import annotations
 
@@ -34,15 +36,28 @@ class TargetGroupReference:
 
 
 @dataclass(frozen=True)
+class ListenerReference:
+    """What a client of a listener needs: where (port) and how (HTTP or HTTPS)."""
+
+    port: int
+    protocol: str
+
+
+# The description of the test listener's ingress rules (the policy CKV_DLP_36 also recognises them by it).
+TEST_LISTENER_INGRESS = "test listener"
+
+
+@dataclass(frozen=True)
 class LoadBalancerProps:
     name: str  # of the ALB; its security group and target groups (<name>-blue, <name>-green) derive from it
     account: Account
     vpc_id: str
     subnet_ids: tuple[str, ...]
-    allowed_cidrs: tuple[str, ...]  # may reach the listeners
+    allowed_cidrs: tuple[str, ...]  # may reach the production listener (and the HTTP redirect)
     container_port: int  # the target groups' port
     health_check_path: str
     test_listener_port: int
+    test_listener_cidrs: tuple[str, ...] = ()  # default (): nobody but the deploy hooks reaches the test listener
     certificate_arn: str = ""  # default "": HTTP on 80, no HTTPS; otherwise HTTPS on 443 and 80 redirects
     access_logs_bucket: str = ""  # default "": no access logs; otherwise this bucket is created for them
     deletion_protection: bool = False  # default False
@@ -55,12 +70,12 @@ class LoadBalancer(Construct):
         super().__init__(scope, id)
         self.security_group = SecurityGroup(self, "sg", name=f"{props.name}-alb", vpc_id=props.vpc_id,
                                             description=f"{props.name} ALB: listener ports from allowed CIDRs")
-        self.production_port = 443 if props.certificate_arn else 80
-        for port in sorted({80, self.production_port, props.test_listener_port}):
-            for index, cidr in enumerate(props.allowed_cidrs):
-                VpcSecurityGroupIngressRule(self, f"ingress-{port}-{index}", security_group_id=self.security_group.id,
-                                            ip_protocol="tcp", from_port=port, to_port=port, cidr_ipv4=cidr,
-                                            description=f"listener {port}")
+        protocol = "HTTPS" if props.certificate_arn else "HTTP"
+        self.production = ListenerReference(443 if props.certificate_arn else 80, protocol)
+        self.test = ListenerReference(props.test_listener_port, protocol)
+        for port in sorted({80, self.production.port}):
+            self._ingress(port, props.allowed_cidrs, f"listener {port}")
+        self._ingress(self.test.port, props.test_listener_cidrs, f"{TEST_LISTENER_INGRESS} {self.test.port}")
         access_logs, logs_policy = None, None
         if props.access_logs_bucket:
             logs = ArtifactBucket(self, "access-logs", ArtifactBucketProps(
@@ -81,27 +96,36 @@ class LoadBalancer(Construct):
         self.target_group_references = {colour: TargetGroupReference(group.name, group.arn_suffix)
                                          for colour, group in self.target_groups.items()}
         blue = self.target_groups["blue"]
+        # CodeDeploy points the listeners at whichever group holds the release. Port, protocol and certificate
+        # changes modify a listener in place (ModifyListener) and keep that forward; a replaced listener would
+        # forward to blue again, so tooling/gate/replacements.py refuses plans that replace these listeners or the
+        # target groups.
         follow_codedeploy = TerraformResourceLifecycle(ignore_changes=["default_action"]) if props.blue_green else None
         if props.certificate_arn:
             redirect = LbListenerDefaultActionRedirect(port="443", protocol="HTTPS", status_code="HTTP_301")
             LbListener(self, "http-redirect", load_balancer_arn=self.alb.arn, port=80, protocol="HTTP",
                        default_action=[LbListenerDefaultAction(type="redirect", redirect=redirect)])
-        secure = {"protocol": "HTTP"}
+        secure = {"protocol": protocol}
         if props.certificate_arn:
-            secure = {"protocol": "HTTPS", "certificate_arn": props.certificate_arn,
-                      "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06"}
+            secure.update(certificate_arn=props.certificate_arn, ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06")
         self.production_listener = LbListener(
-            self, "production", load_balancer_arn=self.alb.arn, port=self.production_port, **secure,
+            self, "production", load_balancer_arn=self.alb.arn, port=self.production.port, **secure,
             default_action=[LbListenerDefaultAction(type="forward", target_group_arn=blue.arn)],
             lifecycle=follow_codedeploy)
         self.test_listener = LbListener(
-            self, "test", load_balancer_arn=self.alb.arn, port=props.test_listener_port, **secure,
+            self, "test", load_balancer_arn=self.alb.arn, port=self.test.port, **secure,
             default_action=[LbListenerDefaultAction(type="forward", target_group_arn=blue.arn)],
             lifecycle=follow_codedeploy)
         # What attaches the blue target group to the ALB: ECS rejects a target group no listener forwards to.
         self.forwarding_listeners = (self.production_listener, self.test_listener)
         self.dns_name = self.alb.dns_name
         self.arn_suffix = self.alb.arn_suffix
+
+    def _ingress(self, port: int, cidrs: tuple[str, ...], description: str) -> None:
+        for index, cidr in enumerate(cidrs):
+            VpcSecurityGroupIngressRule(self, f"ingress-{port}-{index}", security_group_id=self.security_group.id,
+                                        ip_protocol="tcp", from_port=port, to_port=port, cidr_ipv4=cidr,
+                                        description=description)
 
     @staticmethod
     def access_log_statements(props: LoadBalancerProps) -> tuple[dict, ...]:

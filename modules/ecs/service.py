@@ -27,8 +27,13 @@ from modules.shared.iam import ServiceRole, ServiceRoleProps
 from modules.shared.statements import Statement
 from release.model import ReleaseSpec
 
-# What CodeDeploy changes on a blue/green service; what the pipeline's ECS action changes on a rolling one.
-CODEDEPLOY_OWNED = ["task_definition", "load_balancer", "desired_count"]
+# What CodeDeploy changes on a blue/green service: each release is a new task set (ecs:CreateTaskSet with the
+# release's task definition, registered with the other target group) made primary (ecs:UpdateServicePrimaryTaskSet),
+# so the service's task definition and load balancer follow the releases, not this configuration. ECS refuses to
+# change those two on a CODE_DEPLOY service anyway; desired count, health check grace period and tags it does change
+# (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html), and CodeDeploy never does, so
+# Terraform keeps them. What the pipeline's ECS action changes on a rolling service: the task definition.
+CODEDEPLOY_OWNED = ["task_definition", "load_balancer"]
 PIPELINE_OWNED = ["task_definition"]
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+import urllib.parse
 
 import pytest
 
 from envconfig.naming import EnvironmentNames
 from tests.plan.documented import documented_arn
 from tests.plan.rule_sources import Source, nat_eips, referenced_resource, source
+from tests.plan.conftest import CERTIFICATE_ARN
+from tooling.gate.replacements import unsafe_replacements
 
 ENVIRONMENTS = ["dev", "staging", "prod"]
 BLUE_GREEN = ["staging", "prod"]
@@ -101,19 +105,6 @@ def test_controller_matches_the_strategy(plans, catalog, env):
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_codedeploy_owned_attributes_are_ignored_on_blue_green_services(synthesis, catalog, env):
-    config = synthesis.config(f"{env}-service")
-    service = next(iter(config["resource"]["aws_ecs_service"].values()))
-    listeners = config["resource"]["aws_lb_listener"].values()
-    if catalog.by_name[env].services[0].deployment.strategy == "blue_green":
-        assert service["lifecycle"]["ignore_changes"] == ["task_definition", "load_balancer", "desired_count"]
-        assert all(listener["lifecycle"]["ignore_changes"] == ["default_action"] for listener in listeners)
-    else:
-        assert service["lifecycle"]["ignore_changes"] == ["task_definition"]
-        assert all("lifecycle" not in listener for listener in listeners)
-
-
-@pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_listeners_forward_to_the_blue_target_group(plans, env):
     plan = plans[f"{env}-service"]
     blue = resource(plan, "aws_lb_target_group", "blue")["address"]
@@ -139,15 +130,18 @@ def alb_security_group(plan) -> str:
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_security_groups_are_least_open(plans, catalog, env):
-    network = catalog.by_name[env].network
+    network, service = catalog.by_name[env].network, catalog.by_name[env].services[0]
     plan = plans[f"{env}-service"]
     ingress = [(r, source(plan, r)) for r in plan.of_type("aws_vpc_security_group_ingress_rule")]
     assert all(found.kind in ("cidr", "security_group", "nat_eip") for _, found in ingress), ingress
     for rule, found in ingress:
         values = rule["values"]
-        if found.kind == "cidr":  # from outside: only the listeners, only from the allowed networks
+        if found.kind == "cidr":  # from outside: only the listeners; the test port only from the testers
             assert values["from_port"] == values["to_port"] and values["from_port"] in listener_ports(plan), values
-            assert found.value in network.allowed_ingress_cidrs, values
+            allowed = (service.deployment.test_listener_cidrs
+                       if values["from_port"] == service.deployment.test_listener_port
+                       else network.allowed_ingress_cidrs)
+            assert found.value in allowed, values
     task_ingress = [r for r in plan.of_type("aws_vpc_security_group_ingress_rule") if "from-alb" in r["address"]]
     assert len(task_ingress) == 1
     assert task_ingress[0]["values"]["from_port"] == task_ingress[0]["values"]["to_port"] == 80
@@ -155,7 +149,81 @@ def test_security_groups_are_least_open(plans, catalog, env):
     for rule in plan.of_type("aws_vpc_security_group_egress_rule"):
         assert rule["values"]["ip_protocol"] == "tcp" and rule["values"]["from_port"] == rule["values"]["to_port"], rule
     assert not plan.of_type("aws_security_group_rule"), "use one resource per rule"
-    assert [(sg["values"]["ingress"], sg["values"]["egress"]) for sg in plan.of_type("aws_default_security_group")] == [([], [])]
+    assert [(sg["values"]["ingress"], sg["values"]["egress"])
+            for sg in plan.of_type("aws_default_security_group")] == [([], [])]
+
+
+def test_test_listeners_admit_only_the_hooks_and_testers(service_plans):
+    """The test listener serves a release before it is validated: whatever the production listener admits,
+    its port admits the deploy hooks (their security group, or the NAT addresses they leave through) and the
+    service's test_listener_cidrs, nothing else. For every listener a deployment group tests through. The
+    testers' rules say "test listener", which is how CKV_DLP_36 knows them in synthesized JSON."""
+    checked, testers_seen = 0, 0
+    for plan, env in service_plans:
+        testers = {cidr for service in env.services for cidr in service.deployment.test_listener_cidrs}
+        for port in _test_listener_ports(plan):
+            for rule in plan.of_type("aws_vpc_security_group_ingress_rule"):
+                values = rule["values"]
+                if not values["from_port"] <= port <= values["to_port"]:
+                    continue
+                sources = plan.references(rule["address"], "referenced_security_group_id") + \
+                    plan.references(rule["address"], "cidr_ipv4")
+                hooks = [source for source in sources if source.startswith("aws_eip.")
+                         or source.startswith("aws_security_group.") and "_hooks_" in source]
+                assert values.get("cidr_ipv4") in testers or hooks, \
+                    f"{plan.stack}: {rule['address']} opens test port {port}: {values}"
+                if values.get("cidr_ipv4") in testers:
+                    assert values["description"].startswith("test listener"), values
+                    testers_seen += 1
+                checked += 1
+    assert checked and testers_seen
+
+
+def _test_listener_ports(plan) -> set[int]:
+    listeners = {listener["address"]: listener["values"]["port"] for listener in plan.of_type("aws_lb_listener")}
+    return {listeners[reference] for group in plan.of_type("aws_codedeploy_deployment_group")
+            for reference in plan.references(group["address"], "load_balancer_info.target_group_pair_info."
+                                                                 "test_traffic_route.listener_arns")
+            if reference in listeners}
+
+
+def test_rollback_alarms_watch_both_target_groups_of_every_pair(service_plans):
+    """CodeDeploy registers each release with whichever group of the pair is idle, so blue and green swap
+    roles every release: the alarms that stop a release must watch both (by their TargetGroup dimension)."""
+    checked = 0
+    for plan, _ in service_plans:
+        alarms = {a["values"]["alarm_name"]: a["address"] for a in plan.of_type("aws_cloudwatch_metric_alarm")}
+        target_groups = {g["values"]["name"]: g["address"] for g in plan.of_type("aws_lb_target_group")}
+        for group in plan.of_type("aws_codedeploy_deployment_group"):
+            values = group["values"]
+            if values["deployment_style"][0]["deployment_type"] != "BLUE_GREEN":
+                continue
+            pair = {target_groups[g["name"]]
+                    for g in values["load_balancer_info"][0]["target_group_pair_info"][0]["target_group"]}
+            watched = {reference.removesuffix(".arn_suffix")
+                       for name in values["alarm_configuration"][0]["alarms"]
+                       for reference in plan.references(alarms[name], "dimensions")
+                       if reference.startswith("aws_lb_target_group.") and reference.endswith(".arn_suffix")}
+            assert len(pair) == 2 and pair <= watched, f"{plan.stack}: alarms watch {watched}, the pair is {pair}"
+            checked += 1
+    assert checked
+
+
+def test_no_plan_replaces_what_codedeploy_rewired(plans):
+    """The gate's check on every plan: with a prior state (`make gate --plans` of a real plan), a listener or
+    target group a deployment group uses may change in place, never be replaced."""
+    for name, plan in plans.items():
+        assert not unsafe_replacements(plan.document), name
+
+
+def test_https_listeners_of_the_certificate_variant(certificate_plan):
+    """With a certificate both listeners are HTTPS on the certificate, and port 80 only redirects."""
+    listeners = {listener["values"]["port"]: listener["values"]
+                 for listener in certificate_plan.of_type("aws_lb_listener")}
+    assert sorted(listeners) == [80, 443, 8080]
+    for port in (443, 8080):
+        assert (listeners[port]["protocol"], listeners[port]["certificate_arn"]) == ("HTTPS", CERTIFICATE_ARN)
+    assert listeners[80]["default_action"][0]["type"] == "redirect"
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -205,3 +273,44 @@ def test_hook_functions_may_only_report_to_their_deployment_group(plans, catalog
         "prod"]).account, ApplicationName=group["app_name"], DeploymentGroupName=group["deployment_group_name"])]
     functions = {f["values"]["function_name"] for f in plan.of_type("aws_lambda_function")}
     assert functions == {names.hook_function(h) for h in ("AfterAllowTestTraffic", "AfterAllowTraffic")}
+
+
+# Which listener carries the new task set's traffic when each ECS hook runs: the test listener from
+# AfterAllowTestTraffic until BeforeAllowTraffic, production from AfterAllowTraffic. AWS: "AppSpec 'hooks' section
+# for an Amazon ECS deployment", https://docs.aws.amazon.com/codedeploy/latest/userguide/
+# reference-appspec-file-structure-hooks.html#appspec-hooks-ecs
+HOOK_ROUTES = {"AfterAllowTestTraffic": "test_traffic_route", "BeforeAllowTraffic": "test_traffic_route",
+               "AfterAllowTraffic": "prod_traffic_route"}
+_INTERPOLATION = re.compile(r"^\$\{(aws_[a-z0-9_]+)\.([\w-]+)\.([\w]+)\}$")
+
+
+def test_hooks_check_each_listener_over_its_protocol_port_and_name(stack_config, certificate_variant, catalog):
+    """Every hook's check URL has the scheme and port of the listener it checks; over HTTPS it names the host the
+    certificate covers and connects to the ALB's DNS name (which the certificate does not cover)."""
+    variant_catalog, variant = certificate_variant
+    configs = [(name, config, catalog.by_name[name.split("-")[0]]) for name, config in stack_config.items()
+               if name.endswith("-service")]
+    configs.append(("prod-service (with certificate)", variant.config("prod-service"),
+                    variant_catalog.by_name["prod"]))
+    checked = 0
+    for stack, config, env in configs:
+        resources = config["resource"]
+        functions = {f["function_name"]: f for f in resources.get("aws_lambda_function", {}).values()}
+        for group in resources.get("aws_codedeploy_deployment_group", {}).values():
+            pair = group["load_balancer_info"]["target_group_pair_info"]
+            service = next(s for s in env.services if EnvironmentNames(env).service(s).deployment_group
+                           == group["deployment_group_name"])
+            for hook in service.deployment.validation_hooks:
+                function = functions[EnvironmentNames(env).service(service).hook_function(hook)]
+                route = pair[HOOK_ROUTES[hook]]["listener_arns"][0]
+                listener_type, listener_id, _ = _INTERPOLATION.match(route).groups()
+                listener = resources[listener_type][listener_id]
+                settings = function["environment"]["variables"]
+                url = urllib.parse.urlsplit(settings["CHECK_URL"])
+                assert (url.scheme, url.port) == (listener["protocol"].lower(), listener["port"]), (stack, hook)
+                if listener["protocol"] == "HTTPS":
+                    assert listener["certificate_arn"] == env.network.certificate_arn
+                    assert url.hostname == service.host_name, (stack, hook)
+                    assert _INTERPOLATION.match(settings["CHECK_ADDRESS"]).group(1, 3) == ("aws_lb", "dns_name")
+                checked += 1
+    assert checked
