@@ -152,6 +152,13 @@ def group_has_no_test_listener(plan: PlanCopy) -> str:
     return group.address
 
 
+@mutation("CKV_DLP_36", "prod-service")
+def internet_reaches_the_test_listener_port(plan: PlanCopy) -> str:
+    rule = plan.resource("aws_vpc_security_group_ingress_rule", "ingress-80-0")
+    rule.values["from_port"] = rule.values["to_port"] = 8080  # prod's test listener port
+    return rule.address
+
+
 @mutation("CKV_DLP_12", "prod-service")
 def group_does_not_roll_back_on_alarm(plan: PlanCopy) -> str:
     group = plan.resource("aws_codedeploy_deployment_group")
