@@ -98,7 +98,7 @@ class PriorState:
             (self.work_dir / "terraform.tfstate").write_text(json.dumps(state, indent=1))
         terraform(["plan", "-input=false", "-lock=false", "-refresh=false", "-out=tfplan"], self.work_dir)
         document = json.loads(terraform(["show", "-json", "tfplan"], self.work_dir).stdout)
-        return Plan("prior-state", self.work_dir, document, 0.0)
+        return Plan(document, "prior-state", self.work_dir)
 
 
 def _state_values(values: dict, schema: dict) -> dict:

@@ -17,7 +17,7 @@ from moto.iam.aws_managed_policies import aws_managed_policies_data
 
 from tests.plan.conftest import CERTIFICATE, synthesize_variant
 from tests.plan.prior_state import PriorState, state_resource
-from tooling.gate.replacements import unsafe_replacements
+from tooling.gate.replacements import REPLACEMENT_CHECK, replacement_findings, unsafe_replacements
 
 TYPES = ("aws_lb", "aws_lb_listener", "aws_lb_target_group", "aws_ecs_service", "aws_codedeploy_deployment_group")
 RELEASED_TASK_DEFINITION = "arn:aws:ecs:eu-west-1:222222222222:task-definition/acme-prod-app:7"
@@ -106,6 +106,11 @@ def test_replacing_what_a_deployment_group_uses_is_refused(prior, released, tmp_
     plan = plan_variant(prior, released, tmp_path_factory, name, [edit])
     found = {re.sub(r"_[0-9A-F]{8}$", "", entry.split(" ")[0]) for entry in unsafe_replacements(plan.document)}
     assert found == replaced
+    plan_file = tmp_path_factory.mktemp(f"{name}-gate") / "prod-service.json"
+    plan_file.write_text(json.dumps(plan.document))
+    failed = replacement_findings({"prod-service": plan_file})  # what the gate (--plans) and the run task report
+    assert {re.sub(r"_[0-9A-F]{8}$", "", f.resource) for f in failed} == replaced
+    assert {(f.result, f.check_id) for f in failed} == {("FAILED", REPLACEMENT_CHECK[0])}
 
 
 # ------------------------------------------------------------------------------------------ oracle

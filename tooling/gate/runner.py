@@ -39,6 +39,7 @@ from xml.etree import ElementTree
 
 from tooling import ROOT
 from tooling.gate import broadening, sources
+from tooling.gate.replacements import replacement_findings
 from tooling.gate.reports import Finding, GateResult, relative, summary_text, write_reports
 from tooling.harness import planjson
 from tooling.harness.planjson import Plan
@@ -427,7 +428,7 @@ def run(args: argparse.Namespace) -> GateResult:
         fresh = scan(to_scan[PLAN], to_scan[SYNTH], skip_ids)
         test_summary = tests.result() if tests else {}
     store_findings(fresh, {(s, f): keys[(s, f)] for f, inputs in to_scan.items() for s in inputs})
-    findings += fresh
+    findings += fresh + replacement_findings(plan_files)
     seconds["checkov+tests"] = time.monotonic() - mark
     superseded = prefer_plan_results(findings)
     stale = apply_skips(findings, skips, stacks)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tooling.gate.broadening import Broadening, compare, read_acknowledgements
+from tooling.gate.replacements import replacement_findings
 from tooling.gate.reports import Finding
 from tooling.gate.runner import ACK_FILE, PLAN, SKIPS_FILE, apply_skips, load_skips, run_checkov
 from tooling.runtask.baselines import Baseline
@@ -48,6 +49,7 @@ def check_plan(plan: dict, stack: str, baseline: Baseline | None, workdir: Path,
     plan_file = workdir / "plan.json"
     plan_file.write_text(json.dumps(plan))
     findings = run_checkov(PLAN, {stack: plan_file}, workdir / "checkov", [s.id for s in skips if not s.scoped])
+    findings += replacement_findings({stack: plan_file})  # HCP Terraform plans have state: replacements show
     apply_skips(findings, skips, [stack])
     broadening = compare(stack, baseline.plan, plan) if baseline is not None else []
     acknowledged = read_acknowledgements(ack_file)
