@@ -31,6 +31,15 @@ connection_arn = matching(
     r"arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]+",
     "a CodeStar connection ARN",
 )
+email_address = matching(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", "an email address")
+https_url = matching(r"https://[A-Za-z0-9.-]+(:\d{1,5})?(/\S*)?", "an https:// URL")
+# AWS Chatbot (Amazon Q Developer in chat applications) channel configurations: Slack or Microsoft Teams.
+chatbot_channel_arn = matching(
+    r"arn:aws[a-z-]*:chatbot::\d{12}:chat-configuration/(slack-channel|microsoft-teams-channel)/[A-Za-z0-9_-]{1,128}",
+    "an AWS Chatbot Slack or Microsoft Teams channel configuration ARN",
+)
+# Git filter patterns of CodePipeline triggers (glob: *, **, ?, [], {}) and branch names.
+git_pattern = matching(r"[A-Za-z0-9._/*?!\[\]{},+@-]{1,255}", "a git branch, tag or path pattern (glob)")
 kms_key_ref = matching(r"(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+|alias/[A-Za-z0-9/_-]+)",
                         "a KMS key ARN or alias")
 
@@ -74,6 +83,22 @@ def at_least(count: int):
             raise ValueError(f"needs at least {count} entries (got {len(values)})")
 
     return check
+
+
+def at_most(count: int):
+    def check(values) -> None:
+        if len(values) > count:
+            raise ValueError(f"has {len(values)} entries; at most {count} are allowed")
+
+    return check
+
+
+def all_of(*checks):
+    def check_all(value) -> None:
+        for check in checks:
+            check(value)
+
+    return check_all
 
 
 def each(check):

@@ -67,6 +67,26 @@ class Network:
     alb_deletion_protection: bool = False
 
 
+# At most 8 patterns per include or exclude list of a CodePipeline trigger filter (API GitBranchFilterCriteria).
+_TRIGGER_PATTERNS = checks.all_of(checks.at_most(8), checks.each(checks.git_pattern))
+
+
+@dataclass(frozen=True)
+class SourceTrigger:
+    """Which pushes start the pipeline (CodePipeline V2 trigger, connection sources only). AWS allows branch
+    filters (with file paths) and tag filters, each in a push filter of its own:
+    https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-filter.html"""
+
+    branches: tuple[str, ...] = setting((), check=_TRIGGER_PATTERNS, doc="branch globs; default: source.branch")
+    excluded_branches: tuple[str, ...] = setting((), check=_TRIGGER_PATTERNS, doc="default none")
+    file_paths: tuple[str, ...] = setting((), check=_TRIGGER_PATTERNS,
+                                          doc="only pushes that change these paths (globs); default any path")
+    excluded_file_paths: tuple[str, ...] = setting((), check=_TRIGGER_PATTERNS,
+                                                   doc="pushes that change only these paths do not start it")
+    tags: tuple[str, ...] = setting((), check=_TRIGGER_PATTERNS, doc="pushed tags that start it too; default none")
+    excluded_tags: tuple[str, ...] = setting((), check=_TRIGGER_PATTERNS, doc="default none")
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a service's code lives. CodeStar connections serve GitHub, GitLab and Bitbucket."""
@@ -75,6 +95,10 @@ class Source:
     provider: Literal["github", "gitlab", "bitbucket", "codecommit"] = "github"
     branch: str = setting("main", check=checks.branch_name)
     connection_arn: str = setting("", check=checks.optional(checks.connection_arn))
+    create_repository: bool = setting(False, doc="codecommit: the delivery stack creates the repository; "
+                                                 "default false (it exists)")
+    trigger: SourceTrigger | None = setting(None, doc="connection sources: push filters; default: every push to "
+                                                      "branch starts the pipeline")
 
 
 @dataclass(frozen=True)
@@ -115,6 +139,17 @@ class Deployment:
 
 
 @dataclass(frozen=True)
+class PullRequestBuild:
+    """A CodeBuild project that runs the service's install and test commands on pull requests (no image is
+    built or pushed) and reports the result on the pull request (GitHub, GitLab, Bitbucket)."""
+
+    base_branches: tuple[str, ...] = setting((), check=checks.each(checks.branch_name),
+                                             doc="pull requests into these branches; default: source.branch")
+    read_build_secrets: bool = setting(False, doc="give it build.parameter_store and build.secrets_manager; "
+                                                  "default false: a pull request's code could read them")
+
+
+@dataclass(frozen=True)
 class Service:
     """One containerized application: its repository, build, pipeline and ECS service."""
 
@@ -133,6 +168,32 @@ class Service:
                                    doc="runs until the pipeline's first deploy replaces it")
     build: Build = setting(factory=Build)
     deployment: Deployment = setting(factory=Deployment)
+    pull_request_build: PullRequestBuild | None = setting(None, doc="a test-only build of each pull request; "
+                                                                    "default none")
+
+
+# CodeStar Notifications event types of a pipeline, without their `codepipeline-pipeline-` prefix:
+# https://docs.aws.amazon.com/dtconsole/latest/userguide/concepts.html#events-ref-pipeline
+PipelineEvent = Literal[
+    "pipeline-execution-failed", "pipeline-execution-canceled", "pipeline-execution-started",
+    "pipeline-execution-resumed", "pipeline-execution-succeeded", "pipeline-execution-superseded",
+    "manual-approval-needed", "manual-approval-failed", "manual-approval-succeeded",
+]
+
+
+@dataclass(frozen=True)
+class Notifications:
+    """Who hears from the pipelines: approval requests and the events listed, by email and HTTPS (the
+    approval topic's subscribers) and in chat (AWS Chatbot channels, as CodeStar Notifications targets)."""
+
+    emails: tuple[str, ...] = setting((), check=checks.each(checks.email_address),
+                                      doc="subscribed to the approval topic (each confirms by email); default none")
+    https_endpoints: tuple[str, ...] = setting((), check=checks.each(checks.https_url),
+                                               doc="subscribed to the approval topic; default none")
+    chatbot_channel_arns: tuple[str, ...] = setting((), check=checks.each(checks.chatbot_channel_arn),
+                                                    doc="Chatbot Slack/Teams channel configurations; default none")
+    events: tuple[PipelineEvent, ...] = setting(("pipeline-execution-failed", "manual-approval-needed"),
+                                                check=checks.at_least(1), doc="pipeline events that are notified")
 
 
 @dataclass(frozen=True)
@@ -145,6 +206,7 @@ class Delivery:
     approval_custom_data: str = "Please review the previous stage's deployment before promoting."
     artifact_retention_days: int = setting(30, check=checks.between(1, 3650))
     codeartifact_formats: tuple[Literal["npm", "pypi", "maven"], ...] = ()
+    notifications: Notifications = setting(factory=Notifications, doc="default: no subscribers, failures notified")
 
 
 @dataclass(frozen=True)

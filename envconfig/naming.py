@@ -66,6 +66,12 @@ class EnvironmentNames:
     def approval_topic_arn(self) -> str:
         return self.arn("sns", self.approval_topic)
 
+    def codecommit_repository_arn(self, repository: str) -> str:
+        return self.arn("codecommit", repository)
+
+    def event_rule_arn(self, name: str) -> str:
+        return self.arn("events", f"rule/{name}")
+
     @property
     def codeartifact_domain(self) -> str:
         return self.prefix
@@ -136,6 +142,33 @@ class ServiceNames:
     @property
     def build_log_group(self) -> str:
         return f"/aws/codebuild/{self.build_project}"
+
+    @property
+    def pr_build_project(self) -> str:
+        """The pull-request build (tests only, no image)."""
+        return f"{self.base}-pr-build"
+
+    @property
+    def pr_build_project_arn(self) -> str:
+        return self.environment.arn("codebuild", f"project/{self.pr_build_project}")
+
+    @property
+    def pr_build_log_group(self) -> str:
+        return f"/aws/codebuild/{self.pr_build_project}"
+
+    @property
+    def source_rule(self) -> str:
+        """The EventBridge rule that starts the pipeline on a push to a CodeCommit branch."""
+        return f"{self.base}-source-push"
+
+    @property
+    def pull_request_rule(self) -> str:
+        """The EventBridge rule that starts the pull-request build for a CodeCommit pull request."""
+        return f"{self.base}-pull-request"
+
+    def notification_rule(self, kind: str) -> str:
+        """CodeStar Notifications rules of the pipeline, e.g. acme-prod-app-pipeline-events."""
+        return f"{self.pipeline}-{kind}"
 
     @property
     def pipeline(self) -> str:

@@ -211,6 +211,29 @@ def https_hooks_need_host_name(env: Environment, service: Service) -> Iterator[E
                "deploy hooks send and verify (the ALB's DNS name is not on the certificate)")
 
 
+def trigger_needs_connection(env: Environment, service: Service) -> Iterator[Error]:
+    """Pipeline triggers filter CodeStarSourceConnection sources; a CodeCommit source starts through an
+    EventBridge rule on its branch instead."""
+    if service.source.trigger is not None and service.source.provider == "codecommit":
+        yield (f"service.{service.name}.source.trigger",
+               "filters pushes of connection sources (github, gitlab, bitbucket), not 'codecommit'")
+
+
+def created_repository_is_codecommit(env: Environment, service: Service) -> Iterator[Error]:
+    """Only a CodeCommit repository can be created in the account; hosted git repositories live elsewhere."""
+    if service.source.create_repository and service.source.provider != "codecommit":
+        yield (f"service.{service.name}.source.create_repository",
+               f"only a 'codecommit' repository can be created, not a {service.source.provider!r} one")
+
+
+def chatbot_channels_in_account(env: Environment) -> Iterator[Error]:
+    """A notification rule targets chat channels configured in its own account."""
+    for index, arn in enumerate(env.delivery.notifications.chatbot_channel_arns):
+        if arn.split(":")[4] != env.account_id:
+            yield (f"delivery.notifications.chatbot_channel_arns[{index}]",
+                   f"{arn!r} is not in account {env.account_id}")
+
+
 # Across environments: delivery.promotion
 
 def promotion_target_exists(env: Environment, target: str, environments: Mapping[str, Environment]
@@ -257,7 +280,9 @@ RULES: tuple[Rule, ...] = (
     zones_in_region,
     workspace_name_or_tags,
     each_service(connection_for_hosted_git, fargate_memory_for_cpu, traffic_shape_needs_blue_green,
-                 validation_hooks_need_nat, listener_ports_apart, https_hooks_need_host_name),
+                 validation_hooks_need_nat, listener_ports_apart, https_hooks_need_host_name,
+                 trigger_needs_connection, created_repository_is_codecommit),
+    chatbot_channels_in_account,
 )
 
 # Rules between files, run once a file has loaded; `environments` loads (and checks) a file when a rule reads it.

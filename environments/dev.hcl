@@ -50,4 +50,7 @@ service "app" {
   deployment {
     strategy = "rolling"
   }
+
+  # Pull requests into develop run the install and tests (no image), and report back on the pull request.
+  pull_request_build {}
 }

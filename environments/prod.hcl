@@ -34,6 +34,12 @@ delivery {
   approval_required    = true
   approval_custom_data = "Staging is deployed: review it before production."
   codeartifact_formats = ["npm", "pypi", "maven"]
+
+  # Approvers get the approval requests by email; failures and pending approvals also reach Slack.
+  notifications {
+    emails               = ["release-approvers@acme.example", "platform-oncall@acme.example"]
+    chatbot_channel_arns = ["arn:aws:chatbot::222222222222:chat-configuration/slack-channel/acme-releases"]
+  }
 }
 
 service "app" {
@@ -48,6 +54,11 @@ service "app" {
     repository     = "acme/app"
     branch         = "main"
     connection_arn = "arn:aws:codestar-connections:eu-west-1:222222222222:connection/0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d"
+
+    # Pushes to main that change only documentation do not release.
+    trigger {
+      excluded_file_paths = ["docs/**", "**/*.md"]
+    }
   }
 
   build {

@@ -137,3 +137,20 @@ def container_image_buildspec(build: Build, *, registry: str, repository: str, c
                  if build.coverage_report else ()),
         cache_paths=build.cache_paths if build.cache != "none" else (),
     )
+
+
+def pull_request_buildspec(build: Build, *, coverage_report_group: str, read_build_secrets: bool = False,
+                           package_logins: tuple[PackageLogin, ...] = ()) -> Buildspec:
+    """The install and tests of `container_image_buildspec`, and nothing after them: a pull request's code is not
+    trusted with the registry or the deploy files, so no image is built or pushed and nothing is written for a
+    deploy. The build's parameters and secrets reach it only when `read_build_secrets` says so."""
+    return Buildspec(
+        parameter_store=dict(build.parameter_store) if read_build_secrets else {},
+        secrets_manager=dict(build.secrets_manager) if read_build_secrets else {},
+        runtime_versions=dict(build.runtime_versions),
+        install=(*(login.command() for login in package_logins), *build.install_commands),
+        build=build.test_commands,
+        reports=((Report(coverage_report_group, (build.coverage_report,), "CLOVERXML"),)
+                 if build.coverage_report else ()),
+        cache_paths=build.cache_paths if build.cache != "none" else (),
+    )

@@ -12,13 +12,28 @@ from modules.cdk.core import Construct, TerraformOutput
 from modules.delivery.artifact_store import ArtifactBucket, ArtifactBucketProps
 from modules.delivery.codeartifact import PackageRepositories, PackageRepositoriesProps, repository_name
 from modules.delivery.codebuild import ImageBuildProject, ImageBuildProjectProps
+from modules.delivery.codecommit import (
+    CodeCommitPushTrigger,
+    CodeCommitPushTriggerProps,
+    CodeCommitRepository,
+    CodeCommitRepositoryProps,
+)
 from modules.delivery.ecr import ContainerRepository, ContainerRepositoryProps
+from modules.delivery.notifications import PipelineNotifications, PipelineNotificationsProps, topic_events
 from modules.delivery.pipeline import DeliveryPipeline, DeliveryPipelineProps, DeployTarget, EcsDeployTarget
+from modules.delivery.pull_requests import PullRequestBuild, PullRequestBuildProps
 from modules.eks.deploy import EksDeployTarget
 from modules.shared.encryption import EncryptionKey, EncryptionKeyProps
 from modules.shared.notifications import ApprovalTopic, ApprovalTopicProps
 from modules.shared.statements import KeyReference
-from release.buildspec import CODEARTIFACT_TOOLS, PackageLogin, container_image_buildspec, json_file, yaml_file
+from release.buildspec import (
+    CODEARTIFACT_TOOLS,
+    PackageLogin,
+    container_image_buildspec,
+    json_file,
+    pull_request_buildspec,
+    yaml_file,
+)
 from release.deployment_config import deployment_config_name
 from release.model import release_spec
 from stacks.base import EnvironmentStack
@@ -74,17 +89,29 @@ class DeliveryStack(EnvironmentStack):
         targets = catalog.promotion_targets(env)
         role_arns = (*(names.service(s).role_arn(purpose) for s in env.services for purpose in ("codebuild", "pipeline")),
                      *(EksNames(EnvironmentNames(target)).deploy_role_arn for target in targets
-                       if deploys_to_eks(target)))
+                       if deploys_to_eks(target)),
+                     *(names.service(s).role_arn("pr-build") for s in env.services if s.pull_request_build))
+        notifications = env.delivery.notifications
+        # CodeStar Notifications publishes the pipelines' events to the approval topic; the pipelines' roles
+        # publish the approval requests.
+        topic_publishers = ("codestar-notifications.amazonaws.com",) if topic_events(notifications.events) else ()
+        self.approvals_required = any(target.delivery.approval_required for target in targets)
         self.key = EncryptionKey(self, "key", EncryptionKeyProps(
             alias=names.delivery_key_alias, account=names.account, admin_principal_arns=env.key_admin_principal_arns,
             description=f"{env.name_prefix} delivery: artifacts, images, builds, approvals",
-            user_role_arns=role_arns, log_group_prefixes=(f"/aws/codebuild/{env.name_prefix}-",)))
+            user_role_arns=role_arns, log_group_prefixes=(f"/aws/codebuild/{env.name_prefix}-",),
+            sns_publishing_services=topic_publishers,
+            sns_topic_arns=(names.approval_topic_arn,) if topic_publishers else ()))
         self.key_reference = KeyReference(names.account, names.delivery_key_alias)
         self.artifacts = ArtifactBucket(self, "artifacts", ArtifactBucketProps(
             name=names.artifact_bucket, account=names.account, kms_key_arn=self.key.arn,
             noncurrent_version_days=env.delivery.artifact_retention_days))
         self.approvals = ApprovalTopic(self, "approvals", ApprovalTopicProps(
-            name=names.approval_topic, kms_key_arn=self.key.arn))
+            name=names.approval_topic, kms_key_arn=self.key.arn, account=names.account,
+            subscriber_emails=notifications.emails, https_endpoints=notifications.https_endpoints,
+            publisher_role_arns=tuple(names.service(s).role_arn("pipeline") for s in env.services)
+            if self.approvals_required else (),
+            publisher_services=topic_publishers))
         self.packages = PackageRepositoriesProps(
             domain=names.codeartifact_domain, account=names.account, kms_key_arn=self.key.arn,
             formats=env.delivery.codeartifact_formats)
@@ -99,6 +126,9 @@ class DeliveryStack(EnvironmentStack):
         scope = Construct(self, service.name)
         repository = ContainerRepository(scope, "image", ContainerRepositoryProps(
             name=names.ecr_repository, kms_key_arn=self.key.arn))
+        source_repository = [CodeCommitRepository(scope, "source", CodeCommitRepositoryProps(
+            name=service.source.repository, description=f"{service.name} source")).repository
+            ] if service.source.create_repository else []
         logins = tuple(PackageLogin(CODEARTIFACT_TOOLS[fmt], self.packages.domain, env.account_id,
                                     repository_name(fmt)) for fmt in self.packages.formats)
         buildspec = container_image_buildspec(
@@ -123,8 +153,41 @@ class DeliveryStack(EnvironmentStack):
             key=self.key_reference, key_arn=self.key.arn, approval_topic_arn=self.names.approval_topic_arn,
             approval_custom_data=env.delivery.approval_custom_data,
             targets=tuple(deploy_target(target, service.name) for target in targets)),
-            depends_on=[self.artifacts.bucket, self.approvals.topic])
+            depends_on=[self.artifacts.bucket, self.approvals.topic, *source_repository])
+        if service.source.provider == "codecommit":
+            CodeCommitPushTrigger(scope, "source-push", CodeCommitPushTriggerProps(
+                repository_arn=self.names.codecommit_repository_arn(service.source.repository),
+                branch=service.source.branch, pipeline=names.pipeline, pipeline_arn=names.pipeline_arn,
+                rule_name=names.source_rule, rule_arn=self.names.event_rule_arn(names.source_rule),
+                role_name=names.role("source-events"), account=self.names.account),
+                depends_on=[pipeline.pipeline, *source_repository])
+        notifications = env.delivery.notifications
+        PipelineNotifications(scope, "notifications", PipelineNotificationsProps(
+            pipeline_arn=pipeline.arn, topic_arn=self.approvals.arn, events=notifications.events,
+            approvals=self.approvals_required, events_rule=names.notification_rule("events"),
+            approvals_rule=names.notification_rule("approvals"),
+            chat_channel_arns=notifications.chatbot_channel_arns), depends_on=[self.approvals.policy])
+        if service.pull_request_build:
+            self._pull_request_build(scope, service, logins, source_repository)
         TerraformOutput(scope, "repository-url", value=repository.url,
                         description=f"ECR repository of {service.name}")
         TerraformOutput(scope, "pipeline-name", value=pipeline.name)
         TerraformOutput(scope, "build-project", value=build.name)
+
+    def _pull_request_build(self, scope: Construct, service: Service, logins: tuple[PackageLogin, ...],
+                            source_repository: list) -> None:
+        env, names, settings = self.env, self.names.service(service), service.pull_request_build
+        buildspec = pull_request_buildspec(service.build, coverage_report_group="coverage",
+                                           read_build_secrets=settings.read_build_secrets, package_logins=logins)
+        build = PullRequestBuild(scope, "pull-requests", PullRequestBuildProps(
+            name=names.pr_build_project, arn=names.pr_build_project_arn, role_name=names.role("pr-build"),
+            account=self.names.account, source=service.source,
+            base_branches=settings.base_branches or (service.source.branch,), build=service.build,
+            buildspec=buildspec, log_group=names.pr_build_log_group, log_retention_days=env.log_retention_days,
+            key=self.key_reference, key_arn=self.key.arn, artifact_bucket=self.names.artifact_bucket,
+            read_build_secrets=settings.read_build_secrets,
+            extra_statements=PackageRepositories.read_statements(self.packages),
+            event_rule=names.pull_request_rule, event_rule_arn=self.names.event_rule_arn(names.pull_request_rule),
+            event_role_name=names.role("pr-events")),
+            depends_on=[self.artifacts.bucket, *source_repository])
+        TerraformOutput(scope, "pull-request-build", value=build.name)

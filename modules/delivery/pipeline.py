@@ -13,6 +13,12 @@ from cdktf_cdktf_provider_aws.codepipeline import (
     CodepipelineArtifactStoreEncryptionKey,
     CodepipelineStage,
     CodepipelineStageAction,
+    CodepipelineTrigger,
+    CodepipelineTriggerGitConfiguration,
+    CodepipelineTriggerGitConfigurationPush,
+    CodepipelineTriggerGitConfigurationPushBranches,
+    CodepipelineTriggerGitConfigurationPushFilePaths,
+    CodepipelineTriggerGitConfigurationPushTags,
 )
 
 from envconfig.account import Account
@@ -44,7 +50,28 @@ def source_action(source: Source) -> CodepipelineStageAction:
         name=source.provider.capitalize(), category="Source", owner="AWS",
         provider="CodeStarSourceConnection", version="1", output_artifacts=[SOURCE_OUTPUT], configuration={
             "ConnectionArn": source.connection_arn, "FullRepositoryId": source.repository,
-            "BranchName": source.branch, "OutputArtifactFormat": "CODE_ZIP", "DetectChanges": "true"})
+            "BranchName": source.branch, "OutputArtifactFormat": "CODE_ZIP",
+            # A trigger with filters decides what starts the pipeline; AWS sets DetectChanges false with one.
+            "DetectChanges": "false" if source.trigger else "true"})
+
+
+def source_triggers(source: Source) -> list[CodepipelineTrigger] | None:
+    """The V2 trigger of a connection source with push filters: its branches (default: the source branch) with
+    their file paths, and its tags, each a push filter of its own (the combinations AWS accepts)."""
+    trigger = source.trigger
+    if trigger is None:
+        return None
+    push = [CodepipelineTriggerGitConfigurationPush(
+        branches=CodepipelineTriggerGitConfigurationPushBranches(
+            includes=list(trigger.branches or (source.branch,)), excludes=list(trigger.excluded_branches) or None),
+        file_paths=CodepipelineTriggerGitConfigurationPushFilePaths(
+            includes=list(trigger.file_paths) or None, excludes=list(trigger.excluded_file_paths) or None)
+        if trigger.file_paths or trigger.excluded_file_paths else None)]
+    if trigger.tags or trigger.excluded_tags:
+        push.append(CodepipelineTriggerGitConfigurationPush(tags=CodepipelineTriggerGitConfigurationPushTags(
+            includes=list(trigger.tags) or None, excludes=list(trigger.excluded_tags) or None)))
+    return [CodepipelineTrigger(provider_type="CodeStarSourceConnection", git_configuration=(
+        CodepipelineTriggerGitConfiguration(source_action_name=source_action(source).name, push=push)))]
 
 
 def source_statement(source: Source, account: Account) -> Statement:
@@ -177,7 +204,8 @@ class DeliveryPipeline(Construct):
             artifact_store=[CodepipelineArtifactStore(
                 type="S3", location=props.artifact_bucket,
                 encryption_key=CodepipelineArtifactStoreEncryptionKey(type="KMS", id=props.key_arn))],
-            stage=self.stages(props), depends_on=[self.role.policy, *depends_on],
+            stage=self.stages(props), trigger=source_triggers(props.source),
+            depends_on=[self.role.policy, *depends_on],
         )
         self.name = props.name
         self.arn = self.pipeline.arn

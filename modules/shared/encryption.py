@@ -46,6 +46,10 @@ class EncryptionKeyProps:
     log_group_prefixes: tuple[str, ...] = ()  # CloudWatch Logs may use the key for these groups only; default none
     service_principals: tuple[str, ...] = ()  # e.g. sns / events, limited to this account; default none
     deletion_window_days: int = 30  # default 30, the longest KMS allows
+    # Services that publish to SNS topics this key encrypts (e.g. codestar-notifications.amazonaws.com): they may
+    # use the key through SNS, for `sns_topic_arns` only. Default none.
+    sns_publishing_services: tuple[str, ...] = ()
+    sns_topic_arns: tuple[str, ...] = ()  # the topics of `sns_publishing_services`; default none
 
 
 class EncryptionKey(Construct):
@@ -93,5 +97,20 @@ class EncryptionKey(Construct):
                 "Sid": f"{principal.split('.')[0].capitalize()}UsesKey", "Effect": "Allow",
                 "Principal": {"Service": principal}, "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
                 "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": account.account_id}},
+            })
+        if props.sns_publishing_services and not props.sns_topic_arns:
+            raise ValueError(f"key {props.alias}: sns_publishing_services without sns_topic_arns would grant nothing")
+        if props.sns_publishing_services:
+            # As AWS documents for service event sources of encrypted topics: the service generates data keys
+            # through SNS (kms:ViaService), for the named topics (SNS's encryption context is the topic ARN).
+            # https://docs.aws.amazon.com/dtconsole/latest/userguide/set-up-sns.html
+            # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+            statements.append({
+                "Sid": "ServicesPublishToEncryptedTopics", "Effect": "Allow",
+                "Principal": {"Service": sorted(props.sns_publishing_services)},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
+                "Condition": {"StringEquals": {
+                    "kms:ViaService": f"sns.{account.region}.{account.dns_suffix}",
+                    "kms:EncryptionContext:aws:sns:topicArn": sorted(props.sns_topic_arns)}},
             })
         return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)

@@ -7,6 +7,8 @@ import json
 import pytest
 import yaml
 
+from envconfig.naming import EnvironmentNames
+
 ENVIRONMENTS = ["dev", "staging", "prod"]
 
 
@@ -60,7 +62,8 @@ def test_key_rotates_and_names_its_users(plans, catalog, env):
 def test_codebuild_is_encrypted_logged_and_sized_from_the_environment(plans, catalog, env):
     service = catalog.by_name[env].services[0]
     plan = plans[f"{env}-delivery"]
-    resource = only_resource(plan, "aws_codebuild_project")
+    name = EnvironmentNames(catalog.by_name[env]).service(service).build_project
+    resource = next(r for r in plan.of_type("aws_codebuild_project") if r["values"]["name"] == name)
     project = resource["values"]
     key = only_resource(plan, "aws_kms_key")["address"]
     assert f"{key}.arn" in plan.references(resource["address"], "encryption_key")

@@ -228,6 +228,15 @@ def approval_topic_unencrypted(plan: PlanCopy) -> str:
     return topic.address
 
 
+@mutation("CKV_DLP_24", "prod-delivery")
+def notifications_publish_for_any_account(plan: PlanCopy) -> str:
+    topic_policy = plan.resource("aws_sns_topic_policy")
+    document, statement = topic_policy.statement("ServicesPublish")
+    del statement["Condition"]
+    topic_policy.set_policy(document)
+    return topic_policy.address
+
+
 @mutation("CKV_DLP_30", "prod-delivery")
 def mutable_image_tags(plan: PlanCopy) -> str:
     repository = plan.resource("aws_ecr_repository")
