@@ -10,6 +10,7 @@ import pytest
 from envconfig.eks_naming import EksNames
 from envconfig.naming import EnvironmentNames
 from modules.eks.cluster import CONTROL_PLANE_LOG_TYPES
+from reference import wildcard_resource_actions
 from tests.iam import permission_statements
 from tooling.harness.planjson import as_list
 
@@ -138,7 +139,8 @@ def test_no_wildcard_iam_actions_and_the_deployer_only_describes_its_cluster(pla
     for address, statement in permission_statements(plan):
         for action in as_list(statement["Action"]):
             assert "*" not in action, f"{address}: wildcard action {action!r}"
-        assert "*" not in as_list(statement["Resource"]), f"{address}: '*' resource"
+        if "*" in as_list(statement["Resource"]):  # the deploy project's network interfaces: no ARN beforehand
+            assert set(as_list(statement["Action"])) <= set(wildcard_resource_actions()), f"{address}: '*' resource"
         if any(action.startswith("eks:") for action in as_list(statement["Action"])):
             eks_statements.append(statement)
     assert eks_statements == [{"Action": ["eks:DescribeCluster"], "Effect": "Allow",
@@ -169,3 +171,118 @@ def test_deploy_project_uses_the_image_kubectl_and_no_downloads(plans, catalog, 
     assert spec["env"]["variables"]["K8S_NAMESPACE"] == catalog.by_name[env].eks.deploy_namespace
     assert any(c.startswith("kubectl rollout status deployment/$DEPLOYMENT") for c in commands)
     assert project["environment"][0]["privileged_mode"] is False
+
+
+# What AWS documents for the service role of a CodeBuild project in a VPC ("Allow CodeBuild access to AWS
+# services required to create a VPC network interface"):
+# https://docs.aws.amazon.com/codebuild/latest/userguide/auth-and-access-control-iam-identity-based-access-control.html#customer-managed-policies-example-create-vpc-network-interface
+CODEBUILD_VPC_ACTIONS_ON_ANY_RESOURCE = {
+    "ec2:CreateNetworkInterface", "ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces",
+    "ec2:DeleteNetworkInterface", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs"}
+
+
+def addresses(references: list[str]) -> set[str]:
+    """The resources a configuration expression references (without their `.id`/`.arn` attribute forms)."""
+    return {reference for reference in references if reference.count(".") == 1}
+
+
+def security_group(plan, name: str) -> str:
+    [address] = [g["address"] for g in plan.of_type("aws_security_group") if g["values"]["name"] == name]
+    return address
+
+
+@pytest.mark.parametrize("env", EKS_ENVIRONMENTS)
+def test_deploy_project_runs_in_the_clusters_private_subnets_behind_its_own_security_group(plans, catalog, env):
+    """The API endpoint is private: kubectl reaches it only from inside the cluster's VPC."""
+    plan = plans[f"{env}-eks"]
+    names = EksNames(EnvironmentNames(catalog.by_name[env]))
+    [project] = plan.of_type("aws_codebuild_project")
+    private = {s["address"] for s in plan.of_type("aws_subnet")
+               if s["values"]["tags"].get("kubernetes.io/role/internal-elb") == "1"}
+    [vpc] = [v["address"] for v in plan.of_type("aws_vpc")]
+    assert len(private) == len(catalog.by_name[env].network.availability_zones)
+    assert addresses(plan.references(project["address"], "vpc_config.subnets")) == private
+    assert addresses(plan.references(project["address"], "vpc_config.vpc_id")) == {vpc}
+    deploy_group = security_group(plan, names.deploy_security_group)
+    assert addresses(plan.references(project["address"], "vpc_config.security_group_ids")) == {deploy_group}
+    assert plan.unknown_after_apply(project["address"], "vpc_config")
+
+
+@pytest.mark.parametrize("env", EKS_ENVIRONMENTS)
+def test_cluster_security_group_admits_the_nodes_and_the_deploy_project_on_443_only(plans, catalog, env):
+    plan = plans[f"{env}-eks"]
+    names = EksNames(EnvironmentNames(catalog.by_name[env]))
+    [cluster] = plan.of_type("aws_eks_cluster")
+    [cluster_group] = addresses(plan.references(cluster["address"], "vpc_config.security_group_ids"))
+    deploy_group = security_group(plan, names.deploy_security_group)
+    [node_group] = [g for g in addresses(g["address"] for g in plan.of_type("aws_security_group"))
+                    if g not in (cluster_group, deploy_group)]
+    ingress = {}
+    for rule in plan.of_type("aws_vpc_security_group_ingress_rule"):
+        if addresses(plan.references(rule["address"], "security_group_id")) == {cluster_group}:
+            values = rule["values"]
+            assert values.get("cidr_ipv4") is None and values.get("cidr_ipv6") is None, rule["address"]
+            [source] = addresses(plan.references(rule["address"], "referenced_security_group_id"))
+            ingress[source] = (values["ip_protocol"], values["from_port"], values["to_port"])
+    assert ingress == {node_group: ("tcp", 443, 443), deploy_group: ("tcp", 443, 443)}
+    egress = [r["values"] for r in plan.of_type("aws_vpc_security_group_egress_rule")
+              if addresses(plan.references(r["address"], "security_group_id")) == {deploy_group}]
+    assert [(e["ip_protocol"], e["from_port"], e["to_port"], e["cidr_ipv4"]) for e in egress] == [
+        ("tcp", 443, 443, "0.0.0.0/0")]
+    assert not [r for r in plan.of_type("aws_vpc_security_group_ingress_rule")
+                if addresses(plan.references(r["address"], "security_group_id")) == {deploy_group}]
+
+
+@pytest.mark.parametrize("env", EKS_ENVIRONMENTS)
+def test_deploy_role_may_create_the_builds_network_interfaces_as_aws_documents(plans, catalog, env):
+    plan = plans[f"{env}-eks"]
+    names = EksNames(EnvironmentNames(catalog.by_name[env]))
+    [policy] = [json.loads(p["values"]["policy"]) for p in plan.of_type("aws_iam_role_policy")
+                if p["values"]["role"] == names.deploy_role]
+    ec2 = [s for s in policy["Statement"] if any(a.startswith("ec2:") for a in as_list(s["Action"]))]
+    on_any = [s for s in ec2 if s["Resource"] == ["*"]]
+    assert [set(s["Action"]) for s in on_any] == [CODEBUILD_VPC_ACTIONS_ON_ANY_RESOURCE]
+    [permission] = [s for s in ec2 if s not in on_any]
+    assert permission["Action"] == ["ec2:CreateNetworkInterfacePermission"]
+    assert permission["Resource"] == [EnvironmentNames(catalog.by_name[env]).arn("ec2", "network-interface/*")]
+    assert permission["Condition"] == {"StringEquals": {"ec2:AuthorizedService": "codebuild.amazonaws.com"}}
+    [project] = plan.of_type("aws_codebuild_project")
+    [role_policy] = [p["address"] for p in plan.of_type("aws_iam_role_policy")
+                     if p["values"]["role"] == names.deploy_role]
+    depends_on = next(r.get("depends_on", []) for r in plan.configuration_resources()
+                      if r["address"] == project["address"])
+    assert role_policy in depends_on  # CodeBuild checks the EC2 permissions when it creates the project
+
+
+@pytest.mark.parametrize("env", EKS_ENVIRONMENTS)
+def test_a_cluster_deployed_by_its_pipeline_routes_the_private_subnets_to_nat(plans, catalog, env):
+    """The deploy project reaches S3, CloudWatch Logs, STS and the EKS API from the private subnets."""
+    environment = catalog.by_name[env]
+    if environment.eks.deploy_target != "eks":
+        pytest.skip(f"{env} deploys to ECS")
+    plan = plans[f"{env}-eks"]
+    private_tables = {t["address"] for t in plan.of_type("aws_route_table")
+                      if "-private-" in t["values"]["tags"]["Name"]}
+    routed = {table for route in plan.of_type("aws_route") if route["values"]["destination_cidr_block"] == "0.0.0.0/0"
+              and addresses(plan.references(route["address"], "nat_gateway_id"))
+              for table in addresses(plan.references(route["address"], "route_table_id"))}
+    assert routed == private_tables and len(private_tables) == len(environment.network.availability_zones)
+
+
+def test_the_pipeline_promoting_into_staging_deploys_it_with_the_clusters_project(plans, catalog):
+    """staging has deploy_target "eks": prod's pipeline (staging -> approval -> prod) runs staging's deploy
+    project, passing the service's Deployment, with both artifacts (manifests from the source)."""
+    assert catalog.by_name["staging"].eks.deploy_target == "eks"
+    pipeline = only(plans["prod-delivery"], "aws_codepipeline")
+    [action] = next(stage for stage in pipeline["stage"] if stage["name"] == "Deploy-staging")["action"]
+    [project] = plans["staging-eks"].of_type("aws_codebuild_project")
+    assert (action["category"], action["provider"]) == ("Build", "CodeBuild")
+    assert action["configuration"]["ProjectName"] == project["values"]["name"]
+    assert action["configuration"]["PrimarySource"] == "SourceOutput"
+    assert action["input_artifacts"] == ["SourceOutput", "BuildOutput"]
+    assert json.loads(action["configuration"]["EnvironmentVariables"]) == [
+        {"name": "DEPLOYMENT", "value": catalog.by_name["prod"].services[0].name, "type": "PLAINTEXT"}]
+    names = EksNames(EnvironmentNames(catalog.by_name["staging"]))
+    started = [s for _, s in permission_statements(plans["prod-delivery"])
+               if "codebuild:StartBuild" in as_list(s["Action"]) and names.deploy_project_arn in as_list(s["Resource"])]
+    assert len(started) == 1 and as_list(started[0]["Resource"]) == [names.deploy_project_arn]
