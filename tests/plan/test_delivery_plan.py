@@ -79,7 +79,7 @@ def test_prod_pipeline_follows_the_promotion_order(plans):
     assert stages == [
         ("Source", ["CodeStarSourceConnection"]),
         ("Build", ["CodeBuild"]),
-        ("Deploy-staging", ["CodeDeployToECS"]),
+        ("Deploy-staging", ["CodeBuild"]),  # staging's eks.deploy_target = "eks": kubectl from its cluster's project
         ("Approval-prod", ["Manual"]),
         ("Deploy-prod", ["CodeDeployToECS"]),
     ]

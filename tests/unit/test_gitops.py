@@ -164,7 +164,8 @@ def test_application_syncs_automatically_from_the_environment_file(stack_config,
     assert spec["syncPolicy"]["syncOptions"] == list(eks.application.sync_options)
     assert spec["source"] == {"repoURL": eks.application.repo_url, "targetRevision": eks.application.target_revision,
                               "path": eks.application.path or f"overlays/{env}"}
-    assert spec["destination"] == {"server": IN_CLUSTER, "namespace": eks.deploy_namespace}
+    assert spec["destination"] == {"server": IN_CLUSTER,
+                                   "namespace": eks.application.destination_namespace or eks.deploy_namespace}
     assert spec["project"] == project["metadata"]["name"] != "default"
 
 
@@ -180,7 +181,8 @@ def test_app_project_restricts_repositories_and_destinations(stack_config, catal
     [project, _] = manifests(values(releases(stack_config, env)["argocd-apps"]))
     spec = project["spec"]
     assert spec["sourceRepos"] == [eks.application.repo_url]
-    assert spec["destinations"] == [{"server": IN_CLUSTER, "namespace": eks.deploy_namespace}]
+    assert spec["destinations"] == [{"server": IN_CLUSTER,
+                                     "namespace": eks.application.destination_namespace or eks.deploy_namespace}]
     assert "*" not in str(spec["sourceRepos"]) + str(spec["destinations"])
     assert spec["clusterResourceWhitelist"] == [{"group": "", "kind": "Namespace"}]
 
@@ -207,5 +209,21 @@ def test_namespaces_are_created_with_pod_security_labels(stack_config, catalog, 
     eks = catalog.by_name[env].eks
     namespaces = {n["metadata"]["name"]: n["metadata"]["labels"]
                   for n in stack_config[f"{env}-gitops"]["resource"]["kubernetes_namespace"].values()}
-    assert set(namespaces) == {eks.argocd.namespace, eks.deploy_namespace}
+    assert set(namespaces) == {eks.argocd.namespace, eks.deploy_namespace,
+                               eks.application.destination_namespace or eks.deploy_namespace}
     assert all("pod-security.kubernetes.io/enforce" in labels for labels in namespaces.values())
+
+
+@pytest.mark.parametrize("env", GITOPS_ENVIRONMENTS)
+def test_argocd_and_the_pipeline_never_own_one_namespace(stack_config, catalog, env):
+    """deploy_target "eks": kubectl owns the deploy namespace, so the Application (selfHeal would revert each
+    deploy) and its AppProject's fence are elsewhere; "ecs": the Application may sync the deploy namespace."""
+    eks = catalog.by_name[env].eks
+    [project, application] = manifests(values(releases(stack_config, env)["argocd-apps"]))
+    argocd_namespaces = {application["spec"]["destination"]["namespace"],
+                         *(d["namespace"] for d in project["spec"]["destinations"])}
+    if eks.deploy_target == "eks":
+        assert eks.deploy_namespace not in argocd_namespaces
+    else:
+        assert argocd_namespaces == {eks.deploy_namespace}
+    assert {"staging": "eks", "prod": "ecs"}[env] == eks.deploy_target  # both models are exercised

@@ -163,8 +163,10 @@ def test_buildspec_publishes_the_same_files_the_pipeline_reads(plans, catalog):
     read = {action["configuration"][key] for stage in pipeline["stage"] for action in stage["action"]
             for key in ("TaskDefinitionTemplatePath", "AppSpecTemplatePath", "FileName")
             if key in action["configuration"]}
-    assert read == {"taskdef-staging.json", "appspec-staging.yaml", "taskdef-prod.json", "appspec-prod.yaml"}
+    # staging deploys with kubectl (eks.deploy_target = "eks"): no task definition or appspec of its own
+    assert read == {"taskdef-prod.json", "appspec-prod.yaml"}
     assert read <= set(buildspec["artifacts"]["files"])
     written = " ".join(buildspec["phases"]["post_build"]["commands"])
-    staging = release_spec(catalog.by_name["staging"], catalog.by_name["staging"].services[0])
-    assert json.dumps(staging.task_definition(), sort_keys=True) in written
+    prod = release_spec(catalog.by_name["prod"], catalog.by_name["prod"].services[0])
+    assert json.dumps(prod.task_definition(), sort_keys=True) in written
+    assert "taskdef-staging.json" not in written
