@@ -58,6 +58,11 @@ class EksNames:
         return self.environment.arn("codebuild", f"project/{self.deploy_project}")
 
     @property
+    def deploy_security_group(self) -> str:
+        """The deploy project's builds: admitted by the cluster's security group on 443."""
+        return f"{self.cluster}-deploy"
+
+    @property
     def deploy_role(self) -> str:
         return f"{self.cluster}-deploy"
 

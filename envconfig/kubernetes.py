@@ -53,6 +53,8 @@ git_url = checks.matching(r"(https://[A-Za-z0-9.-]+(:\d+)?/[A-Za-z0-9._/-]+|git@
                            "a git repository URL (https://... or git@host:owner/repo)")
 relative_path = checks.matching(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*", "a relative path inside the repository")
 instance_type = checks.matching(r"[a-z][a-z0-9-]*\.[a-z0-9]+", "an EC2 instance type (e.g. m6i.large)")
+# A word sed and the shell take literally (no regex or quoting characters), e.g. the seed's IMAGE_TAG.
+image_placeholder = checks.matching(r"[A-Za-z_][A-Za-z0-9_]{2,63}", "a placeholder word (3-64 of A-Z, a-z, 0-9, '_')")
 
 
 @dataclass(frozen=True)
@@ -124,5 +126,11 @@ class Eks:
         (), check=checks.each(checks.iam_principal_arn), doc="cluster admins; include whoever runs `<env>-gitops`")
     deploy_target: Literal["ecs", "eks"] = setting(
         "ecs", doc="where this environment's pipeline deploys the services: ECS (default) or this cluster")
+    image_placeholder: str = setting(
+        "IMAGE_TAG", check=image_placeholder,
+        doc="deploy_target eks: the word the deploy replaces in every manifest of k8s/ (*.yaml, *.yml, *.json)")
+    image_placeholder_mode: Literal["tag", "uri"] = setting(
+        "tag", doc="what replaces it: the pushed image's tag (default, the seed's `image: <repo>:IMAGE_TAG`) "
+                   "or its whole URI")
     argocd: ArgoCd = setting(factory=ArgoCd)
 

@@ -139,13 +139,32 @@ def sync_options_set_once(env: Environment, eks: Eks) -> Iterator[Error]:
 
 
 def application_namespace_not_system(env: Environment, eks: Eks) -> Iterator[Error]:
-    """The AppProject fences the application into its namespace (and the deployer's access entry is
-    scoped to it): argocd's or a system namespace would hand it the cluster."""
-    application = eks.application
-    if (application.destination_namespace or eks.deploy_namespace) in (eks.argocd.namespace, *SYSTEM_NAMESPACES):
-        yield ("eks.application.destination_namespace" if application.destination_namespace
-               else "eks.deploy_namespace",
-               "must be an application namespace, not argocd's or a system namespace")
+    """The AppProject fences the application into its namespace and the deployer's access entry is
+    scoped to the deploy namespace: argocd's or a system namespace would hand either the cluster."""
+    for setting_path, namespace in (("eks.deploy_namespace", eks.deploy_namespace),
+                                    ("eks.application.destination_namespace", eks.application.destination_namespace)):
+        if namespace in (eks.argocd.namespace, *SYSTEM_NAMESPACES):
+            yield setting_path, "must be an application namespace, not argocd's or a system namespace"
+
+
+def eks_deploy_reaches_its_apis(env: Environment, eks: Eks) -> Iterator[Error]:
+    """The deploy project runs in the cluster's private subnets (its VPC config is always set, and the
+    private endpoint always on, so kubectl reaches the API whatever endpoint_public_access_cidrs says);
+    what it also needs is S3 (artifacts), CloudWatch Logs, STS and the EKS API, through NAT."""
+    if eks.deploy_target == "eks" and env.network.nat_gateways == "none":
+        yield ("eks.deploy_target", "the deploy project reaches S3, CloudWatch Logs and the EKS API from the "
+               "cluster's private subnets through NAT: set network.nat_gateways to 'single' or 'per_az'")
+
+
+def one_owner_per_namespace(env: Environment, eks: Eks) -> Iterator[Error]:
+    """With deploy_target "eks" the pipeline's kubectl owns deploy_namespace; an ArgoCD Application syncing the
+    same namespace from git would undo each deploy (at once with selfHeal, at its next sync without), so the
+    Application gets a namespace of its own (its AppProject fences it there)."""
+    namespace = eks.application.destination_namespace or eks.deploy_namespace
+    if eks.deploy_target == "eks" and namespace == eks.deploy_namespace:
+        yield ("eks.application.destination_namespace",
+               f"the pipeline deploys into {namespace!r} (deploy_target = \"eks\") and ArgoCD would revert it: "
+               "give the Application another namespace")
 
 
 # The environment and its services
@@ -283,6 +302,7 @@ RULES: tuple[Rule, ...] = (
                  validation_hooks_need_nat, listener_ports_apart, https_hooks_need_host_name,
                  trigger_needs_connection, created_repository_is_codecommit),
     chatbot_channels_in_account,
+    with_eks(eks_deploy_reaches_its_apis, one_owner_per_namespace),
 )
 
 # Rules between files, run once a file has loaded; `environments` loads (and checks) a file when a rule reads it.

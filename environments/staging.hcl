@@ -62,7 +62,7 @@ eks {
   vpc_cidr           = "10.21.0.0/16"
   kubernetes_version = "1.31"
   deploy_namespace   = "app-staging"
-  deploy_target      = "ecs"
+  deploy_target      = "eks"
   admin_principal_arns = [
     "arn:aws:iam::222222222222:role/platform-admin",
   ]
@@ -85,6 +85,8 @@ eks {
     name            = "app"
     repo_url        = "https://github.com/acme/app-gitops.git"
     target_revision = "release"
+    # the pipeline's kubectl owns app-staging (deploy_target = "eks"): ArgoCD syncs a namespace of its own
+    destination_namespace = "app-staging-gitops"
     sync_options    = ["CreateNamespace=true", "PruneLast=true"]
   }
 }

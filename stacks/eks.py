@@ -1,6 +1,6 @@
 """`<env>-eks`: the environment's EKS cluster (AWS provider only, so it plans offline like every AWS
 stack): its VPC, KMS key, control plane, node groups, access entries, and the CodeBuild project that
-deploys to the cluster's deploy namespace."""
+deploys to the cluster's deploy namespace from the cluster's private subnets."""
 
 from __future__ import annotations
 
@@ -9,9 +9,17 @@ from envconfig.loader import Catalog
 from envconfig.model import Environment
 from envconfig.naming import EnvironmentNames
 from modules.cdk.core import Construct, TerraformOutput
+from modules.delivery.codebuild import ProjectVpc
 from modules.eks.access import ClusterAccess, ClusterAccessProps, cluster_admins, namespace_editor
 from modules.eks.cluster import EksControlPlane, EksControlPlaneProps
-from modules.eks.deploy import ArtifactSource, EksDeployProject, EksDeployProjectProps, eks_deploy_buildspec
+from modules.eks.deploy import (
+    ArtifactSource,
+    ClusterApiClient,
+    ClusterApiClientProps,
+    EksDeployProject,
+    EksDeployProjectProps,
+    eks_deploy_buildspec,
+)
 from modules.eks.nodes import NodeGroups, NodeGroupsProps
 from modules.shared.encryption import EncryptionKey, EncryptionKeyProps
 from modules.shared.network import Network, NetworkProps
@@ -47,16 +55,25 @@ class EksStack(EnvironmentStack):
             subnet_ids=tuple(self.network.private_subnet_ids),
             security_group_id=self.control_plane.node_security_group.id, groups=eks.node_groups,
             group_names=tuple(names.node_group(group.name) for group in eks.node_groups)))
+        self.deploy_network = ClusterApiClient(self, "deploy-network", ClusterApiClientProps(
+            name=names.deploy_security_group, vpc_id=self.network.vpc_id,
+            cluster_security_group_id=self.control_plane.cluster_security_group.id))
         self.deploy = EksDeployProject(self, "deploy", EksDeployProjectProps(
             name=names.deploy_project, arn=names.deploy_project_arn, role_name=names.deploy_role,
             account=self.names.account, cluster_arn=names.cluster_arn,
-            buildspec=eks_deploy_buildspec(cluster=names.cluster, namespace=eks.deploy_namespace),
+            buildspec=eks_deploy_buildspec(cluster=names.cluster, namespace=eks.deploy_namespace,
+                                           image_placeholder=eks.image_placeholder,
+                                           placeholder_mode=eks.image_placeholder_mode),
             log_group=names.deploy_log_group, log_retention_days=env.log_retention_days,
             log_kms_key_arn=self.key.arn, artifact_key_alias_arn=self.names.arn("kms", self.names.delivery_key_alias),
             artifact_sources=tuple(
                 ArtifactSource(source.artifact_bucket, tuple(source.artifact_prefixes().values()),
                                KeyReference(source.account, source.delivery_key_alias))
-                for source in map(EnvironmentNames, catalog.promoting_into(env)))))
+                for source in map(EnvironmentNames, catalog.promoting_into(env))),
+            vpc=ProjectVpc(vpc_id=self.network.vpc_id, subnet_ids=tuple(self.network.private_subnet_ids),
+                           subnet_names=tuple(self.network.private_subnet_names),
+                           security_group_id=self.deploy_network.security_group_id,
+                           security_group_name=names.deploy_security_group)))
         self.access = ClusterAccess(self, "access", ClusterAccessProps(
             cluster_name=self.control_plane.name, account=account,
             grants=(*cluster_admins(eks.admin_principal_arns),

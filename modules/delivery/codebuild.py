@@ -14,6 +14,7 @@ from cdktf_cdktf_provider_aws.codebuild_project import (
     CodebuildProjectLogsConfig,
     CodebuildProjectLogsConfigCloudwatchLogs,
     CodebuildProjectSource,
+    CodebuildProjectVpcConfig,
 )
 
 from envconfig.account import Account
@@ -26,6 +27,22 @@ from release.buildspec import Buildspec
 # build.cache -> (CodeBuild cache type, cache modes); the S3 cache lives in the artifact bucket.
 _CACHES = {"s3": ("S3", ()), "none": ("NO_CACHE", ()),
            "local": ("LOCAL", ("LOCAL_DOCKER_LAYER_CACHE", "LOCAL_SOURCE_CACHE", "LOCAL_CUSTOM_CACHE"))}
+# What a VPC build's service role needs: CodeBuild creates (and deletes) a network interface for each build with
+# the role, then lets the service attach it. AWS documents these actions for it:
+# https://docs.aws.amazon.com/codebuild/latest/userguide/auth-and-access-control-iam-identity-based-access-control.html#customer-managed-policies-example-create-vpc-network-interface
+VPC_DESCRIBE_ACTIONS = ("ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups",
+                        "ec2:DescribeSubnets", "ec2:DescribeVpcs")  # no resource type: "*"
+
+
+@dataclass(frozen=True)
+class ProjectVpc:
+    """Where a VPC build runs (https://docs.aws.amazon.com/codebuild/latest/userguide/vpc-support.html)."""
+
+    vpc_id: str
+    subnet_ids: tuple[str, ...]  # private subnets routed to NAT: a build reaches S3, logs and AWS APIs through it
+    subnet_names: tuple[str, ...]  # their Name tags, which the role's policy names (ids are unknown until apply)
+    security_group_id: str  # the builds' network interfaces carry it
+    security_group_name: str  # its Name tag
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,7 @@ class PipelineProjectProps:
     cache_type: str = "NO_CACHE"  # default: no cache
     cache_location: str = ""  # bucket/prefix of an S3 cache; default none
     cache_modes: tuple[str, ...] = ()  # modes of a LOCAL cache; default none
+    vpc: ProjectVpc | None = None  # default None: builds run outside any VPC
 
 
 class PipelineProject(Construct):
@@ -63,7 +81,8 @@ class PipelineProject(Construct):
                                             kms_key_id=props.log_kms_key_arn)
         self.role = ServiceRole(self, "role", ServiceRoleProps(
             name=props.role_name, service_principal="codebuild.amazonaws.com", account=props.account,
-            source_arn=props.arn, statements=props.statements, description=props.description))
+            source_arn=props.arn, statements=(*props.statements, *self.vpc_statements(props)),
+            description=props.description))
         self.project = CodebuildProject(
             self, "project", name=props.name, service_role=self.role.arn, build_timeout=props.timeout_minutes,
             encryption_key=props.encryption_key,
@@ -76,12 +95,38 @@ class PipelineProject(Construct):
                                         modes=list(props.cache_modes) or None),
             logs_config=CodebuildProjectLogsConfig(cloudwatch_logs=CodebuildProjectLogsConfigCloudwatchLogs(
                 status="ENABLED", group_name=props.log_group)),
+            vpc_config=CodebuildProjectVpcConfig(
+                vpc_id=props.vpc.vpc_id, subnets=list(props.vpc.subnet_ids),
+                security_group_ids=[props.vpc.security_group_id]) if props.vpc else None,
             tags={"dlp:needs-docker": str(props.docker).lower()},
+            # the role's policy first: CodeBuild checks the VPC permissions when the project is created
             depends_on=[self.role.policy, self.log_group, *depends_on],
         )
         self.name = self.project.name  # an attribute: what names the project (a pipeline action) comes after it
         self.arn = self.project.arn
         self.role_arn = self.role.arn
+
+    @staticmethod
+    def vpc_statements(props: PipelineProjectProps) -> tuple[Statement, ...]:
+        """The role's rights over the builds' network interfaces (none outside a VPC): created only in the named
+        subnets with the named security group. Subnet and group ids are random, so they are named by their Name
+        tags (every policy here is known at plan time); interfaces have no id before the call creates them."""
+        if props.vpc is None:
+            return ()
+        account, vpc = props.account, props.vpc
+        interfaces = account.arn("ec2", "network-interface/*")
+        return (
+            Statement(VPC_DESCRIBE_ACTIONS, ("*",), sid="DescribeBuildNetwork"),
+            Statement(("ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"), (interfaces,),
+                      sid="ManageBuildNetworkInterfaces"),
+            Statement(("ec2:CreateNetworkInterface",), (account.arn("ec2", "subnet/*"),),
+                      {"StringEquals": {"aws:ResourceTag/Name": sorted(vpc.subnet_names)}}, sid="InPrivateSubnets"),
+            Statement(("ec2:CreateNetworkInterface",), (account.arn("ec2", "security-group/*"),),
+                      {"StringEquals": {"aws:ResourceTag/Name": vpc.security_group_name}}, sid="WithBuildGroup"),
+            Statement(("ec2:CreateNetworkInterfacePermission",), (interfaces,),
+                      {"StringEquals": {"ec2:AuthorizedService": "codebuild.amazonaws.com"}},
+                      sid="LetCodeBuildAttachInterfaces"),
+        )
 
 
 @dataclass(frozen=True)

@@ -160,11 +160,17 @@ class ArgoCdRelease(Construct):
         argocd = props.argocd
         self.namespace = Namespace(self, "namespace", metadata=NamespaceMetadata(
             name=argocd.namespace, labels={**props.namespace_labels, "pod-security.kubernetes.io/enforce": "baseline"}))
+        application_labels = {**props.namespace_labels, "pod-security.kubernetes.io/enforce": "baseline",
+                              "pod-security.kubernetes.io/warn": "restricted"}
         # The deploy namespace exists before the first pipeline run: the CodeBuild access entry is scoped to it.
         self.deploy_namespace = Namespace(self, "deploy-namespace", metadata=NamespaceMetadata(
-            name=props.deploy_namespace,
-            labels={**props.namespace_labels, "pod-security.kubernetes.io/enforce": "baseline",
-                    "pod-security.kubernetes.io/warn": "restricted"}))
+            name=props.deploy_namespace, labels=application_labels))
+        application_namespaces = [self.deploy_namespace]
+        if props.app.destination_namespace != props.deploy_namespace:
+            # The pipeline owns the deploy namespace (deploy_target = "eks"), the Application its own: created
+            # here too, with the same labels (ArgoCD's CreateNamespace=true would create it without them).
+            application_namespaces.append(Namespace(self, "application-namespace", metadata=NamespaceMetadata(
+                name=props.app.destination_namespace, labels=application_labels)))
         self.values = argocd_values(argocd)
         self.release = Release(
             self, "argo-cd", name="argocd", repository=ARGO_HELM_REPOSITORY, chart="argo-cd",
@@ -176,4 +182,4 @@ class ArgoCdRelease(Construct):
             self, "argocd-apps", name="argocd-apps", repository=ARGO_HELM_REPOSITORY, chart="argocd-apps",
             version=argocd.apps_chart_version, namespace=argocd.namespace, create_namespace=False,
             values=[literal(render(self.apps_values))], atomic=True, wait=True, max_history=10,
-            depends_on=[self.release, self.deploy_namespace])
+            depends_on=[self.release, *application_namespaces])

@@ -7,6 +7,7 @@ import json
 import pytest
 import yaml
 
+from envconfig.eks_naming import EksNames
 from envconfig.naming import EnvironmentNames
 
 ENVIRONMENTS = ["dev", "staging", "prod"]
@@ -55,7 +56,11 @@ def test_key_rotates_and_names_its_users(plans, catalog, env):
     assert "kms:Decrypt" not in statements["AdministratorsManageKey"]["Action"]
     users = statements["NamedRolesUseKey"]["Condition"]["ArnEquals"]["aws:PrincipalArn"]
     roles = {role["values"]["name"] for role in plan.of_type("aws_iam_role")}
-    assert {arn.split("/")[-1] for arn in users} == roles
+    # and the deploy project of each cluster this pipeline deploys into (eks.deploy_target = "eks")
+    deployers = {EksNames(EnvironmentNames(target)).deploy_role
+                 for target in catalog.promotion_targets(catalog.by_name[env])
+                 if target.eks and target.eks.deploy_target == "eks"}
+    assert {arn.split("/")[-1] for arn in users} == roles | deployers
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -82,7 +87,7 @@ def test_prod_pipeline_follows_the_promotion_order(plans):
     assert stages == [
         ("Source", ["CodeStarSourceConnection"]),
         ("Build", ["CodeBuild"]),
-        ("Deploy-staging", ["CodeDeployToECS"]),
+        ("Deploy-staging", ["CodeBuild"]),  # staging's eks.deploy_target = "eks": kubectl from its cluster's project
         ("Approval-prod", ["Manual"]),
         ("Deploy-prod", ["CodeDeployToECS"]),
     ]

@@ -9,10 +9,11 @@ import botocore.session
 import pytest
 
 from envconfig.eks_naming import EksNames
-from envconfig.naming import EnvironmentNames
+from envconfig.naming import EnvironmentNames, private_subnet_name
 from reference import wildcard_resource_actions
 from tests.iam import permission_statements
 from tooling.harness.planjson import as_list
+from tooling.iam.evaluator import Request, evaluate
 
 EKS_ENVIRONMENTS = ["staging", "prod"]
 # Every control-plane log type EKS has, from its API model (botocore's EKS enum LogType).
@@ -172,3 +173,130 @@ def test_deploy_project_uses_the_image_kubectl_and_no_downloads(plans, catalog, 
     assert spec["env"]["variables"]["K8S_NAMESPACE"] == catalog.by_name[env].eks.deploy_namespace
     assert any(c.startswith("kubectl rollout status deployment/$DEPLOYMENT") for c in commands)
     assert project["environment"][0]["privileged_mode"] is False
+
+
+# What AWS documents for the service role of a CodeBuild project in a VPC ("Allow CodeBuild access to AWS
+# services required to create a VPC network interface"):
+# https://docs.aws.amazon.com/codebuild/latest/userguide/auth-and-access-control-iam-identity-based-access-control.html#customer-managed-policies-example-create-vpc-network-interface
+CODEBUILD_VPC_DESCRIBE_ACTIONS = {"ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
+                                  "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs"}
+
+
+def addresses(references: list[str]) -> set[str]:
+    """The resources a configuration expression references (without their `.id`/`.arn` attribute forms)."""
+    return {reference for reference in references if reference.count(".") == 1}
+
+
+def security_group(plan, name: str) -> str:
+    [address] = [g["address"] for g in plan.of_type("aws_security_group") if g["values"]["name"] == name]
+    return address
+
+
+@pytest.mark.parametrize("env", EKS_ENVIRONMENTS)
+def test_deploy_project_runs_in_the_clusters_private_subnets_behind_its_own_security_group(plans, catalog, env):
+    """The API endpoint is private: kubectl reaches it only from inside the cluster's VPC."""
+    plan = plans[f"{env}-eks"]
+    names = EksNames(EnvironmentNames(catalog.by_name[env]))
+    [project] = plan.of_type("aws_codebuild_project")
+    private = {s["address"] for s in plan.of_type("aws_subnet")
+               if s["values"]["tags"].get("kubernetes.io/role/internal-elb") == "1"}
+    [vpc] = [v["address"] for v in plan.of_type("aws_vpc")]
+    assert len(private) == len(catalog.by_name[env].network.availability_zones)
+    assert addresses(plan.references(project["address"], "vpc_config.subnets")) == private
+    assert addresses(plan.references(project["address"], "vpc_config.vpc_id")) == {vpc}
+    deploy_group = security_group(plan, names.deploy_security_group)
+    assert addresses(plan.references(project["address"], "vpc_config.security_group_ids")) == {deploy_group}
+    assert plan.unknown_after_apply(project["address"], "vpc_config")
+
+
+@pytest.mark.parametrize("env", EKS_ENVIRONMENTS)
+def test_cluster_security_group_admits_the_nodes_and_the_deploy_project_on_443_only(plans, catalog, env):
+    plan = plans[f"{env}-eks"]
+    names = EksNames(EnvironmentNames(catalog.by_name[env]))
+    [cluster] = plan.of_type("aws_eks_cluster")
+    [cluster_group] = addresses(plan.references(cluster["address"], "vpc_config.security_group_ids"))
+    deploy_group = security_group(plan, names.deploy_security_group)
+    [node_group] = [g for g in addresses(g["address"] for g in plan.of_type("aws_security_group"))
+                    if g not in (cluster_group, deploy_group)]
+    ingress = {}
+    for rule in plan.of_type("aws_vpc_security_group_ingress_rule"):
+        if addresses(plan.references(rule["address"], "security_group_id")) == {cluster_group}:
+            values = rule["values"]
+            assert values.get("cidr_ipv4") is None and values.get("cidr_ipv6") is None, rule["address"]
+            [source] = addresses(plan.references(rule["address"], "referenced_security_group_id"))
+            ingress[source] = (values["ip_protocol"], values["from_port"], values["to_port"])
+    assert ingress == {node_group: ("tcp", 443, 443), deploy_group: ("tcp", 443, 443)}
+    egress = [r["values"] for r in plan.of_type("aws_vpc_security_group_egress_rule")
+              if addresses(plan.references(r["address"], "security_group_id")) == {deploy_group}]
+    assert [(e["ip_protocol"], e["from_port"], e["to_port"], e["cidr_ipv4"]) for e in egress] == [
+        ("tcp", 443, 443, "0.0.0.0/0")]
+    assert not [r for r in plan.of_type("aws_vpc_security_group_ingress_rule")
+                if addresses(plan.references(r["address"], "security_group_id")) == {deploy_group}]
+
+
+@pytest.mark.parametrize("env", EKS_ENVIRONMENTS)
+def test_deploy_role_may_create_the_builds_network_interfaces_as_aws_documents(plans, catalog, env):
+    """The calls AWS documents for a VPC build are allowed, in the cluster's private subnets with the deploy
+    group only (evaluated against the planned policy, the subnet and group designated by their Name tags)."""
+    plan = plans[f"{env}-eks"]
+    environment = catalog.by_name[env]
+    names = EksNames(EnvironmentNames(environment))
+    account = EnvironmentNames(environment).account
+    [policy] = [json.loads(p["values"]["policy"]) for p in plan.of_type("aws_iam_role_policy")
+                if p["values"]["role"] == names.deploy_role]
+
+    def allowed(action: str, resource: str, **context: str) -> bool:
+        return evaluate([policy], Request(action, resource, context)).allowed
+
+    interface, subnet = account.arn("ec2", "network-interface/eni-0abc"), account.arn("ec2", "subnet/subnet-0abc")
+    group = account.arn("ec2", "security-group/sg-0abc")
+    assert all(allowed(action, "*") for action in CODEBUILD_VPC_DESCRIBE_ACTIONS)
+    assert allowed("ec2:CreateNetworkInterface", interface) and allowed("ec2:DeleteNetworkInterface", interface)
+    for zone in environment.network.availability_zones:
+        assert allowed("ec2:CreateNetworkInterface", subnet,
+                       **{"aws:ResourceTag/Name": private_subnet_name(names.cluster, zone)})
+    assert not allowed("ec2:CreateNetworkInterface", subnet, **{"aws:ResourceTag/Name": f"{names.cluster}-public-x"})
+    assert allowed("ec2:CreateNetworkInterface", group, **{"aws:ResourceTag/Name": names.deploy_security_group})
+    assert not allowed("ec2:CreateNetworkInterface", group, **{"aws:ResourceTag/Name": "another-group"})
+    assert allowed("ec2:CreateNetworkInterfacePermission", interface, **{"ec2:AuthorizedService": "codebuild.amazonaws.com"})
+    assert not allowed("ec2:CreateNetworkInterfacePermission", interface, **{"ec2:AuthorizedService": "lambda.amazonaws.com"})
+    assert not allowed("ec2:RunInstances", "*")
+    [project] = plan.of_type("aws_codebuild_project")
+    [role_policy] = [p["address"] for p in plan.of_type("aws_iam_role_policy")
+                     if p["values"]["role"] == names.deploy_role]
+    depends_on = next(r.get("depends_on", []) for r in plan.configuration_resources()
+                      if r["address"] == project["address"])
+    assert role_policy in depends_on  # CodeBuild checks the EC2 permissions when it creates the project
+
+
+@pytest.mark.parametrize("env", ["staging"])  # the shipped environment whose pipeline deploys to its cluster
+def test_a_cluster_deployed_by_its_pipeline_routes_the_private_subnets_to_nat(plans, catalog, env):
+    """The deploy project reaches S3, CloudWatch Logs, STS and the EKS API from the private subnets."""
+    environment = catalog.by_name[env]
+    assert environment.eks.deploy_target == "eks"
+    plan = plans[f"{env}-eks"]
+    private_tables = {t["address"] for t in plan.of_type("aws_route_table")
+                      if "-private-" in t["values"]["tags"]["Name"]}
+    routed = {table for route in plan.of_type("aws_route") if route["values"]["destination_cidr_block"] == "0.0.0.0/0"
+              and addresses(plan.references(route["address"], "nat_gateway_id"))
+              for table in addresses(plan.references(route["address"], "route_table_id"))}
+    assert routed == private_tables and len(private_tables) == len(environment.network.availability_zones)
+
+
+def test_the_pipeline_promoting_into_staging_deploys_it_with_the_clusters_project(plans, catalog):
+    """staging has deploy_target "eks": prod's pipeline (staging -> approval -> prod) runs staging's deploy
+    project, passing the service's Deployment, with both artifacts (manifests from the source)."""
+    assert catalog.by_name["staging"].eks.deploy_target == "eks"
+    pipeline = only(plans["prod-delivery"], "aws_codepipeline")
+    [action] = next(stage for stage in pipeline["stage"] if stage["name"] == "Deploy-staging")["action"]
+    [project] = plans["staging-eks"].of_type("aws_codebuild_project")
+    assert (action["category"], action["provider"]) == ("Build", "CodeBuild")
+    assert action["configuration"]["ProjectName"] == project["values"]["name"]
+    assert action["configuration"]["PrimarySource"] == "SourceOutput"
+    assert action["input_artifacts"] == ["SourceOutput", "BuildOutput"]
+    assert json.loads(action["configuration"]["EnvironmentVariables"]) == [
+        {"name": "DEPLOYMENT", "value": catalog.by_name["prod"].services[0].name, "type": "PLAINTEXT"}]
+    names = EksNames(EnvironmentNames(catalog.by_name["staging"]))
+    started = [s for _, s in permission_statements(plans["prod-delivery"])
+               if "codebuild:StartBuild" in as_list(s["Action"]) and names.deploy_project_arn in as_list(s["Resource"])]
+    assert len(started) == 1 and as_list(started[0]["Resource"]) == [names.deploy_project_arn]

@@ -42,10 +42,14 @@ def test_names_used_across_stacks_are_the_planned_names(plans, catalog, env_name
                                                          "deployment_group_name")
 
 
-def test_prod_pipeline_targets_the_planned_staging_and_prod_services(plans):
+def test_prod_pipeline_targets_the_planned_staging_and_prod_services(plans, catalog):
+    """ECS targets by CodeDeploy application and group, EKS targets (staging) by the cluster's deploy project."""
     pipeline = next(r["values"] for r in plans["prod-delivery"].of_type("aws_codepipeline"))
     for stage, env_name in (("Deploy-staging", "staging"), ("Deploy-prod", "prod")):
         action = next(s for s in pipeline["stage"] if s["name"] == stage)["action"][0]["configuration"]
+        if catalog.by_name[env_name].eks and catalog.by_name[env_name].eks.deploy_target == "eks":
+            assert {action["ProjectName"]} == planned(plans[f"{env_name}-eks"], "aws_codebuild_project", "name")
+            continue
         group = next(r["values"] for r in plans[f"{env_name}-service"].of_type("aws_codedeploy_deployment_group"))
         assert (action["ApplicationName"], action["DeploymentGroupName"]) == (group["app_name"],
                                                                                group["deployment_group_name"])

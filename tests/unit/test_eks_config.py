@@ -49,8 +49,22 @@ BAD_EKS_SETTINGS = [
      "network.availability_zones", "4 zones: an environment with eks uses at most 3"),
     ("staging", 'kubernetes_version = "1.31"', 'kubernetes_version = "1.19"', "eks.kubernetes_version",
      "is not a supported Kubernetes minor version"),
-    ("staging", 'deploy_target      = "ecs"', 'deploy_target = "k8s"', "eks.deploy_target",
+    ("staging", 'deploy_target      = "eks"', 'deploy_target = "k8s"', "eks.deploy_target",
      "'k8s' is not one of 'ecs', 'eks'"),
+    ("staging", 'destination_namespace = "app-staging-gitops"', 'destination_namespace = "argocd"',
+     "eks.application.destination_namespace", "must be an application namespace"),
+    # one owner per namespace: the pipeline's kubectl or ArgoCD, never both
+    ("staging", 'destination_namespace = "app-staging-gitops"', 'destination_namespace = "app-staging"',
+     "eks.application.destination_namespace",
+     "the pipeline deploys into 'app-staging' (deploy_target = \"eks\") and ArgoCD would revert it"),
+    ("staging", 'destination_namespace = "app-staging-gitops"', "", "eks.application.destination_namespace",
+     "the pipeline deploys into 'app-staging'"),
+    ("prod", 'deploy_target      = "ecs"', 'deploy_target = "eks"', "eks.application.destination_namespace",
+     "the pipeline deploys into 'production'"),
+    ("staging", 'deploy_target      = "eks"', 'image_placeholder = "IMAGE|TAG"', "eks.image_placeholder",
+     "is not a placeholder word"),
+    ("staging", 'deploy_target      = "eks"', 'deploy_target = "eks"\n  image_placeholder_mode = "digest"',
+     "eks.image_placeholder_mode", "'digest' is not one of 'tag', 'uri'"),
     ("staging", "ha                  = false", "ha = false\n    redis_ha = true", "eks.argocd.redis_ha",
      "needs ha = true"),
     ("prod", 'ingress_hostname    = "argocd.prod.acme.example"', "", "eks.argocd.ingress_hostname",
@@ -74,6 +88,17 @@ def test_bad_eks_settings_name_the_file_and_setting(env_dir, name, old, new, set
         or f"environments/{name}.hcl: {setting}: " in line, line
     assert message in line
     assert "\n" not in line
+
+
+def test_an_eks_deploy_target_needs_nat_for_the_deploy_projects_aws_calls(env_dir):
+    """S3, CloudWatch Logs and the EKS API are reached from the cluster's private subnets through NAT."""
+    edit(env_dir, "staging", 'nat_gateways          = "single"', 'nat_gateways = "none"')
+    edit(env_dir, "staging", "termination_wait_minutes = 5", "termination_wait_minutes = 5\n    validation_hooks = []")
+    assert error_for(env_dir, "staging").endswith(
+        "staging.hcl: eks.deploy_target: the deploy project reaches S3, CloudWatch Logs and the EKS API from the "
+        "cluster's private subnets through NAT: set network.nat_gateways to 'single' or 'per_az'")
+    edit(env_dir, "staging", 'deploy_target      = "eks"', 'deploy_target = "ecs"')
+    load_environment("staging", env_dir)  # the project exists but no pipeline runs it
 
 
 def test_unsupported_sync_option_exact_message(env_dir):

@@ -191,7 +191,7 @@ def test_prod_server_is_behind_an_internal_alb(stack_config, catalog):
 
 # The documented defaults (envconfig.kubernetes.GitOpsApplication) as they land for each environment file:
 # staging sets no path or destination namespace, prod sets the seed's layout.
-SYNCED = {"staging": ("overlays/staging", "app-staging"), "prod": ("overlays/production", "production")}
+SYNCED = {"staging": ("overlays/staging", "app-staging-gitops"), "prod": ("overlays/production", "production")}
 
 
 @pytest.mark.parametrize("env", GITOPS_ENVIRONMENTS)
@@ -301,5 +301,21 @@ def test_namespaces_are_created_with_pod_security_labels(stack_config, catalog, 
     eks = catalog.by_name[env].eks
     namespaces = {n["metadata"]["name"]: n["metadata"]["labels"]
                   for n in stack_config[f"{env}-gitops"]["resource"]["kubernetes_namespace"].values()}
-    assert set(namespaces) == {eks.argocd.namespace, eks.deploy_namespace}
+    assert set(namespaces) == {eks.argocd.namespace, eks.deploy_namespace,
+                               eks.application.destination_namespace or eks.deploy_namespace}
     assert all("pod-security.kubernetes.io/enforce" in labels for labels in namespaces.values())
+
+
+@pytest.mark.parametrize("env", GITOPS_ENVIRONMENTS)
+def test_argocd_and_the_pipeline_never_own_one_namespace(stack_config, catalog, env):
+    """deploy_target "eks": kubectl owns the deploy namespace, so the Application (selfHeal would revert each
+    deploy) and its AppProject's fence are elsewhere; "ecs": the Application may sync the deploy namespace."""
+    eks = catalog.by_name[env].eks
+    [project, application] = manifests(values(releases(stack_config, env)["argocd-apps"]))
+    argocd_namespaces = {application["spec"]["destination"]["namespace"],
+                         *(d["namespace"] for d in project["spec"]["destinations"])}
+    if eks.deploy_target == "eks":
+        assert eks.deploy_namespace not in argocd_namespaces
+    else:
+        assert argocd_namespaces == {eks.deploy_namespace}
+    assert {"staging": "eks", "prod": "ecs"}[env] == eks.deploy_target  # both models are exercised

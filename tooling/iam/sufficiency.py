@@ -139,7 +139,7 @@ def _service_stack_roles(catalog: Catalog, env: Environment) -> Iterator[RoleIns
         yield RoleInstance("codedeploy", stack, f"{own.deployment_group}-codedeploy", {
             **_common(names), "cluster": names.cluster, "ecs_service": own.ecs_service, "alb_name": own.base,
             "alarms": [{"alarm": f"{own.deployment_group}-{suffix}"}
-                       for suffix in ("green-5xx", "green-unhealthy", "cpu-high")],
+                       for suffix in ("blue-5xx", "blue-unhealthy", "green-5xx", "green-unhealthy", "cpu-high")],
             "hook_functions": functions, "execution_role": release.execution_role_arn.split("/")[-1],
             "task_role": release.task_role_arn.split("/")[-1]})
         yield RoleInstance("hooks", stack, own.role("hooks"), {
@@ -163,7 +163,10 @@ def _eks_stack_roles(catalog: Catalog, env: Environment) -> Iterator[RoleInstanc
                for service in source_names.env.services]
     yield RoleInstance("eks_deploy", stack, eks.deploy_role, {
         **_common(names), "deploy_project": eks.deploy_project, "deploy_log_group": eks.deploy_log_group,
-        "eks_cluster": eks.cluster, "artifact_sources": sources})
+        "eks_cluster": eks.cluster, "artifact_sources": sources,
+        "private_subnets": [{"subnet_name": private_subnet_name(eks.cluster, zone)}
+                            for zone in env.network.availability_zones],
+        "deploy_security_group": eks.deploy_security_group})
 
 
 def role_instances(catalog: Catalog) -> list[RoleInstance]:
