@@ -18,7 +18,7 @@ export CI ?=
 # otherwise from the public registry. Pass TF_PROVIDER_MIRROR= to force the registry.
 export TF_PROVIDER_MIRROR ?= $(wildcard /opt/tf-plugins)
 
-.PHONY: help setup synth plan deploy destroy emulator-stop test gate bench diagram clean
+.PHONY: help setup synth plan deploy destroy emulator-stop cdktf test gate bench diagram clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -46,14 +46,17 @@ synth: setup  ## synthesize every stack of every environment into cdktf.out/ (an
 plan: setup  ## plan the stacks of ENV (default dev) offline: make plan ENV=prod
 	PLATFORM_ENVIRONMENTS=$(ENV) $(PY) -m tooling.harness.plan
 
-deploy: setup  ## the main job: deploy every dev stack to the local AWS emulator (PLATFORM_TARGET=aws: to AWS)
-	$(PY) -m tooling.deploy.cli
+deploy: setup  ## the main job: deploy every stack of ENV (default dev) to the local AWS emulator (PLATFORM_TARGET=aws: to AWS)
+	ENV=$(ENV) $(PY) -m tooling.deploy.cli
 
 destroy: setup  ## destroy what `make deploy` deployed, then stop the emulator
-	$(PY) -m tooling.deploy.rollout destroy
+	ENV=$(ENV) $(PY) -m tooling.deploy.rollout destroy
 
 emulator-stop:  ## stop the local AWS emulator (by its recorded PID) without destroying anything
 	$(PY) -m tooling.emulator.server stop
+
+cdktf: setup  ## the cdktf CLI with the project's Terraform config: make cdktf ARGS="diff dev-service" (PLATFORM_TARGET=emulator: on the running emulator)
+	TF_CLI_CONFIG_FILE=$$($(PY) -m tooling.harness.terraform) npx cdktf $(ARGS)
 
 test: setup  ## run every test (unit, plan-JSON, policy, end-to-end)
 	$(PY) -m pytest

@@ -2,8 +2,10 @@
 per stack. Used by `make deploy` (tooling.deploy.cli) and `make destroy` (python -m tooling.deploy.rollout destroy).
 
 Target: the local emulator by default (moto, started and left running on success, stopped on error or
-Ctrl-C); with PLATFORM_TARGET=aws, AWS itself through each stack's real backend (no emulator, no
-overlay). Emulator state lives under build/emulator/ and is tied to that emulator's lifetime.
+Ctrl-C, but left alone when another run holds a stack's state lock); with PLATFORM_TARGET=aws, AWS itself
+through each stack's real backend (no emulator, no overlay). Emulator state (state/emulator/, or the s3
+backend's bucket on the emulator; `tooling.emulator.variant`) is tied to that emulator's lifetime and shared
+with `PLATFORM_TARGET=emulator npx cdktf ...`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tooling.deploy.stackrun import (
     Applied,
     AwsTarget,
     EmulatorTarget,
+    StateLocked,
     apply,
     destroy,
     pretty_output_name,
@@ -27,6 +30,7 @@ from tooling.deploy.stackrun import (
     state_addresses,
 )
 from tooling.emulator.server import STATE_DIR, Emulator, EmulatorError
+from tooling.emulator.variant import claim_state, state_dir
 from tooling.harness.terraform import Interrupted, TerraformError
 
 TARGET_VARIABLE = "PLATFORM_TARGET"
@@ -63,6 +67,8 @@ class Rollout:
                 _record(record, stack)
             try:
                 result = apply(stack, work_dir)
+            except StateLocked as err:
+                raise StateLocked(f"{stack}: apply refused: {err}") from None
             except TerraformError as err:
                 outcome = "interrupted" if isinstance(err, Interrupted) else "failed"
                 raise type(err)(f"{stack}: apply {outcome} after {time.monotonic() - start:.0f}s "
@@ -143,8 +149,8 @@ def _deploy_emulator(env: Environment, stacks: list[str], synthesis) -> int:
     except EmulatorError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    target = EmulatorTarget(emulator.endpoint, STATE_DIR / "stacks")
-    if fresh:
+    target = EmulatorTarget(emulator.endpoint, STATE_DIR / "stacks", state_dir=state_dir())
+    if claim_state(target.local_state, emulator):  # a new emulator: state of an earlier one is gone
         target.forget_state()
         DEPLOYED_RECORD.unlink(missing_ok=True)
     print(f"emulator: {'started' if fresh else 'reusing'} pid {emulator.pid} at {emulator.endpoint} "
@@ -152,6 +158,9 @@ def _deploy_emulator(env: Environment, stacks: list[str], synthesis) -> int:
     rollout = Rollout(env, stacks)
     try:
         rollout.run(target, synthesis.stacks, record=DEPLOYED_RECORD)
+    except StateLocked as err:  # another run is using this emulator: leave it (and the state) alone
+        print(f"error: {err}\nthe emulator keeps running (pid {emulator.pid})", file=sys.stderr)
+        return 1
     except (TerraformError, KeyboardInterrupt, Exception) as err:  # noqa: BLE001 - always stop the emulator
         interrupted = isinstance(err, (KeyboardInterrupt, Interrupted))
         print(f"error: {str(err) or 'interrupted'}", file=sys.stderr)
@@ -175,7 +184,7 @@ def _deploy_emulator(env: Environment, stacks: list[str], synthesis) -> int:
 # -- destroy -----------------------------------------------------------------------------------------
 def destroy_emulator() -> int:
     emulator = Emulator.running()
-    target = EmulatorTarget("", STATE_DIR / "stacks")
+    target = EmulatorTarget("", STATE_DIR / "stacks", state_dir=state_dir())
     if not emulator:
         stale = Emulator.recorded()  # alive but not answering: nothing can be destroyed through it
         if stale:

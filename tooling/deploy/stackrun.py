@@ -1,8 +1,10 @@
 """Apply, re-plan, read outputs of and destroy synthesized stacks, on the local emulator or on AWS.
 
 Targets:
-  - EmulatorTarget: each stack is copied to <work_root>/<stack> without its backend (local state there),
-    with the provider pointed at the emulator and the emulator overlay applied (`tooling.emulator.overlay`).
+  - EmulatorTarget: each stack's emulator variant (`tooling.emulator.variant`: provider pointed at the
+    emulator, emulator overlay, state in <state_dir>/<stack>.tfstate or, for an s3 backend, in that bucket on
+    the emulator) is written to <work_root>/<stack>. Within one emulator's lifetime a backend change migrates
+    the state (`terraform init -migrate-state -force-copy`, as on AWS); a new emulator starts empty.
   - AwsTarget: the synthesized stack as it is, with its real backend; no overlay, no emulator.
 Stack order comes from data: the dependencies cdktf records in manifest.json (`add_dependency`), ties
 broken by the order the app declares its stacks in (`Synthesis.stacks` keeps it).
@@ -16,18 +18,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tooling.emulator.overlay import apply_overlay, emulator_provider
-from tooling.harness.terraform import (
-    LOCK_FILE,
-    Result,
-    TerraformError,
-    error_blocks,
-    init,
-    plugin_cache_lock,
-    prepare,
-    terraform,
-    write_if_changed,
-)
+from tooling.emulator.variant import backend_cache, foreign_backend_cache, is_current, state_dir, write_variant
+from tooling.harness.terraform import LOCK_FILE, Result, TerraformError, error_blocks, plugin_cache_lock, terraform
 
 
 # -- order -----------------------------------------------------------------------------------------
@@ -51,28 +43,39 @@ def stack_order(outdir: Path, stacks: list[str], declared: list[str] | None = No
 class EmulatorTarget:
     endpoint: str
     work_root: Path
+    state_dir: Path | None = None  # local state files (<stack>.tfstate); default: work_root
     name: str = "emulator"
     overlay_log: dict[str, list[str]] = field(default_factory=dict)
 
+    @property
+    def local_state(self) -> Path:
+        return (self.state_dir or self.work_root).resolve()
+
     def prepare(self, stack: str, stack_dir: Path) -> Path:
-        work_dir = prepare(stack_dir, self.work_root / stack, overrides=emulator_provider(self.endpoint))
-        result = apply_overlay(json.loads((work_dir / "cdk.tf.json").read_text()))
-        write_if_changed(work_dir / "cdk.tf.json", json.dumps(result.config, indent=2, sort_keys=True))
-        override = work_dir / "emulator_overlay_override.tf.json"
-        if result.override:
-            write_if_changed(override, json.dumps(result.override, indent=2, sort_keys=True))
-        else:
-            override.unlink(missing_ok=True)
-        self.overlay_log[stack] = result.applied
-        init(work_dir)
+        work_dir = self.work_root / stack
+        self.overlay_log[stack] = write_variant(stack_dir, work_dir, stack, self.endpoint, self.local_state)
+        self.init(work_dir)
         return work_dir
+
+    def init(self, work_dir: Path) -> None:
+        """Skipped when providers and this backend are already set up; a backend change within this emulator's
+        lifetime migrates the state to the new backend, anything else (a new emulator) starts empty."""
+        backend = json.loads((work_dir / "cdk.tf.json").read_text())["terraform"]["backend"]
+        foreign_backend_cache(work_dir, self.endpoint, self.local_state)
+        cache = backend_cache(work_dir)
+        if cache and is_current(cache, backend) and (work_dir / ".terraform" / "providers").is_dir():
+            return
+        mode = ["-migrate-state", "-force-copy"] if cache else ["-reconfigure"]
+        lockfile = ["-lockfile=readonly"] if LOCK_FILE.exists() else []
+        with plugin_cache_lock():
+            terraform(["init", "-input=false", *lockfile, *mode], work_dir, log=work_dir / "init.log")
 
     def work_dir(self, stack: str) -> Path:
         return self.work_root / stack
 
     def forget_state(self) -> None:
         """A fresh emulator holds nothing: state left from an earlier emulator would only mislead."""
-        for state in self.work_root.glob("*/terraform.tfstate*"):
+        for state in [*self.local_state.glob("*.tfstate*"), *self.work_root.glob("*/terraform.tfstate*")]:
             state.unlink()
 
 
@@ -83,7 +86,8 @@ class AwsTarget:
     def prepare(self, stack: str, stack_dir: Path) -> Path:
         if LOCK_FILE.exists():
             shutil.copyfile(LOCK_FILE, stack_dir / ".terraform.lock.hcl")
-        if not (stack_dir / ".terraform" / "providers").is_dir():
+        emulated = foreign_backend_cache(stack_dir, None, state_dir())  # after PLATFORM_TARGET=emulator npx cdktf
+        if emulated or not (stack_dir / ".terraform" / "providers").is_dir():
             lockfile = ["-lockfile=readonly"] if LOCK_FILE.exists() else []
             with plugin_cache_lock():
                 terraform(["init", "-input=false", *lockfile], stack_dir)
@@ -100,9 +104,30 @@ class Applied:
     outputs: dict
 
 
+class StateLocked(TerraformError):
+    """Another run holds the stack's state lock (S3 lock file, DynamoDB item or local file lock)."""
+
+
+def lock_holder(text: str) -> dict[str, str]:
+    """The `Lock Info:` Terraform prints when it cannot acquire the state lock (ID, Path, Who, Created...)."""
+    info = text.split("Lock Info:", 1)[1] if "Lock Info:" in text else ""
+    return dict(re.findall(r"^[ \t]+(\w+):[ \t]+(\S.*?)[ \t]*$", info.split("\n\n", 1)[0], re.M))
+
+
 def apply(stack: str, work_dir: Path) -> Applied:
     log = work_dir / "apply.log"
-    result = terraform(["apply", "-input=false", "-auto-approve"], work_dir, log=log)
+    try:
+        result = terraform(["apply", "-input=false", "-auto-approve"], work_dir, log=log)
+    except TerraformError as err:
+        if "Error acquiring the state lock" not in str(err):
+            raise
+        holder = lock_holder(str(err))
+        lock_id, operation = holder.get("ID", "<ID>"), holder.get("Operation", "").removeprefix("OperationType")
+        raise StateLocked(
+            f"the state is locked by another {operation.lower() or 'run'} ({holder.get('Who', '?')} since "
+            f"{holder.get('Created', '?')}): lock {lock_id} on {holder.get('Path', '?')}.\n"
+            f"Wait for that run to finish; if it died, release the lock: terraform force-unlock {lock_id} "
+            f"(in {work_dir})\n{err}") from None
     match = re.search(r"Apply complete! Resources: (.*?)\.\s*$", result.stdout, re.M)
     return Applied(stack, work_dir, result.seconds, match[1] if match else "done", outputs(work_dir))
 

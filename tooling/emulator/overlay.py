@@ -1,12 +1,13 @@
 """The emulator target: the provider pointed at the local emulator, plus the explicit emulator overlay.
 
-Applied only to the copies of synthesized stacks that `tooling.deploy.stackrun` prepares for the emulator
-under build/emulator/; the synthesized stacks in cdktf.out/ and every real target never see any of it.
+Applied only to the emulator variant of a synthesized stack (`tooling.emulator.variant`: the copies that
+`make deploy` applies, and cdktf.out/ when main.py runs with PLATFORM_TARGET=emulator); every real target and
+every other synthesis never see any of it.
 
 The overlay is data: each `OverlayItem` names a resource type, what is done to it, and the emulator
 gap it works around (the README lists them). Actions:
-  - ignore_changes: written as a Terraform override file (emulator_overlay_override.tf.json) that adds
-    `lifecycle.ignore_changes` (merged with the resource's own list) — perpetual diffs only.
+  - ignore_changes: added to the resource's `lifecycle.ignore_changes` (merged with its own list) —
+    perpetual diffs only.
   - remove: the resource is dropped from the emulator copy; `depends_on` entries and outputs that name
     it go with it; any other reference to it is an error unless the item gives a `replacement` value.
 Server-side fixes to the emulator itself are in `tooling.emulator.patches`.
@@ -123,7 +124,6 @@ class OverlayError(RuntimeError):
 @dataclass
 class OverlayResult:
     config: dict
-    override: dict  # Terraform override file content (empty when nothing to ignore)
     applied: list[str]  # "address: action (gap)" lines, for the log
 
 
@@ -139,18 +139,14 @@ def apply_overlay(config: dict, items: tuple[OverlayItem, ...] = OVERLAY) -> Ove
         resources.pop(item.resource_type, None)
     if removed:
         config = _drop_references(config, removed)
-    override: dict = {}
     for item in (i for i in items if i.action == "ignore_changes"):
         for name, body in config.get("resource", {}).get(item.resource_type, {}).items():
-            own = body.get("lifecycle", {}).get("ignore_changes", [])
-            if own == "all":
+            lifecycle = body.setdefault("lifecycle", {})
+            if lifecycle.get("ignore_changes") == "all":
                 continue
-            entry = override.setdefault("resource", {}).setdefault(item.resource_type, {}).setdefault(
-                name, {"lifecycle": {"ignore_changes": list(own)}})
-            entry["lifecycle"]["ignore_changes"] = list(dict.fromkeys(
-                [*entry["lifecycle"]["ignore_changes"], *item.attributes]))
+            lifecycle["ignore_changes"] = list(dict.fromkeys([*lifecycle.get("ignore_changes", []), *item.attributes]))
             applied.append(f"{item.resource_type}.{name}: ignore_changes {list(item.attributes)} ({item.gap})")
-    return OverlayResult(config, override, applied)
+    return OverlayResult(config, applied)
 
 
 def _drop_references(config: dict, removed: dict[str, OverlayItem]) -> dict:

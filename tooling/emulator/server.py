@@ -4,8 +4,9 @@
         emulator.endpoint                                          # http://127.0.0.1:PORT
 
 `make deploy` leaves it running (`Emulator.start(...).detach()`): its pid, port and account are in
-build/emulator/emulator.json, its log in build/emulator/server.log; `make emulator-stop` (and
-`make destroy` when it is done) stop it by that PID, never by name.
+build/emulator/emulator.json ($PLATFORM_EMULATOR_DIR instead of build/emulator/, for tests), its log in
+build/emulator/server.log; `make emulator-stop` (and `make destroy` when it is done) stop it by that PID,
+never by name. `PLATFORM_TARGET=emulator npx cdktf ...` finds it there too.
 
     python -m tooling.emulator.server status | stop        # what the Makefile calls
     python -m tooling.emulator.server serve --port N       # the server process itself (moto + our patches)
@@ -28,7 +29,7 @@ from pathlib import Path
 
 from tooling import ROOT  # noqa: E402
 
-STATE_DIR = ROOT / "build" / "emulator"
+STATE_DIR = Path(os.environ.get("PLATFORM_EMULATOR_DIR") or ROOT / "build" / "emulator").resolve()
 HOST = "127.0.0.1"  # loopback only
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
