@@ -226,6 +226,19 @@ def source_arn_error(value: Any) -> str:
     return f"a wildcard in the ARN's {', '.join(wild)}" if wild else ""
 
 
+def source_condition_error(condition_values: dict[str, list[Any]]) -> str:
+    """Why a statement that lets a service principal act for this account does not pin the account with a
+    literal aws:SourceAccount or aws:SourceArn ("" when it does). `condition_values`: {lower-case key: values}."""
+    accounts, arns = condition_values.get("aws:sourceaccount"), condition_values.get("aws:sourcearn")
+    if accounts and not any(has_wildcard(account) for account in accounts):
+        return ""
+    if arns and not any(source_arn_error(arn) for arn in arns):
+        return ""
+    if accounts or arns:
+        return f"a wildcard source condition: {', '.join(map(str, (accounts or []) + (arns or [])))}"
+    return "no aws:SourceAccount/aws:SourceArn"
+
+
 # ---------------------------------------------------------------------------- IAM statements
 class Statement:
     """One IAM statement, normalised from policy JSON or an aws_iam_policy_document block."""

@@ -12,10 +12,9 @@ from dlp_base import (
     IamStatementCheck,
     as_list,
     first,
-    has_wildcard,
     is_unresolved,
     parse_policy,
-    source_arn_error,
+    source_condition_error,
 )
 
 SOURCE_CONDITION_EXEMPT_SERVICES = {
@@ -47,17 +46,8 @@ class IamServiceTrustHasSourceCondition(IamStatementCheck):
             return UNKNOWN
         if all(str(s).lower() in SOURCE_CONDITION_EXEMPT_SERVICES for s in services):
             return PASSED
-        values = statement.condition_values()
-        accounts, arns = values.get("aws:sourceaccount"), values.get("aws:sourcearn")
-        if accounts and not any(has_wildcard(account) for account in accounts):
-            return PASSED
-        if arns and not any(source_arn_error(arn) for arn in arns):
-            return PASSED
-        if accounts or arns:
-            return self.fail(f"trust for {', '.join(map(str, services))} has a wildcard source condition: "
-                             f"{', '.join(map(str, (accounts or []) + (arns or [])))}")
-        return self.fail(f"trust for {', '.join(map(str, services))} lacks aws:SourceAccount/aws:SourceArn")
-
+        problem = source_condition_error(statement.condition_values())
+        return self.fail(f"trust for {', '.join(map(str, services))} has {problem}") if problem else PASSED
 
 check = IamServiceTrustHasSourceCondition()
 document_check = check.document_check()

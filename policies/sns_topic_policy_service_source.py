@@ -14,10 +14,9 @@ from dlp_base import (
     IamStatementCheck,
     as_list,
     first,
-    has_wildcard,
     is_unresolved,
     parse_policy,
-    source_arn_error,
+    source_condition_error,
 )
 
 
@@ -39,17 +38,7 @@ class SnsTopicPolicyServiceSource(IamStatementCheck):
         services = [first(s) for s in as_list(statement.principals.get("Service"))]
         if any(is_unresolved(s) for s in services):
             return UNKNOWN
-        values = statement.condition_values()
-        accounts, arns = values.get("aws:sourceaccount"), values.get("aws:sourcearn")
-        if accounts and not any(has_wildcard(account) for account in accounts):
-            return PASSED
-        if arns and not any(source_arn_error(arn) for arn in arns):
-            return PASSED
-        if accounts or arns:
-            return self.fail(f"{', '.join(map(str, services))} may publish with a wildcard source condition: "
-                             f"{', '.join(map(str, (accounts or []) + (arns or [])))}")
-        return self.fail(f"{', '.join(map(str, services))} may publish for any account (no aws:SourceAccount/"
-                         "aws:SourceArn)")
-
+        problem = source_condition_error(statement.condition_values())
+        return self.fail(f"{', '.join(map(str, services))} may publish with {problem}") if problem else PASSED
 
 check = SnsTopicPolicyServiceSource()
