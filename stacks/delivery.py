@@ -1,6 +1,10 @@
 """`<env>-delivery`: per service, an ECR repository, a CodeBuild project and a pipeline that promotes
 the image through the environment's promotion order; shared artifact store, key, approvals and
-CodeArtifact repositories."""
+CodeArtifact repositories.
+
+An environment that another environment's pipeline promotes through (`delivery.promotion = []`)
+runs no pipeline: its delivery stack keeps only the shared part (the key also encrypts its EKS deploy
+project's artifacts), and its services run images from the promoting environment's repository."""
 
 from __future__ import annotations
 
@@ -71,7 +75,8 @@ class DeliveryStack(EnvironmentStack):
         super().__init__(scope, env)
         names = self.names
         targets = catalog.promotion_targets(env)
-        role_arns = (*(names.service(s).role_arn(purpose) for s in env.services for purpose in ("codebuild", "pipeline")),
+        built = env.services if targets else ()  # each service's one pipeline runs here, or elsewhere
+        role_arns = (*(names.service(s).role_arn(purpose) for s in built for purpose in ("codebuild", "pipeline")),
                      *(EksNames(EnvironmentNames(target)).deploy_role_arn for target in targets
                        if deploys_to_eks(target)))
         self.key = EncryptionKey(self, "key", EncryptionKeyProps(
@@ -89,7 +94,7 @@ class DeliveryStack(EnvironmentStack):
             formats=env.delivery.codeartifact_formats)
         if self.packages.formats:
             PackageRepositories(self, "packages", self.packages)
-        for service in env.services:
+        for service in built:
             self._service_delivery(service, targets)
 
     def _service_delivery(self, service: Service, targets: tuple[Environment, ...]) -> None:

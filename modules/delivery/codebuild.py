@@ -17,6 +17,7 @@ from cdktf_cdktf_provider_aws.codebuild_project import (
 
 from envconfig.account import Account
 from envconfig.model import CODEBUILD_STANDARD_IMAGE, Build
+from envconfig.secrets import SecretReference
 from modules.cdk.core import Construct, literal
 from modules.shared.iam import ServiceRole, ServiceRoleProps
 from modules.shared.statements import ENCRYPT_DECRYPT, KeyReference, Statement
@@ -137,7 +138,7 @@ class ImageBuildProject(PipelineProject):
                 account.arn("ssm", f"parameter/{name.lstrip('/')}")
                 for name in sorted(build.parameter_store.values())), sid="ReadBuildParameters"))
         if build.secrets_manager:
-            statements.append(Statement(("secretsmanager:GetSecretValue",), tuple(
-                account.arn("secretsmanager", f"secret:{ref.split(':')[0]}-??????")
-                for ref in sorted(build.secrets_manager.values())), sid="ReadBuildSecrets"))
+            statements.append(Statement(("secretsmanager:GetSecretValue",), tuple(sorted(
+                {account.arn("secretsmanager", SecretReference.parse(reference).resource)
+                 for reference in build.secrets_manager.values()})), sid="ReadBuildSecrets"))
         return (*statements, *props.extra_statements)

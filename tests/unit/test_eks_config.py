@@ -61,6 +61,14 @@ BAD_EKS_SETTINGS = [
      "eks.application.repo_url", "is not a git repository URL"),
     ("staging", 'name            = "app"', 'nmae = "app"', "eks.application.nmae",
      "unknown setting (did you mean 'name'?)"),
+    # One access entry per principal, one instance type once: a repeat fails at apply.
+    ("prod", '"arn:aws:iam::222222222222:role/platform-admin",',
+     '"arn:aws:iam::222222222222:role/platform-admin", "arn:aws:iam::222222222222:role/platform-admin",',
+     "eks.admin_principal_arns", "is listed more than once"),
+    ("prod", 'instance_types = ["m6i.xlarge", "m6a.xlarge"]', 'instance_types = ["m6i.xlarge", "m6i.xlarge"]',
+     "eks.node_group.apps.instance_types", "'m6i.xlarge' is listed more than once"),
+    ("prod", 'rbac_admin_groups   = ["platform-admins"]', 'rbac_admin_groups = ["platform-admins", "platform-admins"]',
+     "eks.argocd.rbac_admin_groups", "'platform-admins' is listed more than once"),
 ]
 
 
