@@ -101,7 +101,7 @@ class DeliveryStack(EnvironmentStack):
         env, names = self.env, self.names.service(service)
         scope = Construct(self, service.name)
         repository = ContainerRepository(scope, "image", ContainerRepositoryProps(
-            name=names.ecr_repository, kms_key_arn=self.key.arn))
+            name=names.ecr_repository, kms_key_arn=self.key.arn, keep_releases=env.delivery.keep_releases))
         logins = tuple(PackageLogin(CODEARTIFACT_TOOLS[fmt], self.packages.domain, env.account_id,
                                     repository_name(fmt)) for fmt in self.packages.formats)
         buildspec = container_image_buildspec(
