@@ -109,7 +109,8 @@ def test_dev_pipeline_deploys_with_the_ecs_action_and_no_approval(plans):
 def test_codeartifact_repositories_follow_the_environment(plans, catalog):
     for env in ENVIRONMENTS:
         formats = catalog.by_name[env].delivery.codeartifact_formats
-        repositories = {r["values"]["repository"] for r in plans[f"{env}-delivery"].of_type("aws_codeartifact_repository")}
+        repositories = {r["values"]["repository"]
+                        for r in plans[f"{env}-delivery"].of_type("aws_codeartifact_repository")}
         assert repositories == {f"{fmt}-{kind}" for fmt in formats for kind in ("store", "public")}
 
 
