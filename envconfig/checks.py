@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import string
+
+from envconfig.secrets import SecretReference
 
 
 def matching(pattern: str, what: str):
@@ -23,7 +26,6 @@ name_prefix = matching(r"[a-z][a-z0-9-]{1,18}[a-z0-9]", "a name prefix (3-20 of 
 short_name = matching(r"[a-z][a-z0-9-]{0,18}[a-z0-9]", "a short name (2-20 of a-z, 0-9, '-')")
 s3_bucket_name = matching(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name")
 tfc_name = matching(r"[A-Za-z0-9_-]{1,90}", "a Terraform Cloud name (letters, digits, '_' and '-')")
-workspace_template = matching(r"[A-Za-z0-9_{}-]{1,90}", "a workspace name template (may contain {stack})")
 repository_id = matching(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*", "a repository id (owner/name or a CodeCommit name)")
 branch_name = matching(r"[A-Za-z0-9._/-]{1,100}", "a git branch name")
 url_path = matching(r"/[A-Za-z0-9._~/-]*", "a URL path starting with '/'")
@@ -42,6 +44,28 @@ chatbot_channel_arn = matching(
 git_pattern = matching(r"[A-Za-z0-9._/*?!\[\]{},+@-]{1,255}", "a git branch, tag or path pattern (glob)")
 kms_key_ref = matching(r"(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+|alias/[A-Za-z0-9/_-]+)",
                         "a KMS key ARN or alias")
+
+
+def workspace_template(value: str) -> None:
+    """An HCP Terraform workspace name with `{stack}` as its only placeholder, at least once: without it
+    every stack would share one workspace (and one state), and any other placeholder cannot be filled."""
+    matching(r"[A-Za-z0-9_{}-]{1,90}", "a workspace name template (letters, digits, '_', '-' and {stack})")(value)
+    try:
+        parts = list(string.Formatter().parse(value))
+    except ValueError as err:
+        raise ValueError(f"{value!r} is not a workspace name template ({err})") from None
+    for literal, field, spec, conversion in parts:
+        if "{" in literal or "}" in literal:
+            raise ValueError(f"{value!r}: a workspace name cannot contain braces; the only placeholder is {{stack}}")
+        if field is not None and (field != "stack" or spec or conversion):
+            raise ValueError(f"{value!r}: {{{field}}} is not a placeholder; the only one is {{stack}}")
+    if not any(field == "stack" for _, field, _, _ in parts):
+        raise ValueError(f"{value!r} has no {{stack}}: every stack would share one workspace and its state")
+
+
+def secret_reference(value: str) -> None:
+    """CodeBuild's `secrets-manager` form: secret-id[:json-key[:version-stage[:version-id]]]."""
+    SecretReference.parse(value)
 
 
 def arn(service: str):
@@ -101,9 +125,25 @@ def all_of(*checks):
     return check_all
 
 
+def unique(values) -> None:
+    """A list that names each thing once: a repeat would create (or deploy) the same thing twice."""
+    repeated = [value for index, value in enumerate(values) if value in values[:index]]
+    if repeated:
+        raise ValueError(f"{repeated[0]!r} is listed more than once")
+
+
 def each(check):
     def check_all(values) -> None:
         for value in values:
+            check(value)
+
+    return check_all
+
+
+def each_value(check):
+    """`check` on every value of a map."""
+    def check_all(mapping) -> None:
+        for value in mapping.values():
             check(value)
 
     return check_all

@@ -73,3 +73,8 @@ class EksNames:
     @property
     def deploy_log_group(self) -> str:
         return f"/aws/codebuild/{self.deploy_project}"
+
+    @property
+    def flow_logs_role(self) -> str:
+        """The cluster VPC's flow-log delivery role (the network is named after the cluster)."""
+        return f"{self.cluster}-flow-logs"

@@ -62,7 +62,8 @@ class NodeGroup:
     """One EKS managed node group (`node_group "default" { ... }`)."""
 
     name: str = setting(REQUIRED, check=checks.short_name)
-    instance_types: tuple[str, ...] = setting(("m6i.large",), check=checks.each(instance_type))
+    instance_types: tuple[str, ...] = setting(("m6i.large",), check=checks.all_of(checks.each(instance_type),
+                                                                                   checks.unique))
     min_size: int = setting(2, check=checks.between(0, 100))
     desired_size: int = setting(2, check=checks.between(0, 100))
     max_size: int = setting(4, check=checks.between(1, 100))
@@ -84,7 +85,7 @@ class ArgoCd:
     oidc_client_id: str = ""
     rbac_default_policy: Literal["", "role:readonly"] = setting(
         "", doc="what an authenticated user without a group mapping may do: nothing, or read")
-    rbac_admin_groups: tuple[str, ...] = setting((), doc="SSO groups mapped to role:admin")
+    rbac_admin_groups: tuple[str, ...] = setting((), check=checks.unique, doc="SSO groups mapped to role:admin")
     ingress_enabled: bool = setting(False, doc="argocd-server behind an internal ALB (AWS Load Balancer Controller)")
     ingress_hostname: str = setting("", check=checks.optional(hostname))
     ingress_certificate_arn: str = setting("", check=checks.optional(checks.arn("acm")))
@@ -121,9 +122,10 @@ class Eks:
     node_groups: tuple[NodeGroup, ...] = setting(REQUIRED, check=checks.at_least(1), block_label="node_group")
     kubernetes_version: str = setting("1.31", check=kubernetes_version)
     endpoint_public_access_cidrs: tuple[str, ...] = setting(
-        (), check=checks.each(checks.cidr), doc="empty: the API endpoint is private only")
+        (), check=checks.all_of(checks.each(checks.cidr), checks.unique), doc="empty: the API endpoint is private only")
     admin_principal_arns: tuple[str, ...] = setting(
-        (), check=checks.each(checks.iam_principal_arn), doc="cluster admins; include whoever runs `<env>-gitops`")
+        (), check=checks.all_of(checks.each(checks.iam_principal_arn), checks.unique),
+        doc="cluster admins (one access entry each); include whoever runs `<env>-gitops`")
     deploy_target: Literal["ecs", "eks"] = setting(
         "ecs", doc="where this environment's pipeline deploys the services: ECS (default) or this cluster")
     image_placeholder: str = setting(

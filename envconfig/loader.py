@@ -75,9 +75,10 @@ def load_environments(names: list[str] | None = None, directory: Path = ENVIRONM
     for name in names or ():
         _environment_path(name, directory)  # unknown names fail before any file is parsed
     environments = _Environments(directory)
-    for name in known:
-        env = environments[name]
-        _raise_first(env, (error for rule in PROMOTION_RULES for error in rule(env, environments)))
+    for rule in PROMOTION_RULES:  # rule by rule: each file's own list before conflicts between files
+        for name in known:
+            env = environments[name]
+            _raise_first(env, rule(env, environments))
     return Catalog(tuple(environments[name] for name in (names or known)), dict(environments.loaded))
 
 

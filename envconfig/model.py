@@ -47,8 +47,8 @@ class CloudBackend:
     type: Literal["cloud"] = "cloud"
     hostname: str = "app.terraform.io"
     workspace_name: str = setting("", check=checks.optional(checks.workspace_template),
-                                  doc="template with {stack}; default '{stack}'")
-    workspace_tags: tuple[str, ...] = setting((), check=checks.each(checks.tfc_name))
+                                  doc="template with {stack} (one workspace per stack); default '{stack}'")
+    workspace_tags: tuple[str, ...] = setting((), check=checks.all_of(checks.each(checks.tfc_name), checks.unique))
     project: str = ""
 
 
@@ -58,9 +58,11 @@ Backend = LocalBackend | S3Backend | CloudBackend
 @dataclass(frozen=True)
 class Network:
     vpc_cidr: str = setting(REQUIRED, check=checks.private_cidr)
-    availability_zones: tuple[str, ...] = setting(REQUIRED, check=checks.at_least(2))
-    nat_gateways: Literal["none", "single", "per_az"] = "single"
-    allowed_ingress_cidrs: tuple[str, ...] = setting(("0.0.0.0/0",), check=checks.each(checks.cidr))
+    availability_zones: tuple[str, ...] = setting(REQUIRED, check=checks.all_of(checks.at_least(2), checks.unique))
+    nat_gateways: Literal["none", "single", "per_az"] = setting(
+        "single", doc="'none' is rejected while the VPC has no endpoints: private tasks could not pull images")
+    allowed_ingress_cidrs: tuple[str, ...] = setting(("0.0.0.0/0",),
+                                                     check=checks.all_of(checks.each(checks.cidr), checks.unique))
     certificate_arn: str = setting("", check=checks.optional(checks.arn("acm")))
     alb_access_logs: bool = True
     alb_internal: bool = setting(False, doc="internal ALB: reachable from the VPC and peered networks only")
@@ -116,7 +118,9 @@ class Build:
     cache_paths: tuple[str, ...] = ("node_modules/**/*", "/root/.npm/**/*")
     coverage_report: str = setting("coverage/clover.xml", doc="empty disables the coverage report")
     parameter_store: dict[str, str] = setting(factory=dict, doc="env var -> SSM parameter name")
-    secrets_manager: dict[str, str] = setting(factory=dict, doc="env var -> secret-id:json-key")
+    secrets_manager: dict[str, str] = setting(
+        factory=dict, check=checks.each_value(checks.secret_reference),
+        doc="env var -> secret-id[:json-key[:version-stage[:version-id]]]; secret-id a name or this account's ARN")
     timeout_minutes: int = setting(30, check=checks.between(5, 480))
 
 
@@ -134,7 +138,7 @@ class Deployment:
         (), check=checks.each(checks.cidr),
         doc="testers who may reach the test listener; the deploy hooks always may. Default: nobody else")
     validation_hooks: tuple[Literal["AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic"], ...] = setting(
-        ("AfterAllowTestTraffic", "AfterAllowTraffic"),
+        ("AfterAllowTestTraffic", "AfterAllowTraffic"), check=checks.unique,
         doc="appspec hooks that run an HTTP check: the test listener before the switch, production after")
 
 
@@ -154,7 +158,9 @@ class Service:
     """One containerized application: its repository, build, pipeline and ECS service."""
 
     name: str = setting(REQUIRED, check=checks.short_name)
-    source: Source = setting(REQUIRED)
+    source: Source | None = setting(
+        None, doc="where this environment's pipeline builds the service from; required where it has one, "
+                  "not allowed where another environment's pipeline deploys the service")
     container_port: int = setting(80, check=checks.port)
     cpu: Literal[256, 512, 1024, 2048, 4096] = 256
     memory: int = setting(512, check=checks.between(512, 30720))
@@ -166,7 +172,7 @@ class Service:
                                  "certificate; default: none (plain HTTP)")
     bootstrap_image: str = setting("public.ecr.aws/nginx/nginx:stable",
                                    doc="runs until the pipeline's first deploy replaces it")
-    build: Build = setting(factory=Build)
+    build: Build = setting(factory=Build, doc="like source: only where this environment's pipeline builds")
     deployment: Deployment = setting(factory=Deployment)
     pull_request_build: PullRequestBuild | None = setting(None, doc="a test-only build of each pull request; "
                                                                     "default none")
@@ -198,14 +204,23 @@ class Notifications:
 
 @dataclass(frozen=True)
 class Delivery:
-    """The pipeline's promotion order: environment names whose services it deploys to, in order."""
+    """The pipeline's promotion order: environment names whose services it deploys to, in order.
 
-    promotion: tuple[str, ...] = setting((), check=checks.each(checks.short_name),
-                                         doc="default: this environment only")
+    Each (environment, service) is deployed by exactly one pipeline: an environment that another
+    environment's pipeline promotes through says `promotion = []` (it runs no pipeline of its own).
+    """
+
+    promotion: tuple[str, ...] | None = setting(
+        None, check=checks.all_of(checks.each(checks.short_name), checks.unique),
+        doc="unset: this environment only; []: no pipeline here (another environment's promotes into it)")
     approval_required: bool = setting(False, doc="a manual approval precedes deploys into this environment")
     approval_custom_data: str = "Please review the previous stage's deployment before promoting."
     artifact_retention_days: int = setting(30, check=checks.between(1, 3650))
-    codeartifact_formats: tuple[Literal["npm", "pypi", "maven"], ...] = ()
+    codeartifact_formats: tuple[Literal["npm", "pypi", "maven"], ...] = setting((), check=checks.unique)
+    keep_releases: int = setting(
+        30, check=checks.between(3, 1000),
+        doc="release images each ECR repository keeps (never expired by age): at least the running, the "
+            "rollback and the promoting release")
     notifications: Notifications = setting(factory=Notifications, doc="default: no subscribers, failures notified")
 
 
@@ -234,4 +249,5 @@ class Environment:
 
     @property
     def promotion(self) -> tuple[str, ...]:
-        return self.delivery.promotion or (self.name,)
+        """The environments this environment's pipelines deploy to, in order; empty: it runs none."""
+        return (self.name,) if self.delivery.promotion is None else self.delivery.promotion

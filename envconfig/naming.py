@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from envconfig.account import Account
 from envconfig.model import Environment, Service
 
+# The stacks of an environment, by component (`<env>-<component>`); eks and gitops only with an eks block.
+STACK_COMPONENTS = ("delivery", "service")
+EKS_STACK_COMPONENTS = ("eks", "gitops")
+
 
 # CodePipeline keys a pipeline's artifacts <bucket>/<first 20 characters of the pipeline name>/...
 # (https://repost.aws/questions/QUI91tw7A9SUOMohJurNqmgA): the prefix its roles are limited to.
@@ -37,6 +41,20 @@ class EnvironmentNames:
     @property
     def prefix(self) -> str:
         return self.env.name_prefix
+
+    @property
+    def stacks(self) -> tuple[str, ...]:
+        components = (*STACK_COMPONENTS, *(EKS_STACK_COMPONENTS if self.env.eks is not None else ()))
+        return tuple(f"{self.env.name}-{component}" for component in components)
+
+    @property
+    def flow_logs_role(self) -> str:
+        """The service VPC's flow-log delivery role (the network is named after the prefix)."""
+        return f"{self.prefix}-flow-logs"
+
+    @property
+    def flow_log_group(self) -> str:
+        return f"/vpc/{self.prefix}/flow-logs"
 
     @property
     def artifact_bucket(self) -> str:
@@ -90,7 +108,7 @@ class EnvironmentNames:
     def log_group_arn(self, name: str) -> str:
         return self.account.log_group_arn(name)
 
-    def service(self, service: Service) -> "ServiceNames":
+    def service(self, service: Service) -> ServiceNames:
         return ServiceNames(self, service)
 
     def artifact_prefixes(self) -> dict[str, str]:
@@ -197,6 +215,14 @@ class ServiceNames:
         return self.environment.arn("ecs", f"service/{self.environment.cluster}/{self.ecs_service}")
 
     @property
+    def load_balancer(self) -> str:
+        return self.base
+
+    def target_group(self, colour: str) -> str:
+        """The blue and green target groups: <alb>-blue, <alb>-green."""
+        return f"{self.load_balancer}-{colour}"
+
+    @property
     def alb_logs_bucket(self) -> str:
         """The service ALB's access-log bucket (bucket names are global: the account id keeps it unique)."""
         return f"{self.base}-alb-logs-{self.environment.env.account_id}"
@@ -246,3 +272,6 @@ class ServiceNames:
     def hook_function(self, hook: str) -> str:
         """Lambda names for the appspec hooks, e.g. acme-prod-app-AfterAllowTestTraffic."""
         return f"{self.base}-{hook}"
+
+    def hook_log_group(self, hook: str) -> str:
+        return f"/aws/lambda/{self.hook_function(hook)}"

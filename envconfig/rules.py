@@ -15,6 +15,8 @@ Where a rule lives (put a new one in the first place that can see everything it 
 
 Rules are generators and the loader stops at the first error, so a file reports its first problem
 only, and a promotion rule reads (loads) an environment only when the rules before it passed.
+PROMOTION_RULES run rule by rule over every file: each file's own promotion list is checked before
+the rules that compare files (one pipeline per deployment target, unique names).
 """
 
 from __future__ import annotations
@@ -22,8 +24,12 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Iterator, Mapping
 
+from envconfig import checks
+from envconfig.account import SUPPORTED_PARTITION, partition_of
 from envconfig.kubernetes import Eks
-from envconfig.model import CloudBackend, Environment, Service
+from envconfig.model import Build, CloudBackend, Environment, Service
+from envconfig.name_limits import created_names
+from envconfig.secrets import SecretReference
 
 Error = tuple[str, str]  # (setting path, message), e.g. ("service.app.memory", "4096 MiB is not ...")
 Rule = Callable[[Environment], Iterator[Error]]
@@ -39,6 +45,13 @@ FARGATE_MEMORY = {
 }
 # Namespaces an application must not be deployed into (ArgoCD's own is added per environment).
 SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "default")
+# The service VPC's "even" layout (modules/shared/network.py Network.subnet_cidrs): the VPC is cut into
+# 2**4 blocks, public subnets from the first, private from the ninth, one per zone.
+SUBNET_SPLIT_BITS = 4
+ZONES_PER_LAYOUT = 8
+# An Application Load Balancer's subnets need at least a /27 (and 8 free addresses).
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#subnets-load-balancer
+ALB_SUBNET_MAX_PREFIX = 27
 
 
 def with_eks(*rules: Callable[[Environment, Eks], Iterator[Error]]) -> Rule:
@@ -68,7 +81,7 @@ def each_promotion_target(*rules: Callable[[Environment, str, Mapping[str, Envir
     """Rules of one environment in delivery.promotion, applied target by target."""
 
     def check(env: Environment, environments: Mapping[str, Environment]) -> Iterator[Error]:
-        for target in env.delivery.promotion:
+        for target in env.delivery.promotion or ():
             for rule in rules:
                 yield from rule(env, target, environments)
 
@@ -147,15 +160,6 @@ def application_namespace_not_system(env: Environment, eks: Eks) -> Iterator[Err
             yield setting_path, "must be an application namespace, not argocd's or a system namespace"
 
 
-def eks_deploy_reaches_its_apis(env: Environment, eks: Eks) -> Iterator[Error]:
-    """The deploy project runs in the cluster's private subnets (its VPC config is always set, and the
-    private endpoint always on, so kubectl reaches the API whatever endpoint_public_access_cidrs says);
-    what it also needs is S3 (artifacts), CloudWatch Logs, STS and the EKS API, through NAT."""
-    if eks.deploy_target == "eks" and env.network.nat_gateways == "none":
-        yield ("eks.deploy_target", "the deploy project reaches S3, CloudWatch Logs and the EKS API from the "
-               "cluster's private subnets through NAT: set network.nat_gateways to 'single' or 'per_az'")
-
-
 def one_owner_per_namespace(env: Environment, eks: Eks) -> Iterator[Error]:
     """With deploy_target "eks" the pipeline's kubectl owns deploy_namespace; an ArgoCD Application syncing the
     same namespace from git would undo each deploy (at once with selfHeal, at its next sync without), so the
@@ -169,11 +173,59 @@ def one_owner_per_namespace(env: Environment, eks: Eks) -> Iterator[Error]:
 
 # The environment and its services
 
+def name_is_an_identifier(env: Environment) -> Iterator[Error]:
+    """The file name is the environment's name: it names stacks, pipeline stages, deploy files and IAM
+    statement ids (letters and digits once '-' is dropped), so it must be a short name."""
+    try:
+        checks.short_name(env.name)
+    except ValueError as err:
+        yield "name", f"the file name {err}: it names the stacks, pipeline stages and IAM statement ids"
+
+
+def region_in_supported_partition(env: Environment) -> Iterator[Error]:
+    """ARNs follow the region's partition, but the stacks' service principals, ALB log delivery accounts
+    and services (CodeStar connections, CodeArtifact) are the `aws` partition's."""
+    partition = partition_of(env.region)
+    if partition != SUPPORTED_PARTITION:
+        yield "region", (f"{env.region!r} is in the {partition!r} partition; the stacks support "
+                         f"{SUPPORTED_PARTITION!r} regions only (service principals, ALB log delivery and "
+                         "service availability differ there)")
+
+
 def zones_in_region(env: Environment) -> Iterator[Error]:
     """The AWS provider is pinned to the environment's region; a zone elsewhere cannot hold a subnet."""
     for index, zone in enumerate(env.network.availability_zones):
         if not (zone.startswith(env.region) and len(zone) == len(env.region) + 1):
             yield f"network.availability_zones[{index}]", f"{zone!r} is not a zone of region {env.region!r}"
+
+
+def subnets_fit_the_load_balancer(env: Environment) -> Iterator[Error]:
+    """The VPC is split into 16 blocks, one public and one private per zone: each must hold an ALB."""
+    network = env.network
+    zones = len(network.availability_zones)
+    if zones > ZONES_PER_LAYOUT:
+        yield "network.availability_zones", f"{zones} zones: the VPC layout has room for {ZONES_PER_LAYOUT}"
+    subnet_prefix = ipaddress.IPv4Network(network.vpc_cidr).prefixlen + SUBNET_SPLIT_BITS
+    if subnet_prefix > ALB_SUBNET_MAX_PREFIX:
+        yield "network.vpc_cidr", (
+            f"{network.vpc_cidr!r} gives each subnet a /{subnet_prefix}; the load balancer needs a "
+            f"/{ALB_SUBNET_MAX_PREFIX} or larger (use a /{ALB_SUBNET_MAX_PREFIX - SUBNET_SPLIT_BITS} VPC or larger)")
+
+
+def private_subnets_have_a_route_out(env: Environment) -> Iterator[Error]:
+    """Tasks, hook functions, EKS nodes and the EKS deploy project run in the private subnets, and the VPCs
+    have no endpoints: without NAT they cannot pull images from ECR, write logs or call AWS's APIs."""
+    if env.network.nat_gateways == "none":
+        yield "network.nat_gateways", ("'none' leaves the private subnets without a route to ECR (the VPC has "
+                                       "no endpoints), so tasks could not pull images: use 'single' or 'per_az'")
+
+
+def names_fit_aws_limits(env: Environment) -> Iterator[Error]:
+    """Every name the stacks create (envconfig/name_limits.py) within AWS's limit for its kind."""
+    for name in created_names(env):
+        problem = name.problem()
+        if problem:
+            yield name.setting, problem
 
 
 def workspace_name_or_tags(env: Environment) -> Iterator[Error]:
@@ -183,9 +235,24 @@ def workspace_name_or_tags(env: Environment) -> Iterator[Error]:
         yield "backend.workspace_tags", "set workspace_name or workspace_tags, not both"
 
 
+def source_where_a_pipeline_builds(env: Environment, service: Service) -> Iterator[Error]:
+    """An environment that runs pipelines builds each of its services from a source; one that runs none
+    (`delivery.promotion = []`) deploys another environment's builds, so a source or build there would
+    say something that never happens."""
+    if env.promotion and service.source is None:
+        yield f"service.{service.name}.source", "missing required setting (this environment's pipeline builds it)"
+    if service.pull_request_build and service.source is None:
+        yield f"service.{service.name}.source", "missing required setting (pull_request_build builds from it)"
+    if not env.promotion:
+        unused = "source" if service.source is not None else "build" if service.build != Build() else ""
+        if unused:
+            yield (f"service.{service.name}.{unused}",
+                   "not used: delivery.promotion = [] (the promoting environment's pipeline builds the service)")
+
+
 def connection_for_hosted_git(env: Environment, service: Service) -> Iterator[Error]:
     """CodePipeline reaches GitHub, GitLab and Bitbucket only through a CodeStar connection."""
-    if service.source.provider != "codecommit" and not service.source.connection_arn:
+    if service.source and service.source.provider != "codecommit" and not service.source.connection_arn:
         yield (f"service.{service.name}.source.connection_arn",
                f"missing required setting for provider {service.source.provider!r}")
 
@@ -204,12 +271,15 @@ def traffic_shape_needs_blue_green(env: Environment, service: Service) -> Iterat
                f"{deployment.traffic!r} traffic needs strategy 'blue_green'")
 
 
-def validation_hooks_need_nat(env: Environment, service: Service) -> Iterator[Error]:
-    """The hook functions run in the private subnets and report to the CodeDeploy API through NAT."""
-    deployment = service.deployment
-    if deployment.strategy == "blue_green" and deployment.validation_hooks and env.network.nat_gateways == "none":
-        yield (f"service.{service.name}.deployment.validation_hooks",
-               "hooks call the CodeDeploy API: set network.nat_gateways to 'single' or 'per_az'")
+def secret_arns_in_this_account(env: Environment, service: Service) -> Iterator[Error]:
+    """The build role is granted secrets of its own account and region; a secret elsewhere would need a
+    resource policy and a key grant the stacks do not make."""
+    for variable, value in sorted(service.build.secrets_manager.items()):
+        secret = SecretReference.parse(value)
+        if secret.is_arn and (secret.account_id, secret.region) != (env.account_id, env.region):
+            yield (f"service.{service.name}.build.secrets_manager.{variable}",
+                   f"the secret is in {secret.account_id}/{secret.region}, not this environment's "
+                   f"{env.account_id}/{env.region}")
 
 
 def listener_ports_apart(env: Environment, service: Service) -> Iterator[Error]:
@@ -233,14 +303,14 @@ def https_hooks_need_host_name(env: Environment, service: Service) -> Iterator[E
 def trigger_needs_connection(env: Environment, service: Service) -> Iterator[Error]:
     """Pipeline triggers filter CodeStarSourceConnection sources; a CodeCommit source starts through an
     EventBridge rule on its branch instead."""
-    if service.source.trigger is not None and service.source.provider == "codecommit":
+    if service.source and service.source.trigger is not None and service.source.provider == "codecommit":
         yield (f"service.{service.name}.source.trigger",
                "filters pushes of connection sources (github, gitlab, bitbucket), not 'codecommit'")
 
 
 def created_repository_is_codecommit(env: Environment, service: Service) -> Iterator[Error]:
     """Only a CodeCommit repository can be created in the account; hosted git repositories live elsewhere."""
-    if service.source.create_repository and service.source.provider != "codecommit":
+    if service.source and service.source.create_repository and service.source.provider != "codecommit":
         yield (f"service.{service.name}.source.create_repository",
                f"only a 'codecommit' repository can be created, not a {service.source.provider!r} one")
 
@@ -286,23 +356,96 @@ def promotion_target_declares_services(env: Environment, target: str, environmen
 
 def promotion_ends_here(env: Environment, environments: Mapping[str, Environment]) -> Iterator[Error]:
     """An environment's pipeline is built from its own file, so it deploys into itself last."""
-    if env.delivery.promotion and env.delivery.promotion[-1] != env.name:
+    if env.promotion and env.promotion[-1] != env.name:
         yield "delivery.promotion", f"must end with this environment ({env.name!r})"
+
+
+def promotion_targets_distinct_in_statement_ids(env: Environment, environments: Mapping[str, Environment]
+                                                ) -> Iterator[Error]:
+    """The pipeline role's statement ids carry each target's name without '-': two targets must not share one."""
+    forms = [target.replace("-", "") for target in env.promotion]
+    for index, form in enumerate(forms):
+        if form in forms[:index]:
+            yield "delivery.promotion", (f"{env.promotion[forms.index(form)]!r} and {env.promotion[index]!r} differ "
+                                         "only in '-': their IAM statement ids would collide")
+
+
+def _owners(target: Environment, service: str, environments: Mapping[str, Environment]) -> list[Environment]:
+    """The environments whose pipelines deploy `service` into `target`."""
+    return [other for other in environments.values()
+            if target.name in other.promotion and service in {s.name for s in other.services}]
+
+
+def _promotion_setting(env: Environment) -> str:
+    if env.delivery.promotion is None:
+        return "delivery.promotion unset: itself"
+    return f"delivery.promotion = {list(env.delivery.promotion)}"
+
+
+def one_pipeline_per_deployment_target(env: Environment, environments: Mapping[str, Environment]
+                                       ) -> Iterator[Error]:
+    """Two pipelines deploying one (environment, service) race on its deployment group and undo each
+    other's releases: each deployment target has exactly one owning pipeline."""
+    for target_name in env.promotion:
+        target = environments[target_name]
+        for service in env.services:
+            others = [other for other in _owners(target, service.name, environments) if other.name != env.name]
+            if others:
+                other = others[0]
+                fix = (f"set delivery {{ promotion = [] }} in {target.file}" if other.name == target.name
+                       else f"drop {target_name!r} from one of the two")
+                yield "delivery.promotion", (
+                    f"deploys service {service.name!r} into {target_name!r}, and so does the pipeline of {other.file} "
+                    f"({_promotion_setting(other)}): a deployment target has one pipeline; {fix}")
+
+
+def every_service_has_a_pipeline(env: Environment, environments: Mapping[str, Environment]) -> Iterator[Error]:
+    """An environment without a pipeline of its own (`promotion = []`) needs one promoting into it for
+    each of its services; otherwise the service would run its bootstrap image forever."""
+    for service in env.services:
+        if not _owners(env, service.name, environments):
+            yield "delivery.promotion", (f"no pipeline deploys service {service.name!r}: no environment's "
+                                         f"delivery.promotion lists {env.name!r} with that service")
+
+
+def name_prefix_unique(env: Environment, environments: Mapping[str, Environment]) -> Iterator[Error]:
+    """Every resource name starts with name_prefix: two environments sharing one would create (or, in one
+    account, fight over) the same resources."""
+    for other in environments.values():
+        if other.name != env.name and other.name_prefix == env.name_prefix:
+            yield "name_prefix", f"{env.name_prefix!r} is also {other.file}'s name_prefix"
+
+
+def names_unique_in_account(env: Environment, environments: Mapping[str, Environment]) -> Iterator[Error]:
+    """Different prefixes can still meet (prefix 'acme' with service 'prod-app', prefix 'acme-prod' with
+    service 'app'): no name may be created by two environments of one account."""
+    mine = {name.value: name for name in created_names(env)}
+    for other in environments.values():
+        if other.name != env.name and other.account_id == env.account_id:
+            shared = sorted(set(mine) & {name.value for name in created_names(other)})
+            if shared:
+                name = mine[shared[0]]
+                yield name.setting, f"{name.limit.kind} name {shared[0]!r} is also created by {other.file}"
 
 
 # Rules of one file, in the order they are reported, run as the file loads.
 RULES: tuple[Rule, ...] = (
+    name_is_an_identifier,
+    region_in_supported_partition,
     with_eks(eks_zones_at_most_three, node_group_desired_size_within_limits, eks_vpc_apart_from_service_vpc,
              eks_admins_in_account, argocd_ingress_needs_hostname, argocd_oidc_needs_client_id,
              argocd_redis_ha_needs_ha, argocd_admin_groups_need_sso, sync_options_set_once,
              application_namespace_not_system),
     zones_in_region,
+    subnets_fit_the_load_balancer,
+    private_subnets_have_a_route_out,
     workspace_name_or_tags,
-    each_service(connection_for_hosted_git, fargate_memory_for_cpu, traffic_shape_needs_blue_green,
-                 validation_hooks_need_nat, listener_ports_apart, https_hooks_need_host_name,
-                 trigger_needs_connection, created_repository_is_codecommit),
+    each_service(source_where_a_pipeline_builds, connection_for_hosted_git, fargate_memory_for_cpu,
+                 traffic_shape_needs_blue_green, listener_ports_apart, https_hooks_need_host_name,
+                 trigger_needs_connection, created_repository_is_codecommit, secret_arns_in_this_account),
     chatbot_channels_in_account,
-    with_eks(eks_deploy_reaches_its_apis, one_owner_per_namespace),
+    with_eks(one_owner_per_namespace),
+    names_fit_aws_limits,
 )
 
 # Rules between files, run once a file has loaded; `environments` loads (and checks) a file when a rule reads it.
@@ -310,4 +453,9 @@ PROMOTION_RULES: tuple[PromotionRule, ...] = (
     each_promotion_target(promotion_target_exists, promotion_stays_in_account_and_region,
                           promotion_target_declares_services),
     promotion_ends_here,
+    promotion_targets_distinct_in_statement_ids,
+    one_pipeline_per_deployment_target,
+    every_service_has_a_pipeline,
+    name_prefix_unique,
+    names_unique_in_account,
 )

@@ -1,4 +1,6 @@
-# Staging: production-shaped (blue/green, all-at-once), state in S3. Prod's pipeline deploys here first.
+# Staging: production-shaped (blue/green, all-at-once), state in S3. Prod's pipeline deploys here first
+# and is the only one that does: staging runs no pipeline of its own (promotion = []), so its services
+# have no source or build here and run the images prod's pipeline built (prod's ECR repository).
 account_id  = "222222222222"
 region      = "eu-west-1"
 name_prefix = "acme-stg"
@@ -28,6 +30,7 @@ backend {
 }
 
 delivery {
+  promotion            = []
   codeartifact_formats = ["npm", "pypi"]
 }
 
@@ -37,18 +40,6 @@ service "app" {
   memory            = 1024
   desired_count     = 2
   health_check_path = "/health"
-
-  source {
-    provider       = "github"
-    repository     = "acme/app"
-    branch         = "release"
-    connection_arn = "arn:aws:codestar-connections:eu-west-1:222222222222:connection/0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d"
-  }
-
-  build {
-    parameter_store = { NPM_TOKEN = "/acme/app/npm-token" }
-    secrets_manager = { DOCKER_HUB_TOKEN = "dockerhub:token" }
-  }
 
   deployment {
     strategy                 = "blue_green"

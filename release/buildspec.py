@@ -102,16 +102,27 @@ class PackageLogin:
 
 CODEARTIFACT_TOOLS = {"npm": "npm", "pypi": "pip", "maven": "maven"}
 
+# Image tags tell the ECR lifecycle policy (modules/delivery/ecr.py) which images may go:
+# release-<commit>: built by a pipeline run, so possibly running somewhere; expired only past the
+#   last N releases (delivery.keep_releases), never by age.
+# build-<commit or build number>: built outside a pipeline (the project started by hand); expired by age.
+RELEASE_TAG_PREFIX = "release-"
+BUILD_TAG_PREFIX = "build-"
+
 
 def container_image_buildspec(build: Build, *, registry: str, repository: str, container_name: str,
                               coverage_report_group: str, deploy_files: tuple[GeneratedFile, ...] = (),
                               package_logins: tuple[PackageLogin, ...] = ()) -> Buildspec:
     """Test, build and push one image; write the files the deploy actions read.
 
-    Images are tagged with the commit only: the repository's tags are immutable, so the seed's
-    extra `latest` tag would fail on the second build.
+    Images are tagged once, with the whole commit id: the repository's tags are immutable, so the
+    seed's extra `latest` tag would fail on the second build. Releasing a commit again (a retried or
+    re-run pipeline) finds its tag in ECR and reuses that image instead of failing at the push; any
+    other error of the look-up fails the build.
     """
     image = "$ECR_REGISTRY/$IMAGE_REPO:$IMAGE_TAG"
+    not_pushed = '[ "$IMAGE_EXISTS" = false ]'
+
     return Buildspec(
         variables={"DOCKER_BUILDKIT": "1", "ECR_REGISTRY": registry, "IMAGE_REPO": repository,
                    "CONTAINER_NAME": container_name},
@@ -122,12 +133,17 @@ def container_image_buildspec(build: Build, *, registry: str, repository: str, c
         pre_build=(
             "aws ecr get-login-password --region $AWS_DEFAULT_REGION"
             " | docker login --username AWS --password-stdin $ECR_REGISTRY",
-            "COMMIT_HASH=$(echo $CODEBUILD_RESOLVED_SOURCE_VERSION | cut -c 1-7)",
-            "IMAGE_TAG=${COMMIT_HASH:-build-$CODEBUILD_BUILD_NUMBER}",
+            f'case "$CODEBUILD_INITIATOR" in codepipeline/*) TAG_PREFIX={RELEASE_TAG_PREFIX} ;;'
+            f" *) TAG_PREFIX={BUILD_TAG_PREFIX} ;; esac",
+            "IMAGE_TAG=$TAG_PREFIX${CODEBUILD_RESOLVED_SOURCE_VERSION:-$CODEBUILD_BUILD_NUMBER}",
+            'if LOOKUP=$(aws ecr describe-images --repository-name "$IMAGE_REPO" --image-ids imageTag="$IMAGE_TAG"'
+            ' 2>&1 > /dev/null); then IMAGE_EXISTS=true; echo "$IMAGE_TAG is in ECR: reusing it";'
+            ' elif echo "$LOOKUP" | grep -q ImageNotFoundException; then IMAGE_EXISTS=false;'
+            ' else echo "$LOOKUP" >&2; false; fi',
         ),
-        build=(*build.test_commands, f"docker build -t {image} ."),
+        build=(*build.test_commands, f"if {not_pushed}; then docker build -t {image} .; fi"),
         post_build=(
-            f"docker push {image}",
+            f"if {not_pushed}; then docker push {image}; fi",
             f"printf '[{{\"name\":\"%s\",\"imageUri\":\"%s\"}}]' $CONTAINER_NAME {image} > imagedefinitions.json",
             f"printf '{{\"ImageURI\":\"%s\"}}' {image} > imageDetail.json",
             *(generated.write_command() for generated in deploy_files),

@@ -1,6 +1,10 @@
 """`<env>-delivery`: per service, an ECR repository, a CodeBuild project and a pipeline that promotes
 the image through the environment's promotion order; shared artifact store, key, approvals and
-CodeArtifact repositories."""
+CodeArtifact repositories.
+
+An environment that another environment's pipeline promotes through (`delivery.promotion = []`)
+runs no pipeline: its delivery stack keeps only the shared part (the key also encrypts its EKS deploy
+project's artifacts), and its services run images from the promoting environment's repository."""
 
 from __future__ import annotations
 
@@ -87,7 +91,8 @@ class DeliveryStack(EnvironmentStack):
         super().__init__(scope, env)
         names = self.names
         targets = catalog.promotion_targets(env)
-        role_arns = (*(names.service(s).role_arn(purpose) for s in env.services for purpose in ("codebuild", "pipeline")),
+        built = env.services if targets else ()  # each service's one pipeline runs here, or elsewhere
+        role_arns = (*(names.service(s).role_arn(purpose) for s in built for purpose in ("codebuild", "pipeline")),
                      *(EksNames(EnvironmentNames(target)).deploy_role_arn for target in targets
                        if deploys_to_eks(target)),
                      *(names.service(s).role_arn("pr-build") for s in env.services if s.pull_request_build))
@@ -118,14 +123,14 @@ class DeliveryStack(EnvironmentStack):
         if self.packages.formats:
             PackageRepositories(self, "packages", self.packages)
         self.artifact_prefixes = names.artifact_prefixes()
-        for service in env.services:
+        for service in built:
             self._service_delivery(service, targets)
 
     def _service_delivery(self, service: Service, targets: tuple[Environment, ...]) -> None:
         env, names = self.env, self.names.service(service)
         scope = Construct(self, service.name)
         repository = ContainerRepository(scope, "image", ContainerRepositoryProps(
-            name=names.ecr_repository, kms_key_arn=self.key.arn))
+            name=names.ecr_repository, kms_key_arn=self.key.arn, keep_releases=env.delivery.keep_releases))
         source_repository = [CodeCommitRepository(scope, "source", CodeCommitRepositoryProps(
             name=service.source.repository, description=f"{service.name} source")).repository
             ] if service.source.create_repository else []

@@ -19,6 +19,7 @@ from cdktf_cdktf_provider_aws.codebuild_project import (
 
 from envconfig.account import Account
 from envconfig.model import CODEBUILD_STANDARD_IMAGE, Build
+from envconfig.secrets import SecretReference
 from modules.cdk.core import Construct, literal
 from modules.shared.iam import ServiceRole, ServiceRoleProps
 from modules.shared.statements import ENCRYPT_DECRYPT, KeyReference, Statement
@@ -177,7 +178,7 @@ class ImageBuildProject(PipelineProject):
                       sid="LocateArtifactBucket"),
             Statement(("ecr:GetAuthorizationToken",), ("*",), sid="LogInToRegistry"),
             Statement(("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
-                       "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"),
+                       "ecr:DescribeImages", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"),
                       (props.ecr_repository_arn,), sid="PushImage"),
             props.key.usage(ENCRYPT_DECRYPT),
             Statement(("codebuild:BatchPutCodeCoverages", "codebuild:BatchPutTestCases",
@@ -193,7 +194,7 @@ class ImageBuildProject(PipelineProject):
                 account.arn("ssm", f"parameter/{name.lstrip('/')}")
                 for name in sorted(build.parameter_store.values())), sid="ReadBuildParameters"))
         if build.secrets_manager:
-            statements.append(Statement(("secretsmanager:GetSecretValue",), tuple(
-                account.arn("secretsmanager", f"secret:{ref.split(':')[0]}-??????")
-                for ref in sorted(build.secrets_manager.values())), sid="ReadBuildSecrets"))
+            statements.append(Statement(("secretsmanager:GetSecretValue",), tuple(sorted(
+                {account.arn("secretsmanager", SecretReference.parse(reference).resource)
+                 for reference in build.secrets_manager.values()})), sid="ReadBuildSecrets"))
         return (*statements, *props.extra_statements)

@@ -1,4 +1,5 @@
-"""An ECR repository that cannot be overwritten: immutable tags, scan on push, customer KMS key."""
+"""An ECR repository that cannot be overwritten: immutable tags, scan on push, customer KMS key, and a
+lifecycle policy that never expires an image a deployed task definition may still run."""
 
 from __future__ import annotations
 
@@ -13,14 +14,18 @@ from cdktf_cdktf_provider_aws.ecr_repository import (
 )
 
 from modules.cdk.core import Construct
+from release.buildspec import BUILD_TAG_PREFIX, RELEASE_TAG_PREFIX
 
 
 @dataclass(frozen=True)
 class ContainerRepositoryProps:
     name: str
     kms_key_arn: str
-    keep_tagged_images: int = 30  # default: the last 30 tagged images stay, older ones expire
-    expire_untagged_after_days: int = 7  # default: untagged images expire after a week
+    keep_releases: int = 30  # default: the last 30 release images stay; release images never expire by age
+    release_tag_prefix: str = RELEASE_TAG_PREFIX  # default "release-": images a pipeline built (deployable)
+    build_tag_prefix: str = BUILD_TAG_PREFIX  # default "build-": images built outside a pipeline
+    expire_builds_after_days: int = 14  # default: build images expire after two weeks
+    expire_untagged_after_days: int = 7  # default: untagged images (interrupted pushes) expire after a week
 
 
 class ContainerRepository(Construct):
@@ -39,13 +44,22 @@ class ContainerRepository(Construct):
 
     @staticmethod
     def lifecycle_policy(props: ContainerRepositoryProps) -> str:
+        """Releases first: an image matched by a rule cannot be expired by a lower-priority one, so no
+        age rule reaches a release image, and no rule selects `any` (images tagged by hand stay).
+        https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html#lifecycle_policy_evaluation
+        """
         return json.dumps({"rules": [
-            {"rulePriority": 1, "description": "expire untagged images",
+            {"rulePriority": 1, "description": f"keep the last {props.keep_releases} releases",
+             "selection": {"tagStatus": "tagged", "tagPrefixList": [props.release_tag_prefix],
+                           "countType": "imageCountMoreThan", "countNumber": props.keep_releases},
+             "action": {"type": "expire"}},
+            {"rulePriority": 2, "description": f"expire builds after {props.expire_builds_after_days} days",
+             "selection": {"tagStatus": "tagged", "tagPrefixList": [props.build_tag_prefix],
+                           "countType": "sinceImagePushed", "countUnit": "days",
+                           "countNumber": props.expire_builds_after_days},
+             "action": {"type": "expire"}},
+            {"rulePriority": 3, "description": "expire untagged images",
              "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days",
                            "countNumber": props.expire_untagged_after_days},
-             "action": {"type": "expire"}},
-            {"rulePriority": 2, "description": f"keep the last {props.keep_tagged_images} tagged images",
-             "selection": {"tagStatus": "any", "countType": "imageCountMoreThan",
-                           "countNumber": props.keep_tagged_images},
              "action": {"type": "expire"}},
         ]}, sort_keys=True)

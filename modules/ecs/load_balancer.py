@@ -17,13 +17,6 @@ from envconfig.account import Account
 from modules.cdk.core import Construct, TerraformResourceLifecycle
 from modules.delivery.artifact_store import ArtifactBucket, ArtifactBucketProps
 
-# Regions opened before August 2022 deliver ALB access logs from a regional ELB account.
-ELB_LOG_ACCOUNTS = {
-    "us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980",
-    "us-west-2": "797873946194", "eu-west-1": "156460612806", "eu-west-2": "652711504416",
-    "eu-west-3": "009996457667", "eu-central-1": "054676820928", "eu-north-1": "897822967062",
-    "ap-northeast-1": "582318560864", "ap-southeast-1": "114774131450", "ap-southeast-2": "783225319266",
-}
 TARGET_GROUP_COLOURS = ("blue", "green")
 
 
@@ -131,8 +124,6 @@ class LoadBalancer(Construct):
     def access_log_statements(props: LoadBalancerProps) -> tuple[dict, ...]:
         """The bucket policy statement that lets Elastic Load Balancing deliver this account's logs."""
         account = props.account
-        principal = ({"AWS": account.principal_root(ELB_LOG_ACCOUNTS[account.region])}
-                     if account.region in ELB_LOG_ACCOUNTS else
-                     {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"})
-        return ({"Sid": "AlbWritesAccessLogs", "Effect": "Allow", "Principal": principal, "Action": "s3:PutObject",
+        return ({"Sid": "AlbWritesAccessLogs", "Effect": "Allow", "Principal": account.elb_log_delivery_principal,
+                 "Action": "s3:PutObject",
                  "Resource": account.bucket_arn(props.access_logs_bucket, f"alb/AWSLogs/{account.account_id}/*")},)

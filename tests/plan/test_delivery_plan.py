@@ -11,6 +11,7 @@ from envconfig.eks_naming import EksNames
 from envconfig.naming import EnvironmentNames
 
 ENVIRONMENTS = ["dev", "staging", "prod"]
+PIPELINE_ENVIRONMENTS = ["dev", "prod"]  # staging runs none: prod's pipeline is the one that deploys it
 
 
 def only_resource(plan, resource_type):
@@ -23,14 +24,23 @@ def only(plan, resource_type):
     return only_resource(plan, resource_type)["values"]
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
+@pytest.mark.parametrize("env", PIPELINE_ENVIRONMENTS)
 def test_ecr_is_immutable_scanned_and_kms_encrypted(plans, env):
     repository = only(plans[f"{env}-delivery"], "aws_ecr_repository")
     assert repository["image_tag_mutability"] == "IMMUTABLE"
     assert repository["image_scanning_configuration"] == [{"scan_on_push": True}]
     assert repository["encryption_configuration"][0]["encryption_type"] == "KMS"
     policy = json.loads(only(plans[f"{env}-delivery"], "aws_ecr_lifecycle_policy")["policy"])
-    assert [rule["selection"]["tagStatus"] for rule in policy["rules"]] == ["untagged", "any"]
+    assert [(rule["selection"]["tagStatus"], rule["selection"].get("tagPrefixList")) for rule in policy["rules"]] == [
+        ("tagged", ["release-"]), ("tagged", ["build-"]), ("untagged", None)]
+
+
+def test_an_environment_promoted_through_runs_no_pipeline(plans):
+    """One pipeline per deployment target: staging's services are deployed by prod's pipeline only."""
+    plan = plans["staging-delivery"]
+    for resource_type in ("aws_codepipeline", "aws_codebuild_project", "aws_ecr_repository", "aws_iam_role"):
+        assert plan.of_type(resource_type) == [], resource_type
+    assert only(plan, "aws_kms_alias")["name"] == "alias/acme-stg-delivery"
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -54,7 +64,8 @@ def test_key_rotates_and_names_its_users(plans, catalog, env):
     assert key["enable_key_rotation"] is True
     statements = {s["Sid"]: s for s in json.loads(key["policy"])["Statement"]}
     assert "kms:Decrypt" not in statements["AdministratorsManageKey"]["Action"]
-    users = statements["NamedRolesUseKey"]["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+    named = statements.get("NamedRolesUseKey", {"Condition": {"ArnEquals": {"aws:PrincipalArn": []}}})
+    users = named["Condition"]["ArnEquals"]["aws:PrincipalArn"]
     roles = {role["values"]["name"] for role in plan.of_type("aws_iam_role")}
     # and the deploy project of each cluster this pipeline deploys into (eks.deploy_target = "eks")
     deployers = {EksNames(EnvironmentNames(target)).deploy_role
@@ -63,7 +74,7 @@ def test_key_rotates_and_names_its_users(plans, catalog, env):
     assert {arn.split("/")[-1] for arn in users} == roles | deployers
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
+@pytest.mark.parametrize("env", PIPELINE_ENVIRONMENTS)
 def test_codebuild_is_encrypted_logged_and_sized_from_the_environment(plans, catalog, env):
     service = catalog.by_name[env].services[0]
     plan = plans[f"{env}-delivery"]
@@ -106,7 +117,8 @@ def test_dev_pipeline_deploys_with_the_ecs_action_and_no_approval(plans):
 def test_codeartifact_repositories_follow_the_environment(plans, catalog):
     for env in ENVIRONMENTS:
         formats = catalog.by_name[env].delivery.codeartifact_formats
-        repositories = {r["values"]["repository"] for r in plans[f"{env}-delivery"].of_type("aws_codeartifact_repository")}
+        repositories = {r["values"]["repository"]
+                        for r in plans[f"{env}-delivery"].of_type("aws_codeartifact_repository")}
         assert repositories == {f"{fmt}-{kind}" for fmt in formats for kind in ("store", "public")}
 
 

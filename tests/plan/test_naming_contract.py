@@ -27,14 +27,15 @@ def test_names_used_across_stacks_are_the_planned_names(plans, catalog, env_name
     assert planned(service, "aws_ecs_cluster", "name") == {names.cluster}
     for svc in env.services:
         svc_names = names.service(svc)
-        assert svc_names.ecr_repository in planned(delivery, "aws_ecr_repository", "name")
-        assert svc_names.build_project in planned(delivery, "aws_codebuild_project", "name")
-        assert svc_names.pipeline in planned(delivery, "aws_codepipeline", "name")
+        if env.promotion:  # this environment's pipeline builds the service
+            assert svc_names.ecr_repository in planned(delivery, "aws_ecr_repository", "name")
+            assert svc_names.build_project in planned(delivery, "aws_codebuild_project", "name")
+            assert svc_names.pipeline in planned(delivery, "aws_codepipeline", "name")
         assert svc_names.ecs_service in planned(service, "aws_ecs_service", "name")
         assert svc_names.task_family in planned(service, "aws_ecs_task_definition", "family")
         assert svc_names.task_log_group in planned(service, "aws_cloudwatch_log_group", "name")
         roles = planned(service, "aws_iam_role", "name") | planned(delivery, "aws_iam_role", "name")
-        for purpose in ("codebuild", "pipeline", "task-execution", "task"):
+        for purpose in ("codebuild", "pipeline", "task-execution", "task")[0 if env.promotion else 2:]:
             assert svc_names.role(purpose) in roles
         if svc.deployment.strategy == "blue_green":
             assert svc_names.codedeploy_application in planned(service, "aws_codedeploy_app", "name")
@@ -55,10 +56,14 @@ def test_prod_pipeline_targets_the_planned_staging_and_prod_services(plans, cata
                                                                                group["deployment_group_name"])
 
 
-def test_task_executions_may_pull_from_every_pipeline_that_deploys_there(plans):
-    staging = next(json.loads(r["values"]["policy"]) for r in plans["staging-service"].of_type("aws_iam_role_policy")
-                   if r["values"]["name"].endswith("task-execution-least-privilege"))
-    pull = next(s for s in staging["Statement"] if s["Sid"] == "PullReleasedImages")
-    repositories = {r["values"]["name"] for env in ("staging", "prod")
-                    for r in plans[f"{env}-delivery"].of_type("aws_ecr_repository")}
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_task_executions_may_pull_from_the_pipeline_that_deploys_there(plans, catalog, env_name):
+    """Staging's tasks run the images prod's pipeline built: they pull from prod's repository."""
+    policy = next(json.loads(r["values"]["policy"]) for r in plans[f"{env_name}-service"].of_type(
+        "aws_iam_role_policy") if r["values"]["name"].endswith("task-execution-least-privilege"))
+    pull = next(s for s in policy["Statement"] if s["Sid"] == "PullReleasedImages")
+    sources = catalog.promoting_into(catalog.by_name[env_name])
+    repositories = {r["values"]["name"] for source in sources
+                    for r in plans[f"{source.name}-delivery"].of_type("aws_ecr_repository")}
     assert {arn.split("/")[-1] for arn in pull["Resource"]} == repositories
+    assert [source.name for source in sources] == {"staging": ["prod"]}.get(env_name, [env_name])

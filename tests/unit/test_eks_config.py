@@ -76,6 +76,14 @@ BAD_EKS_SETTINGS = [
      "eks.application.repo_url", "is not a git repository URL"),
     ("staging", 'name            = "app"', 'nmae = "app"', "eks.application.nmae",
      "unknown setting (did you mean 'name'?)"),
+    # One access entry per principal, one instance type once: a repeat fails at apply.
+    ("prod", '"arn:aws:iam::222222222222:role/platform-admin",',
+     '"arn:aws:iam::222222222222:role/platform-admin", "arn:aws:iam::222222222222:role/platform-admin",',
+     "eks.admin_principal_arns", "is listed more than once"),
+    ("prod", 'instance_types = ["m6i.xlarge", "m6a.xlarge"]', 'instance_types = ["m6i.xlarge", "m6i.xlarge"]',
+     "eks.node_group.apps.instance_types", "'m6i.xlarge' is listed more than once"),
+    ("prod", 'rbac_admin_groups   = ["platform-admins"]', 'rbac_admin_groups = ["platform-admins", "platform-admins"]',
+     "eks.argocd.rbac_admin_groups", "'platform-admins' is listed more than once"),
 ]
 
 
@@ -91,14 +99,12 @@ def test_bad_eks_settings_name_the_file_and_setting(env_dir, name, old, new, set
 
 
 def test_an_eks_deploy_target_needs_nat_for_the_deploy_projects_aws_calls(env_dir):
-    """S3, CloudWatch Logs and the EKS API are reached from the cluster's private subnets through NAT."""
+    """S3, CloudWatch Logs and the EKS API are reached from the cluster's private subnets through NAT: no
+    environment may go without (envconfig.rules.private_subnets_have_a_route_out)."""
     edit(env_dir, "staging", 'nat_gateways          = "single"', 'nat_gateways = "none"')
-    edit(env_dir, "staging", "termination_wait_minutes = 5", "termination_wait_minutes = 5\n    validation_hooks = []")
     assert error_for(env_dir, "staging").endswith(
-        "staging.hcl: eks.deploy_target: the deploy project reaches S3, CloudWatch Logs and the EKS API from the "
-        "cluster's private subnets through NAT: set network.nat_gateways to 'single' or 'per_az'")
-    edit(env_dir, "staging", 'deploy_target      = "eks"', 'deploy_target = "ecs"')
-    load_environment("staging", env_dir)  # the project exists but no pipeline runs it
+        "staging.hcl: network.nat_gateways: 'none' leaves the private subnets without a route to ECR (the VPC has "
+        "no endpoints), so tasks could not pull images: use 'single' or 'per_az'")
 
 
 def test_unsupported_sync_option_exact_message(env_dir):

@@ -16,6 +16,15 @@ from tests.environment_edits import edit
 ROOT = Path(__file__).resolve().parents[2]
 
 
+DEV_SOURCE = ("""  source {
+    provider       = "github"
+    repository     = "acme/app"
+    branch         = "develop"
+    connection_arn = "arn:aws:codestar-connections:eu-west-1:111111111111:connection/"""
+              """6f0c2a4e-1b7d-4c55-9a3e-0d8e5f1a2b3c"
+  }
+""")
+
 BAD_SETTINGS = [
     # (environment, old text, new text, expected setting, expected message fragment)
     ("dev", 'vpc_cidr              = "10.10.0.0/16"', 'vpc_cidr = "10.10.0.0/33"', "network.vpc_cidr",
@@ -53,10 +62,67 @@ BAD_SETTINGS = [
      "'consul' is not one of 'local', 's3', 'cloud'"),
     ("staging", 'bucket     = "acme-terraform-state-222222222222"', 'bucket = "Bad_Bucket"', "backend.bucket",
      "is not an S3 bucket name"),
+    # A list names each thing once (a repeat creates or deploys it twice: duplicate construct ids, rules, stages).
+    ("dev", '"eu-west-1a", "eu-west-1b"', '"eu-west-1a", "eu-west-1a"', "network.availability_zones",
+     "'eu-west-1a' is listed more than once"),
+    ("dev", 'allowed_ingress_cidrs = ["10.0.0.0/8"]', 'allowed_ingress_cidrs = ["10.0.0.0/8", "10.0.0.0/8"]',
+     "network.allowed_ingress_cidrs", "'10.0.0.0/8' is listed more than once"),
+    ("dev", 'strategy = "rolling"', 'validation_hooks = ["AfterAllowTraffic", "AfterAllowTraffic"]',
+     "service.app.deployment.validation_hooks", "'AfterAllowTraffic' is listed more than once"),
+    ("dev", 'codeartifact_formats = ["npm"]', 'codeartifact_formats = ["npm", "npm"]', "delivery.codeartifact_formats",
+     "'npm' is listed more than once"),
+    ("prod", 'promotion            = ["staging", "prod"]', 'promotion = ["staging", "staging", "prod"]',
+     "delivery.promotion", "'staging' is listed more than once"),
+    # HCP Terraform workspaces: {stack} and nothing else, or every stack shares one workspace (or synthesis fails).
+    ("prod", 'workspace_name = "platform-{stack}"', 'workspace_name = "platform"', "backend.workspace_name",
+     "has no {stack}: every stack would share one workspace"),
+    ("prod", 'workspace_name = "platform-{stack}"', 'workspace_name = "platform-{stak}"', "backend.workspace_name",
+     "{stak} is not a placeholder; the only one is {stack}"),
+    ("prod", 'workspace_name = "platform-{stack}"', 'workspace_name = "platform-{0}-{stack}"', "backend.workspace_name",
+     "{0} is not a placeholder"),
+    ("prod", 'workspace_name = "platform-{stack}"', 'workspace_name = "platform-{stack"', "backend.workspace_name",
+     "is not a workspace name template (expected '}' before end of string)"),
+    ("prod", 'workspace_name = "platform-{stack}"', 'workspace_name = "platform-}{stack}"', "backend.workspace_name",
+     "is not a workspace name template (Single '}' encountered in format string)"),
+    ("prod", 'workspace_name = "platform-{stack}"', 'workspace_name = "{{stack}}-{stack}"', "backend.workspace_name",
+     "a workspace name cannot contain braces"),
+    ("prod", 'workspace_name = "platform-{stack}"', f'workspace_name = "{"w" * 80}-{{stack}}"',
+     "backend.workspace_name", "(HCP Terraform workspace name) is 94 characters; AWS allows 90"),
+    # Names AWS would refuse, computed from envconfig/naming.py.
+    ("dev", 'service "app"', 'service "application-frontend"', "service.application-frontend",
+     "'acme-dev-application-frontend-blue' (target group name) is 34 characters; AWS allows 32"),
+    ("dev", 'name_prefix = "acme-dev"', 'name_prefix = "internal-dev"', "service.app",
+     "'internal-dev-app' is not a valid load balancer name"),
+    # The VPC layout (16 blocks, one public and one private subnet per zone) and what the ALB needs.
+    ("dev", 'vpc_cidr              = "10.10.0.0/16"', 'vpc_cidr = "10.10.0.0/24"', "network.vpc_cidr",
+     "'10.10.0.0/24' gives each subnet a /28; the load balancer needs a /27 or larger (use a /23 VPC or larger)"),
+    ("dev", '"eu-west-1a", "eu-west-1b"', ", ".join(f'"eu-west-1{z}"' for z in "abcdefghi"),
+     "network.availability_zones", "9 zones: the VPC layout has room for 8"),
+    ("dev", 'nat_gateways          = "single"', 'nat_gateways = "none"', "network.nat_gateways",
+     "tasks could not pull images"),
+    # Regions of other partitions.
+    ("dev", 'region      = "eu-west-1"', 'region = "cn-north-1"', "region",
+     "'cn-north-1' is in the 'aws-cn' partition; the stacks support 'aws' regions only"),
+    ("dev", 'region      = "eu-west-1"', 'region = "us-gov-west-1"', "region", "is in the 'aws-us-gov' partition"),
+    # Build secrets: a name, or an ARN of this account and region.
+    ("dev", '"dockerhub:token"', '"arn:aws:secretsmanager:eu-west-1:999999999999:secret:dockerhub-AbCdEf:token"',
+     "service.app.build.secrets_manager.DOCKER_HUB_TOKEN", "the secret is in 999999999999/eu-west-1"),
+    ("dev", '"dockerhub:token"', '"arn:aws:ssm:eu-west-1:111111111111:parameter/token"',
+     "service.app.build.secrets_manager", "does not start with a Secrets Manager secret ARN"),
+    ("dev", '"dockerhub:token"', '"dockerhub:token:AWSCURRENT:v1:extra"', "service.app.build.secrets_manager",
+     "is not secret-id[:json-key[:version-stage[:version-id]]]"),
+    # Pipelines: a source where this environment's pipeline builds, none where another's deploys.
+    ("dev", DEV_SOURCE, "", "service.app.source", "missing required setting (this environment's pipeline builds it)"),
+    ("staging", 'health_check_path = "/health"', 'health_check_path = "/health"\n' + DEV_SOURCE,
+     "service.app.source", "not used: delivery.promotion = []"),
+    ("staging", 'health_check_path = "/health"', 'health_check_path = "/health"\n  build { cache = "none" }',
+     "service.app.build", "not used: delivery.promotion = []"),
+    ("dev", 'codeartifact_formats = ["npm"]', 'keep_releases = 2', "delivery.keep_releases", "2 is not between 3"),
 ]
 
 
-@pytest.mark.parametrize("env,old,new,setting,message", BAD_SETTINGS, ids=[case[3] for case in BAD_SETTINGS])
+@pytest.mark.parametrize("env,old,new,setting,message", BAD_SETTINGS,
+                         ids=[f"{case[3]}:{case[4][:24]}" for case in BAD_SETTINGS])
 def test_bad_setting_is_named_with_its_file(env_dir, env, old, new, setting, message):
     path = edit(env_dir, env, old, new)
     with pytest.raises(ConfigError) as caught:
@@ -119,4 +185,95 @@ def test_shipped_environments_load_with_their_backends():
     assert isinstance(by_name["prod"].backend, CloudBackend)
     assert by_name["prod"].promotion == ("staging", "prod")
     assert by_name["dev"].promotion == ("dev",)
+    assert by_name["staging"].promotion == ()
     assert [env.name for env in catalog.promotion_targets(by_name["prod"])] == ["staging", "prod"]
+
+
+def test_each_deployment_target_has_exactly_one_pipeline():
+    """Staging is deployed by prod's pipeline only; its services run images from prod's repository."""
+    catalog = load_environments()
+    owners = {(target.name, service): [env.name for env in catalog.by_name.values()
+                                      if target.name in env.promotion and service in {s.name for s in env.services}]
+              for target in catalog.by_name.values() for service in (s.name for s in target.services)}
+    assert owners == {("dev", "app"): ["dev"], ("prod", "app"): ["prod"], ("staging", "app"): ["prod"]}
+    assert [env.name for env in catalog.promoting_into(catalog.by_name["staging"])] == ["prod"]
+
+
+def write_environment(env_dir: Path, name: str, base: str, *replacements: tuple[str, str]) -> Path:
+    """A new environment file from a shipped one, edited."""
+    text = (env_dir / f"{base}.hcl").read_text()
+    for old, new in replacements:
+        assert old in text, f"{old!r} not in {base}.hcl"
+        text = text.replace(old, new, 1)
+    path = env_dir / f"{name}.hcl"
+    path.write_text(text)
+    return path
+
+
+def across_files(env_dir: Path) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        load_environments(directory=env_dir)
+    assert "\n" not in str(caught.value)
+    return caught.value
+
+
+def test_two_pipelines_on_one_target_name_both_files(env_dir):
+    """The defect: staging deployed by its own pipeline (from `release`) and by prod's (from `main`)."""
+    edit(env_dir, "staging", "  promotion            = []\n", "")
+    staging = edit(env_dir, "staging", 'health_check_path = "/health"\n', 'health_check_path = "/health"\n' +
+                   DEV_SOURCE.replace("develop", "release").replace("111111111111", "222222222222"))
+    error = across_files(env_dir)
+    assert (error.file, error.setting) == (str(env_dir / "prod.hcl"), "delivery.promotion")
+    assert str(error).endswith(
+        f"deploys service 'app' into 'staging', and so does the pipeline of {staging} (delivery.promotion unset: "
+        f"itself): a deployment target has one pipeline; set delivery {{ promotion = [] }} in {staging}")
+
+
+def test_a_third_pipeline_into_a_promoted_environment_is_rejected(env_dir):
+    qa = write_environment(env_dir, "qa", "prod", ('name_prefix = "acme-prod"', 'name_prefix = "acme-qa"'),
+                           ('promotion            = ["staging", "prod"]', 'promotion = ["staging", "qa"]'),
+                           ("\neks {", "\neks_unused {"))
+    qa.write_text(qa.read_text().split("\neks_unused {")[0])
+    error = across_files(env_dir)
+    assert error.file == str(env_dir / "prod.hcl")
+    assert f"into 'staging', and so does the pipeline of {qa} (delivery.promotion = ['staging', 'qa'])" in str(error)
+    assert str(error).endswith("drop 'staging' from one of the two")
+
+
+def test_a_service_without_a_pipeline_is_rejected(env_dir):
+    edit(env_dir, "prod", 'promotion            = ["staging", "prod"]', 'promotion = ["prod"]')
+    error = across_files(env_dir)
+    assert (error.file, error.setting) == (str(env_dir / "staging.hcl"), "delivery.promotion")
+    assert "no pipeline deploys service 'app'" in str(error)
+
+
+def test_file_name_must_be_an_identifier(env_dir):
+    write_environment(env_dir, "Dev_2", "dev", ('name_prefix = "acme-dev"', 'name_prefix = "acme-dev2"'))
+    error = across_files(env_dir)
+    assert (error.file, error.setting) == (str(env_dir / "Dev_2.hcl"), "name")
+    assert "the file name 'Dev_2' is not a short name" in str(error)
+
+
+def test_two_files_with_one_name_prefix_name_both(env_dir):
+    qa = write_environment(env_dir, "qa", "dev")
+    error = across_files(env_dir)
+    assert (error.file, error.setting) == (str(env_dir / "dev.hcl"), "name_prefix")
+    assert str(error).endswith(f"'acme-dev' is also {qa}'s name_prefix")
+
+
+def test_names_that_meet_across_prefixes_in_one_account_are_rejected(env_dir):
+    qa = write_environment(env_dir, "qa", "dev", ('name_prefix = "acme-dev"', 'name_prefix = "acme"'),
+                           ('service "app"', 'service "dev-app"'))
+    error = across_files(env_dir)
+    assert (error.file, error.setting) == (str(env_dir / "dev.hcl"), "service.app")
+    assert str(error).endswith(f"log group name '/aws/codebuild/acme-dev-app-build' is also created by {qa}")
+
+
+def test_promotion_targets_must_differ_in_statement_ids(env_dir):
+    for name, prefix in (("stag-e", "acme-sa"), ("stage", "acme-sb")):
+        write_environment(env_dir, name, "staging", ('name_prefix = "acme-stg"', f'name_prefix = "{prefix}"'))
+    edit(env_dir, "prod", 'promotion            = ["staging", "prod"]',
+         'promotion = ["stag-e", "stage", "staging", "prod"]')
+    error = across_files(env_dir)
+    assert (error.file, error.setting) == (str(env_dir / "prod.hcl"), "delivery.promotion")
+    assert "'stag-e' and 'stage' differ only in '-'" in str(error)

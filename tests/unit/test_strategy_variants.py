@@ -112,5 +112,4 @@ def test_eks_deploy_role_may_use_the_promoting_pipelines_artifacts(variants):
     policy = next(json.loads(p["policy"]) for p in resources(configs["staging-eks"], "aws_iam_role_policy")
                   if p["name"] == "acme-stg-eks-deploy-least-privilege")
     read = next(s for s in policy["Statement"] if s["Sid"] == "ReadArtifacts")
-    assert sorted(read["Resource"]) == ["arn:aws:s3:::acme-prod-artifacts-222222222222/acme-prod-app-pipeli/*",
-                                        "arn:aws:s3:::acme-stg-artifacts-222222222222/acme-stg-app-pipelin/*"]
+    assert sorted(read["Resource"]) == ["arn:aws:s3:::acme-prod-artifacts-222222222222/acme-prod-app-pipeli/*"]
