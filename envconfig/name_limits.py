@@ -52,6 +52,9 @@ ECS = NameLimit("ECS cluster, service or task family", 255, "https://docs.aws.am
                 "APIReference/API_CreateService.html")
 SNS_TOPIC = NameLimit("SNS topic", 256, "https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html")
 KMS_ALIAS = NameLimit("KMS alias", 256, "botocore kms AliasNameType")
+EVENT_RULE = NameLimit("EventBridge rule", 64, "botocore events RuleName")
+NOTIFICATION_RULE = NameLimit("CodeStar Notifications rule", 64, "botocore codestar-notifications NotificationRuleName")
+CODECOMMIT_REPOSITORY = NameLimit("CodeCommit repository", 100, "botocore codecommit RepositoryName")
 WORKSPACE = NameLimit("HCP Terraform workspace", 90, "https://developer.hashicorp.com/terraform/cloud-docs/"
                       "workspaces/create")
 
@@ -110,7 +113,18 @@ def _service_names(env: Environment, names: EnvironmentNames, service: model.Ser
     if env.promotion:  # this environment's pipeline builds the service
         created += [(service_names.ecr_repository, ECR_REPOSITORY), (service_names.build_project, CODEBUILD_PROJECT),
                     (service_names.build_log_group, LOG_GROUP), (service_names.pipeline, PIPELINE),
-                    *((service_names.role(purpose), IAM_ROLE) for purpose in ("codebuild", "pipeline"))]
+                    *((service_names.role(purpose), IAM_ROLE) for purpose in ("codebuild", "pipeline")),
+                    *((service_names.notification_rule(kind), NOTIFICATION_RULE) for kind in ("events", "approvals"))]
+        source = service.source
+        if source.provider == "codecommit":
+            created += [(service_names.source_rule, EVENT_RULE), (service_names.role("source-events"), IAM_ROLE)]
+            if source.create_repository:
+                created.append((source.repository, CODECOMMIT_REPOSITORY))
+        if service.pull_request_build:
+            created += [(service_names.pr_build_project, CODEBUILD_PROJECT),
+                        (service_names.pr_build_log_group, LOG_GROUP), (service_names.role("pr-build"), IAM_ROLE)]
+            if source.provider == "codecommit":
+                created += [(service_names.pull_request_rule, EVENT_RULE), (service_names.role("pr-events"), IAM_ROLE)]
     for value, limit in created:
         yield CreatedName(setting, value, limit)
 

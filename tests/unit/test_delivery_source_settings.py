@@ -64,7 +64,7 @@ def test_shipped_files_exercise_the_settings(catalog):
     assert prod.services[0].source.trigger.excluded_file_paths == ("docs/**", "**/*.md")
     assert dev.services[0].pull_request_build is not None
     # Defaults: nobody subscribed, failures and pending approvals notified, every push to the branch releases.
-    assert staging.delivery.notifications.emails == () and staging.services[0].source.trigger is None
+    assert staging.delivery.notifications.emails == () and dev.services[0].source.trigger is None
     assert staging.delivery.notifications.events == ("pipeline-execution-failed", "manual-approval-needed")
     assert staging.services[0].pull_request_build is None
 

@@ -123,7 +123,8 @@ def environment(draw, name: str, prefix: str, account: str, region: str, labels:
                                                         max_size=2, unique=True)),
                     alb_access_logs=draw(st.booleans()), alb_internal=draw(st.booleans()))
     settings_ = {"account_id": account, "region": region, "name_prefix": prefix,
-                 "tier": draw(st.sampled_from(["development", "staging", "production"])), "network": network}
+                 "tier": draw(st.sampled_from(["development", "staging", "production"])), "network": network,
+                 "key_admin_principal_arns": [f"arn:aws:iam::{account}:role/platform-admin"]}
     backend = draw(st.sampled_from(["local", "s3", "cloud", "cloud-tags"]))
     if backend == "s3":
         settings_["backend"] = Block(type="s3", bucket="acme-state")
@@ -294,7 +295,10 @@ CREATED = {(resource_type, attribute): getattr(name_limits, limit) for resource_
     ("aws_eks_cluster", "name", "EKS_CLUSTER"), ("aws_eks_node_group", "node_group_name", "EKS_NODE_GROUP"),
     ("aws_codeartifact_domain", "domain", "CODEARTIFACT_DOMAIN"), ("aws_ecs_cluster", "name", "ECS"),
     ("aws_ecs_service", "name", "ECS"), ("aws_ecs_task_definition", "family", "ECS"),
-    ("aws_sns_topic", "name", "SNS_TOPIC"), ("aws_kms_alias", "name", "KMS_ALIAS"))}
+    ("aws_sns_topic", "name", "SNS_TOPIC"), ("aws_kms_alias", "name", "KMS_ALIAS"),
+    ("aws_cloudwatch_event_rule", "name", "EVENT_RULE"),
+    ("aws_codestarnotifications_notification_rule", "name", "NOTIFICATION_RULE"),
+    ("aws_codecommit_repository", "repository_name", "CODECOMMIT_REPOSITORY"))}
 # Names derived inside constructs (never longer than a created name plus a short suffix): limits only.
 DERIVED = {
     ("aws_iam_role_policy", "name"): NameLimit("IAM role policy", 128, "botocore iam policyNameType"),

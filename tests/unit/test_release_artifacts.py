@@ -135,7 +135,8 @@ def build_of(plan) -> Build:
 
 
 def builds(plans) -> list[tuple[str, Build]]:
-    return [(name, build_of(plan)) for name, plan in sorted(plans.items()) if name.endswith("-delivery")]
+    return [(name, build_of(plan)) for name, plan in sorted(plans.items())
+            if name.endswith("-delivery") and plan.of_type("aws_codepipeline")]  # promotion = []: no pipeline
 
 
 def target_of(plans, action: dict):

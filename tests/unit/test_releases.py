@@ -250,6 +250,7 @@ def build_statements(build: Build):
                                             coverage_report_group="coverage"),
         log_group="/aws/codebuild/acme-dev-app-build", log_retention_days=14,
         key=KeyReference(account, "alias/acme-dev-delivery"), key_arn="key", artifact_bucket="acme-dev-artifacts",
+        artifact_prefix="acme-dev-app-pipelin", cache_prefix="cache/acme-dev-app-build",
         ecr_repository_arn="arn:aws:ecr:eu-west-1:111111111111:repository/acme-dev-app"))
 
 

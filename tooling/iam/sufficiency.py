@@ -174,7 +174,7 @@ def role_instances(catalog: Catalog) -> list[RoleInstance]:
     roles = []
     for env in catalog.selected:
         names = EnvironmentNames(env)
-        for service in env.services:
+        for service in env.services if env.promotion else ():  # promotion = []: another pipeline deploys here
             own = names.service(service)
             roles.append(RoleInstance("pipeline", f"{env.name}-delivery", own.role("pipeline"),
                                       _pipeline_bindings(catalog, env, service)))
