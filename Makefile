@@ -58,7 +58,11 @@ emulator-stop:  ## stop the local AWS emulator (by its recorded PID) without des
 cdktf: setup  ## the cdktf CLI with the project's Terraform config: make cdktf ARGS="diff dev-service" (PLATFORM_TARGET=emulator: on the running emulator)
 	TF_CLI_CONFIG_FILE=$$($(PY) -m tooling.harness.terraform) npx cdktf $(ARGS)
 
-test: setup  ## run every test (unit, plan-JSON, policy, end-to-end)
+lint: setup  ## ruff: lint and formatting (settings in pyproject.toml)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: setup lint  ## lint, then every test (unit, plan-JSON, policy, end-to-end)
 	$(PY) -m pytest
 
 gate: setup  ## the pull-request policy gate: synth, plan, checkov, plan-JSON tests

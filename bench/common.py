@@ -31,6 +31,7 @@ BASE_ENV = {
 # Probes: a measured step runs in a fresh process (`bench/run.py --probe ...`) and prints one JSON line.
 # ----------------------------------------------------------------------------------------------
 
+
 def probe_command(*args: str) -> list[str]:
     return [PY, str(RUNNER), "--probe", *args]
 
@@ -56,6 +57,7 @@ def stop_jsii() -> int | None:
 # ----------------------------------------------------------------------------------------------
 # Measuring a command: wall, CPU of the whole tree, peak RSS per process kind, tree peak.
 # ----------------------------------------------------------------------------------------------
+
 
 def _children(pid: int) -> list[int]:
     found = []
@@ -96,8 +98,9 @@ def measure(command: list[str], env: dict[str, str] | None = None, cwd: Path = R
     """Run `command`; return wall, CPU (wait4: it and every waited descendant), peaks, probe JSON."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.monotonic()
-        process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **BASE_ENV, **(env or {})},
-                                   stdout=out, stderr=err)
+        process = subprocess.Popen(
+            command, cwd=cwd, env={**os.environ, **BASE_ENV, **(env or {})}, stdout=out, stderr=err
+        )
         peaks: dict[int, tuple[str, int]] = {}
         tree_peak = 0
         while True:
@@ -124,16 +127,25 @@ def measure(command: list[str], env: dict[str, str] | None = None, cwd: Path = R
     by_kind: dict[str, float] = {}
     for name, hwm in peaks.values():
         by_kind[_kind(name)] = max(by_kind.get(_kind(name), 0), hwm / 1024)
-    probe = next((json.loads(line[len(RESULT_TAG):]) for line in stdout.splitlines()
-                  if line.startswith(RESULT_TAG)), None)
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rc": process.returncode,
-            "peak_mb": by_kind, "tree_peak_mb": tree_peak / 1024, "probe": probe,
-            "stdout": stdout, "stderr": stderr}
+    probe = next(
+        (json.loads(line[len(RESULT_TAG) :]) for line in stdout.splitlines() if line.startswith(RESULT_TAG)), None
+    )
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rc": process.returncode,
+        "peak_mb": by_kind,
+        "tree_peak_mb": tree_peak / 1024,
+        "probe": probe,
+        "stdout": stdout,
+        "stderr": stderr,
+    }
 
 
 # ----------------------------------------------------------------------------------------------
 # Reporting helpers
 # ----------------------------------------------------------------------------------------------
+
 
 def load() -> str:
     return "load " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -168,9 +180,11 @@ def repeat(label: str, command: list[str], times: int, env: dict | None = None) 
         if fail(f"{label} --probe", run):
             break
         node = run["probe"]["children"]["maxrss_mb"] if run["probe"] else float("nan")
-        say(f"  {label} #{index + 1}: wall {run['wall']:.1f}s cpu {run['cpu']:.1f}s "
+        say(
+            f"  {label} #{index + 1}: wall {run['wall']:.1f}s cpu {run['cpu']:.1f}s "
             f"python {run['peak_mb'].get('python', 0):.0f}MB node {run['peak_mb'].get('node', 0):.0f}MB "
-            f"(node RUSAGE_CHILDREN {node:.0f}MB) tree {run['tree_peak_mb']:.0f}MB  [{load()}]")
+            f"(node RUSAGE_CHILDREN {node:.0f}MB) tree {run['tree_peak_mb']:.0f}MB  [{load()}]"
+        )
         runs.append(run)
     return runs
 
@@ -178,21 +192,33 @@ def repeat(label: str, command: list[str], times: int, env: dict | None = None) 
 def summary(label: str, runs: list[dict]) -> dict:
     if not runs:
         return {}
-    figures = {"wall": med(r["wall"] for r in runs), "cpu": med(r["cpu"] for r in runs),
-               "python_mb": med(r["peak_mb"].get("python") for r in runs),
-               "node_mb": med(r["peak_mb"].get("node") for r in runs),
-               "tree_mb": med(r["tree_peak_mb"] for r in runs), "n": len(runs)}
-    say(f"  => {label}: median wall {figures['wall']:.1f}s {spread(r['wall'] for r in runs)} "
+    figures = {
+        "wall": med(r["wall"] for r in runs),
+        "cpu": med(r["cpu"] for r in runs),
+        "python_mb": med(r["peak_mb"].get("python") for r in runs),
+        "node_mb": med(r["peak_mb"].get("node") for r in runs),
+        "tree_mb": med(r["tree_peak_mb"] for r in runs),
+        "n": len(runs),
+    }
+    say(
+        f"  => {label}: median wall {figures['wall']:.1f}s {spread(r['wall'] for r in runs)} "
         f"cpu {figures['cpu']:.1f}s {spread(r['cpu'] for r in runs)} | peak RSS python "
         f"{figures['python_mb']:.0f}MB node {figures['node_mb']:.0f}MB tree {figures['tree_mb']:.0f}MB "
-        f"(n={len(runs)}, {load()})")
+        f"(n={len(runs)}, {load()})"
+    )
     return figures
 
 
 def machine() -> None:
     mem = next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
 
     def version(command: list[str]) -> str:
         try:
@@ -201,5 +227,7 @@ def machine() -> None:
             return "absent"
 
     say(f"machine: {os.cpu_count()} CPUs ({cpu}), {int(mem.split()[1]) // 1024} MiB RAM, {platform.platform()}")
-    say(f"         python {platform.python_version()}, node {version(['node', '--version'])}, "
-        f"{version(['terraform', 'version'])}, {load()} (shared machine: see the load next to each figure)")
+    say(
+        f"         python {platform.python_version()}, node {version(['node', '--version'])}, "
+        f"{version(['terraform', 'version'])}, {load()} (shared machine: see the load next to each figure)"
+    )

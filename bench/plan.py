@@ -26,8 +26,9 @@ def probe_plan(outdir: str, work_root: str, stacks: str, mode: str) -> dict:
         plans = {name: terraform.plan_stack(name, path, Path(work_root)) for name, path in dirs.items()}
     else:
         plans = terraform.plan_stacks(dirs, Path(work_root))
-    return {"stacks": {name: {"seconds": plan.seconds, "resources": len(plan.resources)}
-                       for name, plan in plans.items()}}
+    return {
+        "stacks": {name: {"seconds": plan.seconds, "resources": len(plan.resources)} for name, plan in plans.items()}
+    }
 
 
 def plannable(outdir: Path) -> list[str]:
@@ -48,8 +49,10 @@ def section_plan(outdir: Path, repeats: int, work: Path) -> tuple[dict, Path | N
     if fail("init --probe", run):
         return {}, None
     inits = {k: v["seconds"] for k, v in run["probe"]["stacks"].items()}
-    say(f"  init (first, fresh dir, plugin cache + lock file): median {med(inits.values()):.1f}s per stack, "
-        f"{sum(inits.values()):.1f}s for {len(stacks)} stacks  [{load()}]")
+    say(
+        f"  init (first, fresh dir, plugin cache + lock file): median {med(inits.values()):.1f}s per stack, "
+        f"{sum(inits.values()):.1f}s for {len(stacks)} stacks  [{load()}]"
+    )
     per_stack: dict[str, list[float]] = {name: [] for name in stacks}
     resources: dict[str, int] = {}
     for _ in range(repeats):
@@ -60,8 +63,10 @@ def section_plan(outdir: Path, repeats: int, work: Path) -> tuple[dict, Path | N
             per_stack[name].append(figures["seconds"])
             resources[name] = figures["resources"]
     for name in stacks:
-        say(f"  {name:<20} plan+show {med(per_stack[name]):5.1f}s {spread(per_stack[name])}  "
-            f"{resources[name]:4d} planned resources")
+        say(
+            f"  {name:<20} plan+show {med(per_stack[name]):5.1f}s {spread(per_stack[name])}  "
+            f"{resources[name]:4d} planned resources"
+        )
     sequential = sum(med(v) for v in per_stack.values())
     say(f"  sum of per-stack medians (one at a time): {sequential:.1f}s  [{load()}]")
     walls = []
@@ -70,12 +75,15 @@ def section_plan(outdir: Path, repeats: int, work: Path) -> tuple[dict, Path | N
         if fail("parallel plans --probe", run):
             break
         walls.append(run)
-        say(f"  all {len(stacks)} in parallel (plan_stacks, {os.cpu_count()} workers) #{index + 1}: "
+        say(
+            f"  all {len(stacks)} in parallel (plan_stacks, {os.cpu_count()} workers) #{index + 1}: "
             f"wall {run['wall']:.1f}s cpu {run['cpu']:.1f}s, peak RSS terraform "
             f"{run['peak_mb'].get('terraform', 0):.0f}MB provider {run['peak_mb'].get('provider', 0):.0f}MB "
-            f"tree {run['tree_peak_mb']:.0f}MB  [{load()}]")
+            f"tree {run['tree_peak_mb']:.0f}MB  [{load()}]"
+        )
     parallel = med(r["wall"] for r in walls)
-    say(f"  => plans: sequential {sequential:.1f}s, parallel median {parallel:.1f}s "
-        f"(speed-up x{sequential / parallel:.2f})")
-    return {"sequential": sequential, "parallel": parallel,
-            "tree_mb": med(r["tree_peak_mb"] for r in walls)}, root
+    say(
+        f"  => plans: sequential {sequential:.1f}s, parallel median {parallel:.1f}s "
+        f"(speed-up x{sequential / parallel:.2f})"
+    )
+    return {"sequential": sequential, "parallel": parallel, "tree_mb": med(r["tree_peak_mb"] for r in walls)}, root

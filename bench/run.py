@@ -67,42 +67,60 @@ def main() -> int:
     os.environ.setdefault("TF_PROVIDER_MIRROR", "/opt/tf-plugins" if Path("/opt/tf-plugins").is_dir() else "")
     work = Path(tempfile.mkdtemp(prefix="platform-bench-"))
     started = time.monotonic()
-    say(f"bench: {'full' if args.full else 'quick'} mode, sections {','.join(s for s in SECTIONS if s in only)}, "
-        f"work dir {work}")
+    say(
+        f"bench: {'full' if args.full else 'quick'} mode, sections {','.join(s for s in SECTIONS if s in only)}, "
+        f"work dir {work}"
+    )
     machine()
     try:
         floor = section_floor(repeats) if "floor" in only else {}
         synth, outdir = section_synth(repeats, work) if only & {"synth", "plan", "checkov"} else ({}, None)
-        plans, plans_root = section_plan(outdir, 3 if args.full else 1, work) \
-            if outdir and only & {"plan", "checkov"} else ({}, None)
+        plans, plans_root = (
+            section_plan(outdir, 3 if args.full else 1, work) if outdir and only & {"plan", "checkov"} else ({}, None)
+        )
         checkov = section_checkov(plans_root, args.full) if "checkov" in only else {}
-        scale = section_scale([1, 5, 20], [1, 5, 20] if args.full else [1, 5], 3 if args.full else 2, work) \
-            if "scale" in only else {}
+        scale = (
+            section_scale([1, 5, 20], [1, 5, 20] if args.full else [1, 5], 3 if args.full else 2, work)
+            if "scale" in only
+            else {}
+        )
         gate = section_gate(args.full) if "gate" in only else {}
         say("\n== summary (medians; targets from issue 7) ==")
         if floor and synth:
-            say(f"  synth all / import floor: wall x{synth['wall'] / floor['wall']:.2f} "
-            f"({synth['wall']:.1f}s / {floor['wall']:.1f}s), "
-                f"cpu x{synth['cpu'] / floor['cpu']:.2f}   (target <= 1.3; floor = stock eager import)")
+            say(
+                f"  synth all / import floor: wall x{synth['wall'] / floor['wall']:.2f} "
+                f"({synth['wall']:.1f}s / {floor['wall']:.1f}s), "
+                f"cpu x{synth['cpu'] / floor['cpu']:.2f}   (target <= 1.3; floor = stock eager import)"
+            )
         if floor.get("lazy") and synth:
-            say(f"  synth all / deferred-import floor: wall x{synth['wall'] / floor['lazy']['wall']:.2f}, "
-                f"cpu x{synth['cpu'] / floor['lazy']['cpu']:.2f}   (what synth adds beyond loading the assemblies)")
+            say(
+                f"  synth all / deferred-import floor: wall x{synth['wall'] / floor['lazy']['wall']:.2f}, "
+                f"cpu x{synth['cpu'] / floor['lazy']['cpu']:.2f}   (what synth adds beyond loading the assemblies)"
+            )
         if synth:
-            say(f"  synth all peak RSS: python {synth['python_mb']:.0f}MB + node {synth['node_mb']:.0f}MB, "
-                f"tree {synth['tree_mb']:.0f}MB   (target <= 1.5 GB)")
+            say(
+                f"  synth all peak RSS: python {synth['python_mb']:.0f}MB + node {synth['node_mb']:.0f}MB, "
+                f"tree {synth['tree_mb']:.0f}MB   (target <= 1.5 GB)"
+            )
         if plans:
-            say(f"  plans (all plannable stacks): parallel {plans['parallel']:.1f}s vs sequential "
-                f"{plans['sequential']:.1f}s, tree peak {plans['tree_mb']:.0f}MB")
+            say(
+                f"  plans (all plannable stacks): parallel {plans['parallel']:.1f}s vs sequential "
+                f"{plans['sequential']:.1f}s, tree peak {plans['tree_mb']:.0f}MB"
+            )
         if checkov:
             say(f"  checkov once on all plans: {checkov['wall']:.1f}s")
         if synth and plans and checkov:
-            say(f"  synth + parallel plans + checkov (the gate's work, sum): "
-                f"{synth['wall'] + plans['parallel'] + checkov['wall']:.1f}s   (target <= 120 s)")
+            say(
+                f"  synth + parallel plans + checkov (the gate's work, sum): "
+                f"{synth['wall'] + plans['parallel'] + checkov['wall']:.1f}s   (target <= 120 s)"
+            )
         if gate:
             say("  gate: " + ", ".join(f"{k} {v:.1f}s" for k, v in gate.items()) + "   (target <= 120 s)")
         if scale.get("inner_slope") is not None:
-            say(f"  marginal synth cost per service: {scale['inner_slope']:.3f}s build+synth, "
-                f"{scale['wall_slope']:.3f}s process wall   (target <= 0.5 s, linear to N=20)")
+            say(
+                f"  marginal synth cost per service: {scale['inner_slope']:.3f}s build+synth, "
+                f"{scale['wall_slope']:.3f}s process wall   (target <= 0.5 s, linear to N=20)"
+            )
         say(f"  bench took {time.monotonic() - started:.0f}s; {load()}")
     finally:
         if args.keep:

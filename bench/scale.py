@@ -23,8 +23,7 @@ def fit(xs: list[float], ys: list[float]) -> tuple[float, float, list[float], fl
     return slope, intercept, residuals, 1 - sum(r * r for r in residuals) / total if total else 1.0
 
 
-CONNECTION_ARN = ("arn:aws:codestar-connections:eu-west-1:222222222222:connection/"
-                  "0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d")
+CONNECTION_ARN = "arn:aws:codestar-connections:eu-west-1:222222222222:connection/0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d"
 SERVICE_BLOCK = """
 service "svc{k}" {{
   container_port    = 8080
@@ -66,8 +65,10 @@ def environments_with(services: int, work: Path) -> Path:
 
 
 def section_scale(ns: list[int], plan_ns: list[int], repeats: int, work: Path) -> dict:
-    say(f"\n== scale: N services in {SCALE_ENV} (the existing one + N-1 generated blue/green services); "
-        f"PLATFORM_ENVIRONMENTS={SCALE_ENV} ==")
+    say(
+        f"\n== scale: N services in {SCALE_ENV} (the existing one + N-1 generated blue/green services); "
+        f"PLATFORM_ENVIRONMENTS={SCALE_ENV} =="
+    )
     rows = {}
     plan_root = work / "scale-plans"
     for n in ns:
@@ -80,11 +81,14 @@ def section_scale(ns: list[int], plan_ns: list[int], repeats: int, work: Path) -
         if not runs:
             continue
         stacks = runs[-1]["probe"]["stacks"]
-        row = {"wall": med(r["wall"] for r in runs), "cpu": med(r["cpu"] for r in runs),
-               "inner": med(r["probe"]["construct_s"] + r["probe"]["synth_s"] for r in runs),
-               "tree_mb": med(r["tree_peak_mb"] for r in runs),
-               "resources": sum(v for k, v in stacks.items() if k.rsplit("-", 1)[-1] in SCALE_STACKS),
-               "all_resources": sum(stacks.values())}
+        row = {
+            "wall": med(r["wall"] for r in runs),
+            "cpu": med(r["cpu"] for r in runs),
+            "inner": med(r["probe"]["construct_s"] + r["probe"]["synth_s"] for r in runs),
+            "tree_mb": med(r["tree_peak_mb"] for r in runs),
+            "resources": sum(v for k, v in stacks.items() if k.rsplit("-", 1)[-1] in SCALE_STACKS),
+            "all_resources": sum(stacks.values()),
+        }
         if n in plan_ns:
             names = [f"{SCALE_ENV}-{s}" for s in SCALE_STACKS]
             measure(probe_command("plan", str(outdir), str(plan_root), ",".join(names), "init"), env)
@@ -93,27 +97,39 @@ def section_scale(ns: list[int], plan_ns: list[int], repeats: int, work: Path) -
                 row["plan"] = run["wall"]
                 row["planned"] = sum(s["resources"] for s in run["probe"]["stacks"].values())
                 row["plan_tree_mb"] = run["tree_peak_mb"]
-                say(f"  plan N={n} ({' + '.join(names)}, parallel, warm init): wall {run['wall']:.1f}s, "
-                    f"{row['planned']} planned resources, tree peak {run['tree_peak_mb']:.0f}MB  [{load()}]")
+                say(
+                    f"  plan N={n} ({' + '.join(names)}, parallel, warm init): wall {run['wall']:.1f}s, "
+                    f"{row['planned']} planned resources, tree peak {run['tree_peak_mb']:.0f}MB  [{load()}]"
+                )
         rows[n] = row
     if not rows:
         return {}
-    say(f"\n  {'N':>3} {'synth wall':>10} {'build+synth':>11} {'cpu':>6} {'peak RSS':>8} "
-        f"{'resources':>9} {'plan wall':>9} {'planned':>7}")
+    say(
+        f"\n  {'N':>3} {'synth wall':>10} {'build+synth':>11} {'cpu':>6} {'peak RSS':>8} "
+        f"{'resources':>9} {'plan wall':>9} {'planned':>7}"
+    )
     for n, row in rows.items():
         plan_wall = f"{row['plan']:8.1f}s" if "plan" in row else "       -"
-        say(f"  {n:>3} {row['wall']:>9.1f}s {row['inner']:>10.2f}s {row['cpu']:>5.1f}s {row['tree_mb']:>6.0f}MB "
+        say(
+            f"  {n:>3} {row['wall']:>9.1f}s {row['inner']:>10.2f}s {row['cpu']:>5.1f}s {row['tree_mb']:>6.0f}MB "
             f"{row['resources']:>9} {plan_wall:>9} "
-            f"{row.get('planned', '-'):>7}")
+            f"{row.get('planned', '-'):>7}"
+        )
     figures = {"rows": rows}
     if len(rows) >= 2:
         xs = [float(n) for n in rows]
-        for key, label in (("inner", "in-process build+synth wall"), ("wall", "process wall"),
-                           ("cpu", "process CPU (python+node)"), ("resources", "resources")):
+        for key, label in (
+            ("inner", "in-process build+synth wall"),
+            ("wall", "process wall"),
+            ("cpu", "process CPU (python+node)"),
+            ("resources", "resources"),
+        ):
             slope, intercept, residuals, r2 = fit(xs, [rows[n][key] for n in rows])
             unit = "" if key == "resources" else "s"
-            say(f"  marginal {label}: {slope:.3f}{unit}/service (intercept {intercept:.2f}{unit}, "
-                f"R^2 {r2:.4f}, residuals {', '.join(f'{r:+.2f}' for r in residuals)})")
+            say(
+                f"  marginal {label}: {slope:.3f}{unit}/service (intercept {intercept:.2f}{unit}, "
+                f"R^2 {r2:.4f}, residuals {', '.join(f'{r:+.2f}' for r in residuals)})"
+            )
             figures[key + "_slope"] = slope
         plans = {n: row["plan"] for n, row in rows.items() if "plan" in row}
         if len(plans) >= 2:

@@ -15,6 +15,7 @@ def probe_import(mode: str = "eager") -> dict:
         import modules  # noqa: F401
     import cdktf_cdktf_provider_aws  # noqa: F401
     from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket  # noqa: F401  (one resource module)
+
     return {"import_s": time.monotonic() - start}
 
 
@@ -34,6 +35,7 @@ def probe_synth(outdir: str) -> dict:
     import stacks.delivery  # noqa: F401  (what build_app imports: the bindings)
     import stacks.service  # noqa: F401
     from stacks.app import build_app
+
     if any(env.eks is not None for env in catalog.selected):
         import stacks.eks  # noqa: F401
         import stacks.gitops  # noqa: F401
@@ -47,18 +49,17 @@ def probe_synth(outdir: str) -> dict:
     resource_counts = {}
     for name, entry in manifest["stacks"].items():
         config = json.loads((Path(outdir) / entry["workingDirectory"] / "cdk.tf.json").read_text())
-        resource_counts[name] = sum(len(v) for v in config.get("resource", {}).values()) + \
-            sum(len(v) for v in config.get("data", {}).values())
+        resource_counts[name] = sum(len(v) for v in config.get("resource", {}).values()) + sum(
+            len(v) for v in config.get("data", {}).values()
+        )
     return {**phases, "stacks": resource_counts}
 
 
 def section_floor(repeats: int) -> dict:
     say("\n== floor: bare `import cdktf_cdktf_provider_aws` + one resource module, fresh process ==")
-    floor = summary("floor", repeat("import", probe_command("import"), repeats,
-                                    {"PLATFORM_EAGER_BINDINGS": "1"}))
+    floor = summary("floor", repeat("import", probe_command("import"), repeats, {"PLATFORM_EAGER_BINDINGS": "1"}))
     say("  -- the same import through the project's deferred submodule loader (modules/cdk/lazy_bindings.py):")
-    lazy = summary("floor, deferred submodules", repeat("import (deferred)", probe_command("import", "lazy"),
-                                                         repeats))
+    lazy = summary("floor, deferred submodules", repeat("import (deferred)", probe_command("import", "lazy"), repeats))
     return {**floor, "lazy": lazy}
 
 
@@ -73,6 +74,8 @@ def section_synth(repeats: int, work: Path) -> tuple[dict, Path | None]:
     probe = runs[-1]["probe"]
     for key in ("load_envs_s", "import_s", "construct_s", "synth_s"):
         say(f"  phase {key[:-2]:<10} median {med(r['probe'][key] for r in runs):.2f}s")
-    say(f"  stacks: {len(probe['stacks'])}, resources+data in synthesized JSON: {sum(probe['stacks'].values())} "
-        f"({', '.join(f'{k}={v}' for k, v in sorted(probe['stacks'].items()))})")
+    say(
+        f"  stacks: {len(probe['stacks'])}, resources+data in synthesized JSON: {sum(probe['stacks'].values())} "
+        f"({', '.join(f'{k}={v}' for k, v in sorted(probe['stacks'].items()))})"
+    )
     return summary("synth all", runs), outdir

@@ -42,8 +42,10 @@ chatbot_channel_arn = matching(
 )
 # Git filter patterns of CodePipeline triggers (glob: *, **, ?, [], {}) and branch names.
 git_pattern = matching(r"[A-Za-z0-9._/*?!\[\]{},+@-]{1,255}", "a git branch, tag or path pattern (glob)")
-kms_key_ref = matching(r"(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+|alias/[A-Za-z0-9/_-]+)",
-                        "a KMS key ARN or alias")
+kms_key_ref = matching(
+    r"(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+|alias/[A-Za-z0-9/_-]+)",
+    "a KMS key ARN or alias",
+)
 
 
 def workspace_template(value: str) -> None:
@@ -142,6 +144,7 @@ def each(check):
 
 def each_value(check):
     """`check` on every value of a map."""
+
     def check_all(mapping) -> None:
         for value in mapping.values():
             check(value)

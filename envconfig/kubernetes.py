@@ -42,15 +42,19 @@ def sync_option(value: str) -> None:
 def dns_label(value: str) -> None:
     """Kubernetes namespace names are RFC 1123 labels."""
     if len(value) > 63 or not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", value):
-        raise ValueError(f"{value!r} is not an RFC 1123 label (at most 63 of a-z, 0-9, '-', "
-                         "starting and ending with a letter or digit)")
+        raise ValueError(
+            f"{value!r} is not an RFC 1123 label (at most 63 of a-z, 0-9, '-', "
+            "starting and ending with a letter or digit)"
+        )
 
 
 kubernetes_version = checks.matching(r"1\.(2[89]|3\d)", "a supported Kubernetes minor version (e.g. 1.31)")
 chart_version = checks.matching(r"\d+\.\d+\.\d+", "a pinned chart version (x.y.z)")
 hostname = checks.matching(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}", "a DNS hostname")
-git_url = checks.matching(r"(https://[A-Za-z0-9.-]+(:\d+)?/[A-Za-z0-9._/-]+|git@[A-Za-z0-9.-]+:[A-Za-z0-9._/-]+)",
-                           "a git repository URL (https://... or git@host:owner/repo)")
+git_url = checks.matching(
+    r"(https://[A-Za-z0-9.-]+(:\d+)?/[A-Za-z0-9._/-]+|git@[A-Za-z0-9.-]+:[A-Za-z0-9._/-]+)",
+    "a git repository URL (https://... or git@host:owner/repo)",
+)
 relative_path = checks.matching(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*", "a relative path inside the repository")
 instance_type = checks.matching(r"[a-z][a-z0-9-]*\.[a-z0-9]+", "an EC2 instance type (e.g. m6i.large)")
 # A word sed and the shell take literally (no regex or quoting characters), e.g. the seed's IMAGE_TAG.
@@ -62,15 +66,17 @@ class NodeGroup:
     """One EKS managed node group (`node_group "default" { ... }`)."""
 
     name: str = setting(REQUIRED, check=checks.short_name)
-    instance_types: tuple[str, ...] = setting(("m6i.large",), check=checks.all_of(checks.each(instance_type),
-                                                                                   checks.unique))
+    instance_types: tuple[str, ...] = setting(
+        ("m6i.large",), check=checks.all_of(checks.each(instance_type), checks.unique)
+    )
     min_size: int = setting(2, check=checks.between(0, 100))
     desired_size: int = setting(2, check=checks.between(0, 100))
     max_size: int = setting(4, check=checks.between(1, 100))
     disk_size_gib: int = setting(50, check=checks.between(20, 1000))
     capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
-    ami_type: Literal["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_x86_64",
-                      "BOTTLEROCKET_ARM_64"] = "AL2023_x86_64_STANDARD"
+    ami_type: Literal[
+        "AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64"
+    ] = "AL2023_x86_64_STANDARD"
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,8 @@ class ArgoCd:
     oidc_issuer: str = setting("", check=checks.optional(checks.matching(r"https://\S+", "an https:// URL")))
     oidc_client_id: str = ""
     rbac_default_policy: Literal["", "role:readonly"] = setting(
-        "", doc="what an authenticated user without a group mapping may do: nothing, or read")
+        "", doc="what an authenticated user without a group mapping may do: nothing, or read"
+    )
     rbac_admin_groups: tuple[str, ...] = setting((), check=checks.unique, doc="SSO groups mapped to role:admin")
     ingress_enabled: bool = setting(False, doc="argocd-server behind an internal ALB (AWS Load Balancer Controller)")
     ingress_hostname: str = setting("", check=checks.optional(hostname))
@@ -114,25 +121,33 @@ class GitOpsApplication:
 class Eks:
     """An EKS cluster with ArgoCD for this environment (stacks `<env>-eks` and `<env>-gitops`)."""
 
-    vpc_cidr: str = setting(REQUIRED, check=checks.private_cidr,
-                            doc="the cluster's own VPC (private subnets in network.availability_zones)")
-    deploy_namespace: str = setting(REQUIRED, check=dns_label,
-                                    doc="the one namespace the CodeBuild deploy role may edit")
+    vpc_cidr: str = setting(
+        REQUIRED, check=checks.private_cidr, doc="the cluster's own VPC (private subnets in network.availability_zones)"
+    )
+    deploy_namespace: str = setting(
+        REQUIRED, check=dns_label, doc="the one namespace the CodeBuild deploy role may edit"
+    )
     application: GitOpsApplication = setting(REQUIRED)
     node_groups: tuple[NodeGroup, ...] = setting(REQUIRED, check=checks.at_least(1), block_label="node_group")
     kubernetes_version: str = setting("1.31", check=kubernetes_version)
     endpoint_public_access_cidrs: tuple[str, ...] = setting(
-        (), check=checks.all_of(checks.each(checks.cidr), checks.unique), doc="empty: the API endpoint is private only")
+        (), check=checks.all_of(checks.each(checks.cidr), checks.unique), doc="empty: the API endpoint is private only"
+    )
     admin_principal_arns: tuple[str, ...] = setting(
-        (), check=checks.all_of(checks.each(checks.iam_principal_arn), checks.unique),
-        doc="cluster admins (one access entry each); include whoever runs `<env>-gitops`")
+        (),
+        check=checks.all_of(checks.each(checks.iam_principal_arn), checks.unique),
+        doc="cluster admins (one access entry each); include whoever runs `<env>-gitops`",
+    )
     deploy_target: Literal["ecs", "eks"] = setting(
-        "ecs", doc="where this environment's pipeline deploys the services: ECS (default) or this cluster")
+        "ecs", doc="where this environment's pipeline deploys the services: ECS (default) or this cluster"
+    )
     image_placeholder: str = setting(
-        "IMAGE_TAG", check=image_placeholder,
-        doc="deploy_target eks: the word the deploy replaces in every manifest of k8s/ (*.yaml, *.yml, *.json)")
+        "IMAGE_TAG",
+        check=image_placeholder,
+        doc="deploy_target eks: the word the deploy replaces in every manifest of k8s/ (*.yaml, *.yml, *.json)",
+    )
     image_placeholder_mode: Literal["tag", "uri"] = setting(
-        "tag", doc="what replaces it: the pushed image's tag (default, the seed's `image: <repo>:IMAGE_TAG`) "
-                   "or its whole URI")
+        "tag",
+        doc="what replaces it: the pushed image's tag (default, the seed's `image: <repo>:IMAGE_TAG`) or its whole URI",
+    )
     argocd: ArgoCd = setting(factory=ArgoCd)
-

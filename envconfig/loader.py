@@ -23,8 +23,9 @@ from envconfig import checks
 from envconfig.model import Environment
 from envconfig.rules import PROMOTION_RULES, RULES
 
-ENVIRONMENTS_DIR = Path(os.environ.get("PLATFORM_ENVIRONMENTS_DIR")
-                        or Path(__file__).resolve().parent.parent / "environments")
+ENVIRONMENTS_DIR = Path(
+    os.environ.get("PLATFORM_ENVIRONMENTS_DIR") or Path(__file__).resolve().parent.parent / "environments"
+)
 _PLAIN = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
 
 
@@ -179,7 +180,7 @@ def _build_labeled(hint: Any, raw: Any, file: str, path: str) -> tuple:
     for block in blocks:
         if not isinstance(block, dict) or len(block) != 1:
             raise ConfigError(file, path, 'must be labeled blocks, e.g. service "api" { ... }')
-        (label, body), = block.items()
+        ((label, body),) = block.items()
         if label in seen:
             raise ConfigError(file, _join(path, label), "declared more than once")
         seen.add(label)
@@ -187,8 +188,9 @@ def _build_labeled(hint: Any, raw: Any, file: str, path: str) -> tuple:
             checks.short_name(label)
         except ValueError as err:
             raise ConfigError(file, _join(path, label), f"label {err}") from None
-        built.append(_build(element, _single_block(body, file, _join(path, label)), file, _join(path, label),
-                            {"name": label}))
+        built.append(
+            _build(element, _single_block(body, file, _join(path, label)), file, _join(path, label), {"name": label})
+        )
     return tuple(built)
 
 
@@ -244,4 +246,3 @@ def _build_variant(variants: tuple[type, ...], raw: Any, file: str, path: str) -
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
-

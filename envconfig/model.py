@@ -15,7 +15,6 @@ from envconfig import checks
 from envconfig.fields import REQUIRED, setting
 from envconfig.kubernetes import Eks
 
-
 # The CodeBuild-managed image builds and deploys run on unless an environment picks another.
 CODEBUILD_STANDARD_IMAGE = "aws/codebuild/amazonlinux2-x86_64-standard:5.0"
 
@@ -46,8 +45,11 @@ class CloudBackend:
     organization: str = setting(REQUIRED, check=checks.tfc_name)
     type: Literal["cloud"] = "cloud"
     hostname: str = "app.terraform.io"
-    workspace_name: str = setting("", check=checks.optional(checks.workspace_template),
-                                  doc="template with {stack} (one workspace per stack); default '{stack}'")
+    workspace_name: str = setting(
+        "",
+        check=checks.optional(checks.workspace_template),
+        doc="template with {stack} (one workspace per stack); default '{stack}'",
+    )
     workspace_tags: tuple[str, ...] = setting((), check=checks.all_of(checks.each(checks.tfc_name), checks.unique))
     project: str = ""
 
@@ -60,9 +62,11 @@ class Network:
     vpc_cidr: str = setting(REQUIRED, check=checks.private_cidr)
     availability_zones: tuple[str, ...] = setting(REQUIRED, check=checks.all_of(checks.at_least(2), checks.unique))
     nat_gateways: Literal["none", "single", "per_az"] = setting(
-        "single", doc="'none' is rejected while the VPC has no endpoints: private tasks could not pull images")
-    allowed_ingress_cidrs: tuple[str, ...] = setting(("0.0.0.0/0",),
-                                                     check=checks.all_of(checks.each(checks.cidr), checks.unique))
+        "single", doc="'none' is rejected while the VPC has no endpoints: private tasks could not pull images"
+    )
+    allowed_ingress_cidrs: tuple[str, ...] = setting(
+        ("0.0.0.0/0",), check=checks.all_of(checks.each(checks.cidr), checks.unique)
+    )
     certificate_arn: str = setting("", check=checks.optional(checks.arn("acm")))
     alb_access_logs: bool = True
     alb_internal: bool = setting(False, doc="internal ALB: reachable from the VPC and peered networks only")
@@ -81,10 +85,12 @@ class SourceTrigger:
 
     branches: tuple[str, ...] = setting((), check=_TRIGGER_PATTERNS, doc="branch globs; default: source.branch")
     excluded_branches: tuple[str, ...] = setting((), check=_TRIGGER_PATTERNS, doc="default none")
-    file_paths: tuple[str, ...] = setting((), check=_TRIGGER_PATTERNS,
-                                          doc="only pushes that change these paths (globs); default any path")
-    excluded_file_paths: tuple[str, ...] = setting((), check=_TRIGGER_PATTERNS,
-                                                   doc="pushes that change only these paths do not start it")
+    file_paths: tuple[str, ...] = setting(
+        (), check=_TRIGGER_PATTERNS, doc="only pushes that change these paths (globs); default any path"
+    )
+    excluded_file_paths: tuple[str, ...] = setting(
+        (), check=_TRIGGER_PATTERNS, doc="pushes that change only these paths do not start it"
+    )
     tags: tuple[str, ...] = setting((), check=_TRIGGER_PATTERNS, doc="pushed tags that start it too; default none")
     excluded_tags: tuple[str, ...] = setting((), check=_TRIGGER_PATTERNS, doc="default none")
 
@@ -97,17 +103,22 @@ class Source:
     provider: Literal["github", "gitlab", "bitbucket", "codecommit"] = "github"
     branch: str = setting("main", check=checks.branch_name)
     connection_arn: str = setting("", check=checks.optional(checks.connection_arn))
-    create_repository: bool = setting(False, doc="codecommit: the delivery stack creates the repository; "
-                                                 "default false (it exists)")
-    trigger: SourceTrigger | None = setting(None, doc="connection sources: push filters; default: every push to "
-                                                      "branch starts the pipeline")
+    create_repository: bool = setting(
+        False, doc="codecommit: the delivery stack creates the repository; default false (it exists)"
+    )
+    trigger: SourceTrigger | None = setting(
+        None, doc="connection sources: push filters; default: every push to branch starts the pipeline"
+    )
 
 
 @dataclass(frozen=True)
 class Build:
     compute_type: Literal[
-        "BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE",
-        "BUILD_GENERAL1_XLARGE", "BUILD_GENERAL1_2XLARGE",
+        "BUILD_GENERAL1_SMALL",
+        "BUILD_GENERAL1_MEDIUM",
+        "BUILD_GENERAL1_LARGE",
+        "BUILD_GENERAL1_XLARGE",
+        "BUILD_GENERAL1_2XLARGE",
     ] = "BUILD_GENERAL1_MEDIUM"
     image: str = CODEBUILD_STANDARD_IMAGE
     docker: bool = setting(True, doc="the build runs docker, so CodeBuild needs privileged mode")
@@ -119,8 +130,10 @@ class Build:
     coverage_report: str = setting("coverage/clover.xml", doc="empty disables the coverage report")
     parameter_store: dict[str, str] = setting(factory=dict, doc="env var -> SSM parameter name")
     secrets_manager: dict[str, str] = setting(
-        factory=dict, check=checks.each_value(checks.secret_reference),
-        doc="env var -> secret-id[:json-key[:version-stage[:version-id]]]; secret-id a name or this account's ARN")
+        factory=dict,
+        check=checks.each_value(checks.secret_reference),
+        doc="env var -> secret-id[:json-key[:version-stage[:version-id]]]; secret-id a name or this account's ARN",
+    )
     timeout_minutes: int = setting(30, check=checks.between(5, 480))
 
 
@@ -135,11 +148,15 @@ class Deployment:
     termination_wait_minutes: int = setting(5, check=checks.between(0, 2880))
     test_listener_port: int = setting(8080, check=checks.port)
     test_listener_cidrs: tuple[str, ...] = setting(
-        (), check=checks.each(checks.cidr),
-        doc="testers who may reach the test listener; the deploy hooks always may. Default: nobody else")
+        (),
+        check=checks.each(checks.cidr),
+        doc="testers who may reach the test listener; the deploy hooks always may. Default: nobody else",
+    )
     validation_hooks: tuple[Literal["AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic"], ...] = setting(
-        ("AfterAllowTestTraffic", "AfterAllowTraffic"), check=checks.unique,
-        doc="appspec hooks that run an HTTP check: the test listener before the switch, production after")
+        ("AfterAllowTestTraffic", "AfterAllowTraffic"),
+        check=checks.unique,
+        doc="appspec hooks that run an HTTP check: the test listener before the switch, production after",
+    )
 
 
 @dataclass(frozen=True)
@@ -147,10 +164,14 @@ class PullRequestBuild:
     """A CodeBuild project that runs the service's install and test commands on pull requests (no image is
     built or pushed) and reports the result on the pull request (GitHub, GitLab, Bitbucket)."""
 
-    base_branches: tuple[str, ...] = setting((), check=checks.each(checks.branch_name),
-                                             doc="pull requests into these branches; default: source.branch")
-    read_build_secrets: bool = setting(False, doc="give it build.parameter_store and build.secrets_manager; "
-                                                  "default false: a pull request's code could read them")
+    base_branches: tuple[str, ...] = setting(
+        (), check=checks.each(checks.branch_name), doc="pull requests into these branches; default: source.branch"
+    )
+    read_build_secrets: bool = setting(
+        False,
+        doc="give it build.parameter_store and build.secrets_manager; "
+        "default false: a pull request's code could read them",
+    )
 
 
 @dataclass(frozen=True)
@@ -159,31 +180,44 @@ class Service:
 
     name: str = setting(REQUIRED, check=checks.short_name)
     source: Source | None = setting(
-        None, doc="where this environment's pipeline builds the service from; required where it has one, "
-                  "not allowed where another environment's pipeline deploys the service")
+        None,
+        doc="where this environment's pipeline builds the service from; required where it has one, "
+        "not allowed where another environment's pipeline deploys the service",
+    )
     container_port: int = setting(80, check=checks.port)
     cpu: Literal[256, 512, 1024, 2048, 4096] = 256
     memory: int = setting(512, check=checks.between(512, 30720))
     desired_count: int = setting(2, check=checks.between(1, 100))
     health_check_path: str = setting("/", check=checks.url_path)
-    host_name: str = setting("", check=checks.optional(checks.host_name),
-                             doc="the name network.certificate_arn covers for this service's ALB: the deploy hooks "
-                                 "send it (TLS SNI and Host) and verify the certificate against it. Required with a "
-                                 "certificate; default: none (plain HTTP)")
-    bootstrap_image: str = setting("public.ecr.aws/nginx/nginx:stable",
-                                   doc="runs until the pipeline's first deploy replaces it")
+    host_name: str = setting(
+        "",
+        check=checks.optional(checks.host_name),
+        doc="the name network.certificate_arn covers for this service's ALB: the deploy hooks "
+        "send it (TLS SNI and Host) and verify the certificate against it. Required with a "
+        "certificate; default: none (plain HTTP)",
+    )
+    bootstrap_image: str = setting(
+        "public.ecr.aws/nginx/nginx:stable", doc="runs until the pipeline's first deploy replaces it"
+    )
     build: Build = setting(factory=Build, doc="like source: only where this environment's pipeline builds")
     deployment: Deployment = setting(factory=Deployment)
-    pull_request_build: PullRequestBuild | None = setting(None, doc="a test-only build of each pull request; "
-                                                                    "default none")
+    pull_request_build: PullRequestBuild | None = setting(
+        None, doc="a test-only build of each pull request; default none"
+    )
 
 
 # CodeStar Notifications event types of a pipeline, without their `codepipeline-pipeline-` prefix:
 # https://docs.aws.amazon.com/dtconsole/latest/userguide/concepts.html#events-ref-pipeline
 PipelineEvent = Literal[
-    "pipeline-execution-failed", "pipeline-execution-canceled", "pipeline-execution-started",
-    "pipeline-execution-resumed", "pipeline-execution-succeeded", "pipeline-execution-superseded",
-    "manual-approval-needed", "manual-approval-failed", "manual-approval-succeeded",
+    "pipeline-execution-failed",
+    "pipeline-execution-canceled",
+    "pipeline-execution-started",
+    "pipeline-execution-resumed",
+    "pipeline-execution-succeeded",
+    "pipeline-execution-superseded",
+    "manual-approval-needed",
+    "manual-approval-failed",
+    "manual-approval-succeeded",
 ]
 
 
@@ -192,14 +226,24 @@ class Notifications:
     """Who hears from the pipelines: approval requests and the events listed, by email and HTTPS (the
     approval topic's subscribers) and in chat (AWS Chatbot channels, as CodeStar Notifications targets)."""
 
-    emails: tuple[str, ...] = setting((), check=checks.each(checks.email_address),
-                                      doc="subscribed to the approval topic (each confirms by email); default none")
-    https_endpoints: tuple[str, ...] = setting((), check=checks.each(checks.https_url),
-                                               doc="subscribed to the approval topic; default none")
-    chatbot_channel_arns: tuple[str, ...] = setting((), check=checks.each(checks.chatbot_channel_arn),
-                                                    doc="Chatbot Slack/Teams channel configurations; default none")
-    events: tuple[PipelineEvent, ...] = setting(("pipeline-execution-failed", "manual-approval-needed"),
-                                                check=checks.at_least(1), doc="pipeline events that are notified")
+    emails: tuple[str, ...] = setting(
+        (),
+        check=checks.each(checks.email_address),
+        doc="subscribed to the approval topic (each confirms by email); default none",
+    )
+    https_endpoints: tuple[str, ...] = setting(
+        (), check=checks.each(checks.https_url), doc="subscribed to the approval topic; default none"
+    )
+    chatbot_channel_arns: tuple[str, ...] = setting(
+        (),
+        check=checks.each(checks.chatbot_channel_arn),
+        doc="Chatbot Slack/Teams channel configurations; default none",
+    )
+    events: tuple[PipelineEvent, ...] = setting(
+        ("pipeline-execution-failed", "manual-approval-needed"),
+        check=checks.at_least(1),
+        doc="pipeline events that are notified",
+    )
 
 
 @dataclass(frozen=True)
@@ -211,16 +255,20 @@ class Delivery:
     """
 
     promotion: tuple[str, ...] | None = setting(
-        None, check=checks.all_of(checks.each(checks.short_name), checks.unique),
-        doc="unset: this environment only; []: no pipeline here (another environment's promotes into it)")
+        None,
+        check=checks.all_of(checks.each(checks.short_name), checks.unique),
+        doc="unset: this environment only; []: no pipeline here (another environment's promotes into it)",
+    )
     approval_required: bool = setting(False, doc="a manual approval precedes deploys into this environment")
     approval_custom_data: str = "Please review the previous stage's deployment before promoting."
     artifact_retention_days: int = setting(30, check=checks.between(1, 3650))
     codeartifact_formats: tuple[Literal["npm", "pypi", "maven"], ...] = setting((), check=checks.unique)
     keep_releases: int = setting(
-        30, check=checks.between(3, 1000),
+        30,
+        check=checks.between(3, 1000),
         doc="release images each ECR repository keeps (never expired by age): at least the running, the "
-            "rollback and the promoting release")
+        "rollback and the promoting release",
+    )
     notifications: Notifications = setting(factory=Notifications, doc="default: no subscribers, failures notified")
 
 
@@ -232,19 +280,23 @@ class Environment:
     region: str = setting(REQUIRED, check=checks.region)
     name_prefix: str = setting(REQUIRED, check=checks.name_prefix)
     tier: Literal["development", "staging", "production"] = setting(
-        REQUIRED, doc="drives policy: production deploys must be blue/green, canary or linear")
+        REQUIRED, doc="drives policy: production deploys must be blue/green, canary or linear"
+    )
     network: Network = setting(REQUIRED)
     services: tuple[Service, ...] = setting(REQUIRED, check=checks.at_least(1), block_label="service")
     tags: dict[str, str] = setting(factory=dict)
     backend: Backend = setting(factory=LocalBackend)
     delivery: Delivery = setting(factory=Delivery)
-    log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
-                                1827, 2192, 2557, 2922, 3288, 3653] = 30
+    log_retention_days: Literal[
+        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
+    ] = 30
     key_admin_principal_arns: tuple[str, ...] = setting(
-        (), check=checks.each(checks.iam_principal_arn),
+        (),
+        check=checks.each(checks.iam_principal_arn),
         doc="roles (or users) that administer the environment's KMS keys; the principal that runs Terraform "
-            "must be one of them. Default empty: synthesis refuses to create a key (the account root is "
-            "deliberately no fallback, see modules/shared/encryption.py)")
+        "must be one of them. Default empty: synthesis refuses to create a key (the account root is "
+        "deliberately no fallback, see modules/shared/encryption.py)",
+    )
     eks: Eks | None = setting(None, doc="an EKS cluster with ArgoCD (stacks <env>-eks, <env>-gitops)")
 
     @property

@@ -31,13 +31,22 @@ class NameLimit:
     pattern: str = ""  # a regular expression the whole name must match; default "": length only
 
 
-LOAD_BALANCER = NameLimit("load balancer", 32, "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/"
-                          "API_CreateLoadBalancer.html", ELB_NAME)
-TARGET_GROUP = NameLimit("target group", 32, "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/"
-                         "API_CreateTargetGroup.html", r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
+LOAD_BALANCER = NameLimit(
+    "load balancer",
+    32,
+    "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html",
+    ELB_NAME,
+)
+TARGET_GROUP = NameLimit(
+    "target group",
+    32,
+    "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html",
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?",
+)
 IAM_ROLE = NameLimit("IAM role", 64, "botocore iam roleNameType")
-LAMBDA_FUNCTION = NameLimit("Lambda function", 64, "https://docs.aws.amazon.com/lambda/latest/api/"
-                            "API_CreateFunction.html (a name alone: 64)")
+LAMBDA_FUNCTION = NameLimit(
+    "Lambda function", 64, "https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html (a name alone: 64)"
+)
 CODEBUILD_PROJECT = NameLimit("CodeBuild project", 150, "botocore codebuild ProjectName")
 PIPELINE = NameLimit("pipeline", 100, "botocore codepipeline PipelineName")
 ECR_REPOSITORY = NameLimit("ECR repository", 256, "botocore ecr RepositoryName")
@@ -45,18 +54,23 @@ LOG_GROUP = NameLimit("log group", 512, "botocore logs LogGroupName")
 S3_BUCKET = NameLimit("S3 bucket", 63, "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html")
 CODEDEPLOY = NameLimit("CodeDeploy application or deployment group", 100, "botocore codedeploy ApplicationName")
 EKS_CLUSTER = NameLimit("EKS cluster", 100, "botocore eks ClusterName")
-EKS_NODE_GROUP = NameLimit("EKS node group", 63, "https://docs.aws.amazon.com/eks/latest/APIReference/"
-                           "API_CreateNodegroup.html")
+EKS_NODE_GROUP = NameLimit(
+    "EKS node group", 63, "https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateNodegroup.html"
+)
 CODEARTIFACT_DOMAIN = NameLimit("CodeArtifact domain", 50, "botocore codeartifact DomainName")
-ECS = NameLimit("ECS cluster, service or task family", 255, "https://docs.aws.amazon.com/AmazonECS/latest/"
-                "APIReference/API_CreateService.html")
+ECS = NameLimit(
+    "ECS cluster, service or task family",
+    255,
+    "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html",
+)
 SNS_TOPIC = NameLimit("SNS topic", 256, "https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html")
 KMS_ALIAS = NameLimit("KMS alias", 256, "botocore kms AliasNameType")
 EVENT_RULE = NameLimit("EventBridge rule", 64, "botocore events RuleName")
 NOTIFICATION_RULE = NameLimit("CodeStar Notifications rule", 64, "botocore codestar-notifications NotificationRuleName")
 CODECOMMIT_REPOSITORY = NameLimit("CodeCommit repository", 100, "botocore codecommit RepositoryName")
-WORKSPACE = NameLimit("HCP Terraform workspace", 90, "https://developer.hashicorp.com/terraform/cloud-docs/"
-                      "workspaces/create")
+WORKSPACE = NameLimit(
+    "HCP Terraform workspace", 90, "https://developer.hashicorp.com/terraform/cloud-docs/workspaces/create"
+)
 
 
 @dataclass(frozen=True)
@@ -68,8 +82,10 @@ class CreatedName:
     def problem(self) -> str:
         """Why AWS would reject the name, or "" when it fits."""
         if len(self.value) > self.limit.max_length:
-            return (f"{self.value!r} ({self.limit.kind} name) is {len(self.value)} characters; AWS allows "
-                    f"{self.limit.max_length}")
+            return (
+                f"{self.value!r} ({self.limit.kind} name) is {len(self.value)} characters; AWS allows "
+                f"{self.limit.max_length}"
+            )
         if self.limit.pattern and not re.fullmatch(self.limit.pattern, self.value):
             return f"{self.value!r} is not a valid {self.limit.kind} name ({self.limit.source})"
         return ""
@@ -78,9 +94,15 @@ class CreatedName:
 def created_names(env: Environment) -> Iterator[CreatedName]:
     """The names the environment's stacks create, each with the setting it derives from."""
     names = EnvironmentNames(env)
-    for value, limit in ((names.artifact_bucket, S3_BUCKET), (names.approval_topic, SNS_TOPIC),
-                         (names.delivery_key_alias, KMS_ALIAS), (names.service_key_alias, KMS_ALIAS),
-                         (names.cluster, ECS), (names.flow_logs_role, IAM_ROLE), (names.flow_log_group, LOG_GROUP)):
+    for value, limit in (
+        (names.artifact_bucket, S3_BUCKET),
+        (names.approval_topic, SNS_TOPIC),
+        (names.delivery_key_alias, KMS_ALIAS),
+        (names.service_key_alias, KMS_ALIAS),
+        (names.cluster, ECS),
+        (names.flow_logs_role, IAM_ROLE),
+        (names.flow_log_group, LOG_GROUP),
+    ):
         yield CreatedName("name_prefix", value, limit)
     if env.delivery.codeartifact_formats:
         yield CreatedName("name_prefix", names.codeartifact_domain, CODEARTIFACT_DOMAIN)
@@ -96,33 +118,49 @@ def created_names(env: Environment) -> Iterator[CreatedName]:
 
 def _service_names(env: Environment, names: EnvironmentNames, service: model.Service) -> Iterator[CreatedName]:
     service_names, setting = names.service(service), f"service.{service.name}"
-    created = [(service_names.load_balancer, LOAD_BALANCER),
-               *((service_names.target_group(colour), TARGET_GROUP) for colour in ("blue", "green")),
-               (service_names.ecs_service, ECS), (service_names.task_family, ECS),
-               (service_names.task_log_group, LOG_GROUP),
-               *((service_names.role(purpose), IAM_ROLE) for purpose in ("task-execution", "task"))]
+    created = [
+        (service_names.load_balancer, LOAD_BALANCER),
+        *((service_names.target_group(colour), TARGET_GROUP) for colour in ("blue", "green")),
+        (service_names.ecs_service, ECS),
+        (service_names.task_family, ECS),
+        (service_names.task_log_group, LOG_GROUP),
+        *((service_names.role(purpose), IAM_ROLE) for purpose in ("task-execution", "task")),
+    ]
     if env.network.alb_access_logs:
         created.append((service_names.alb_logs_bucket, S3_BUCKET))
     deployment = service.deployment
     if deployment.strategy == "blue_green":
-        created += [(service_names.codedeploy_application, CODEDEPLOY), (service_names.deployment_group, CODEDEPLOY),
-                    (service_names.role("codedeploy"), IAM_ROLE), (service_names.role("hooks"), IAM_ROLE)]
+        created += [
+            (service_names.codedeploy_application, CODEDEPLOY),
+            (service_names.deployment_group, CODEDEPLOY),
+            (service_names.role("codedeploy"), IAM_ROLE),
+            (service_names.role("hooks"), IAM_ROLE),
+        ]
         for hook in deployment.validation_hooks:
-            created += [(service_names.hook_function(hook), LAMBDA_FUNCTION),
-                        (service_names.hook_log_group(hook), LOG_GROUP)]
+            created += [
+                (service_names.hook_function(hook), LAMBDA_FUNCTION),
+                (service_names.hook_log_group(hook), LOG_GROUP),
+            ]
     if env.promotion:  # this environment's pipeline builds the service
-        created += [(service_names.ecr_repository, ECR_REPOSITORY), (service_names.build_project, CODEBUILD_PROJECT),
-                    (service_names.build_log_group, LOG_GROUP), (service_names.pipeline, PIPELINE),
-                    *((service_names.role(purpose), IAM_ROLE) for purpose in ("codebuild", "pipeline")),
-                    *((service_names.notification_rule(kind), NOTIFICATION_RULE) for kind in ("events", "approvals"))]
+        created += [
+            (service_names.ecr_repository, ECR_REPOSITORY),
+            (service_names.build_project, CODEBUILD_PROJECT),
+            (service_names.build_log_group, LOG_GROUP),
+            (service_names.pipeline, PIPELINE),
+            *((service_names.role(purpose), IAM_ROLE) for purpose in ("codebuild", "pipeline")),
+            *((service_names.notification_rule(kind), NOTIFICATION_RULE) for kind in ("events", "approvals")),
+        ]
         source = service.source
         if source.provider == "codecommit":
             created += [(service_names.source_rule, EVENT_RULE), (service_names.role("source-events"), IAM_ROLE)]
             if source.create_repository:
                 created.append((source.repository, CODECOMMIT_REPOSITORY))
         if service.pull_request_build:
-            created += [(service_names.pr_build_project, CODEBUILD_PROJECT),
-                        (service_names.pr_build_log_group, LOG_GROUP), (service_names.role("pr-build"), IAM_ROLE)]
+            created += [
+                (service_names.pr_build_project, CODEBUILD_PROJECT),
+                (service_names.pr_build_log_group, LOG_GROUP),
+                (service_names.role("pr-build"), IAM_ROLE),
+            ]
             if source.provider == "codecommit":
                 created += [(service_names.pull_request_rule, EVENT_RULE), (service_names.role("pr-events"), IAM_ROLE)]
     for value, limit in created:
@@ -130,11 +168,18 @@ def _service_names(env: Environment, names: EnvironmentNames, service: model.Ser
 
 
 def _eks_names(env: Environment, eks: EksNames) -> Iterator[CreatedName]:
-    for value, limit in ((eks.cluster, EKS_CLUSTER), (eks.cluster_role, IAM_ROLE), (eks.node_role, IAM_ROLE),
-                         (eks.deploy_role, IAM_ROLE), (eks.flow_logs_role, IAM_ROLE),
-                         (eks.deploy_project, CODEBUILD_PROJECT), (eks.deploy_log_group, LOG_GROUP),
-                         (eks.cluster_log_group, LOG_GROUP), (eks.flow_log_group, LOG_GROUP),
-                         (eks.key_alias, KMS_ALIAS)):
+    for value, limit in (
+        (eks.cluster, EKS_CLUSTER),
+        (eks.cluster_role, IAM_ROLE),
+        (eks.node_role, IAM_ROLE),
+        (eks.deploy_role, IAM_ROLE),
+        (eks.flow_logs_role, IAM_ROLE),
+        (eks.deploy_project, CODEBUILD_PROJECT),
+        (eks.deploy_log_group, LOG_GROUP),
+        (eks.cluster_log_group, LOG_GROUP),
+        (eks.flow_log_group, LOG_GROUP),
+        (eks.key_alias, KMS_ALIAS),
+    ):
         yield CreatedName("name_prefix", value, limit)
     for group in env.eks.node_groups:
         yield CreatedName(f"eks.node_group.{group.name}", eks.node_group(group.name), EKS_NODE_GROUP)

@@ -116,8 +116,10 @@ class EnvironmentNames:
         (their roles could read each other's artifacts)."""
         prefixes = {service.name: self.service(service).artifact_prefix for service in self.env.services}
         if len(set(prefixes.values())) != len(prefixes):
-            raise ValueError(f"{self.env.name}: pipelines share an artifact prefix (the first {ARTIFACT_PREFIX_LENGTH} "
-                             f"characters of their names): {prefixes}")
+            raise ValueError(
+                f"{self.env.name}: pipelines share an artifact prefix (the first {ARTIFACT_PREFIX_LENGTH} "
+                f"characters of their names): {prefixes}"
+            )
         return prefixes
 
 
@@ -255,7 +257,8 @@ class ServiceNames:
     @property
     def deployment_group_arn(self) -> str:
         return self.environment.arn(
-            "codedeploy", f"deploymentgroup:{self.codedeploy_application}/{self.deployment_group}")
+            "codedeploy", f"deploymentgroup:{self.codedeploy_application}/{self.deployment_group}"
+        )
 
     def role(self, purpose: str) -> str:
         """Role names: <prefix>-<service>-<purpose>, e.g. acme-prod-app-codebuild."""

@@ -76,8 +76,9 @@ def each_service(*rules: Callable[[Environment, Service], Iterator[Error]]) -> R
     return check
 
 
-def each_promotion_target(*rules: Callable[[Environment, str, Mapping[str, Environment]], Iterator[Error]]
-                          ) -> PromotionRule:
+def each_promotion_target(
+    *rules: Callable[[Environment, str, Mapping[str, Environment]], Iterator[Error]],
+) -> PromotionRule:
     """Rules of one environment in delivery.promotion, applied target by target."""
 
     def check(env: Environment, environments: Mapping[str, Environment]) -> Iterator[Error]:
@@ -90,6 +91,7 @@ def each_promotion_target(*rules: Callable[[Environment, str, Mapping[str, Envir
 
 # The eks block
 
+
 def eks_zones_at_most_three(env: Environment, eks: Eks) -> Iterator[Error]:
     """The EKS VPC gives each zone a quarter of eks.vpc_cidr (the fourth holds the public slices)."""
     zones = env.network.availability_zones
@@ -101,8 +103,10 @@ def node_group_desired_size_within_limits(env: Environment, eks: Eks) -> Iterato
     """EKS rejects a scaling config whose desired size is outside [min, max]."""
     for group in eks.node_groups:
         if not group.min_size <= group.desired_size <= group.max_size:
-            yield (f"eks.node_group.{group.name}.desired_size",
-                   f"{group.desired_size} is not between min_size {group.min_size} and max_size {group.max_size}")
+            yield (
+                f"eks.node_group.{group.name}.desired_size",
+                f"{group.desired_size} is not between min_size {group.min_size} and max_size {group.max_size}",
+            )
 
 
 def eks_vpc_apart_from_service_vpc(env: Environment, eks: Eks) -> Iterator[Error]:
@@ -154,8 +158,10 @@ def sync_options_set_once(env: Environment, eks: Eks) -> Iterator[Error]:
 def application_namespace_not_system(env: Environment, eks: Eks) -> Iterator[Error]:
     """The AppProject fences the application into its namespace and the deployer's access entry is
     scoped to the deploy namespace: argocd's or a system namespace would hand either the cluster."""
-    for setting_path, namespace in (("eks.deploy_namespace", eks.deploy_namespace),
-                                    ("eks.application.destination_namespace", eks.application.destination_namespace)):
+    for setting_path, namespace in (
+        ("eks.deploy_namespace", eks.deploy_namespace),
+        ("eks.application.destination_namespace", eks.application.destination_namespace),
+    ):
         if namespace in (eks.argocd.namespace, *SYSTEM_NAMESPACES):
             yield setting_path, "must be an application namespace, not argocd's or a system namespace"
 
@@ -166,12 +172,15 @@ def one_owner_per_namespace(env: Environment, eks: Eks) -> Iterator[Error]:
     Application gets a namespace of its own (its AppProject fences it there)."""
     namespace = eks.application.destination_namespace or eks.deploy_namespace
     if eks.deploy_target == "eks" and namespace == eks.deploy_namespace:
-        yield ("eks.application.destination_namespace",
-               f"the pipeline deploys into {namespace!r} (deploy_target = \"eks\") and ArgoCD would revert it: "
-               "give the Application another namespace")
+        yield (
+            "eks.application.destination_namespace",
+            f'the pipeline deploys into {namespace!r} (deploy_target = "eks") and ArgoCD would revert it: '
+            "give the Application another namespace",
+        )
 
 
 # The environment and its services
+
 
 def name_is_an_identifier(env: Environment) -> Iterator[Error]:
     """The file name is the environment's name: it names stacks, pipeline stages, deploy files and IAM
@@ -187,9 +196,14 @@ def region_in_supported_partition(env: Environment) -> Iterator[Error]:
     and services (CodeStar connections, CodeArtifact) are the `aws` partition's."""
     partition = partition_of(env.region)
     if partition != SUPPORTED_PARTITION:
-        yield "region", (f"{env.region!r} is in the {partition!r} partition; the stacks support "
-                         f"{SUPPORTED_PARTITION!r} regions only (service principals, ALB log delivery and "
-                         "service availability differ there)")
+        yield (
+            "region",
+            (
+                f"{env.region!r} is in the {partition!r} partition; the stacks support "
+                f"{SUPPORTED_PARTITION!r} regions only (service principals, ALB log delivery and "
+                "service availability differ there)"
+            ),
+        )
 
 
 def zones_in_region(env: Environment) -> Iterator[Error]:
@@ -207,17 +221,26 @@ def subnets_fit_the_load_balancer(env: Environment) -> Iterator[Error]:
         yield "network.availability_zones", f"{zones} zones: the VPC layout has room for {ZONES_PER_LAYOUT}"
     subnet_prefix = ipaddress.IPv4Network(network.vpc_cidr).prefixlen + SUBNET_SPLIT_BITS
     if subnet_prefix > ALB_SUBNET_MAX_PREFIX:
-        yield "network.vpc_cidr", (
-            f"{network.vpc_cidr!r} gives each subnet a /{subnet_prefix}; the load balancer needs a "
-            f"/{ALB_SUBNET_MAX_PREFIX} or larger (use a /{ALB_SUBNET_MAX_PREFIX - SUBNET_SPLIT_BITS} VPC or larger)")
+        yield (
+            "network.vpc_cidr",
+            (
+                f"{network.vpc_cidr!r} gives each subnet a /{subnet_prefix}; the load balancer needs a "
+                f"/{ALB_SUBNET_MAX_PREFIX} or larger (use a /{ALB_SUBNET_MAX_PREFIX - SUBNET_SPLIT_BITS} VPC or larger)"
+            ),
+        )
 
 
 def private_subnets_have_a_route_out(env: Environment) -> Iterator[Error]:
     """Tasks, hook functions, EKS nodes and the EKS deploy project run in the private subnets, and the VPCs
     have no endpoints: without NAT they cannot pull images from ECR, write logs or call AWS's APIs."""
     if env.network.nat_gateways == "none":
-        yield "network.nat_gateways", ("'none' leaves the private subnets without a route to ECR (the VPC has "
-                                       "no endpoints), so tasks could not pull images: use 'single' or 'per_az'")
+        yield (
+            "network.nat_gateways",
+            (
+                "'none' leaves the private subnets without a route to ECR (the VPC has "
+                "no endpoints), so tasks could not pull images: use 'single' or 'per_az'"
+            ),
+        )
 
 
 def names_fit_aws_limits(env: Environment) -> Iterator[Error]:
@@ -246,15 +269,19 @@ def source_where_a_pipeline_builds(env: Environment, service: Service) -> Iterat
     if not env.promotion:
         unused = "source" if service.source is not None else "build" if service.build != Build() else ""
         if unused:
-            yield (f"service.{service.name}.{unused}",
-                   "not used: delivery.promotion = [] (the promoting environment's pipeline builds the service)")
+            yield (
+                f"service.{service.name}.{unused}",
+                "not used: delivery.promotion = [] (the promoting environment's pipeline builds the service)",
+            )
 
 
 def connection_for_hosted_git(env: Environment, service: Service) -> Iterator[Error]:
     """CodePipeline reaches GitHub, GitLab and Bitbucket only through a CodeStar connection."""
     if service.source and service.source.provider != "codecommit" and not service.source.connection_arn:
-        yield (f"service.{service.name}.source.connection_arn",
-               f"missing required setting for provider {service.source.provider!r}")
+        yield (
+            f"service.{service.name}.source.connection_arn",
+            f"missing required setting for provider {service.source.provider!r}",
+        )
 
 
 def fargate_memory_for_cpu(env: Environment, service: Service) -> Iterator[Error]:
@@ -267,8 +294,10 @@ def traffic_shape_needs_blue_green(env: Environment, service: Service) -> Iterat
     """Canary and linear traffic are CodeDeploy shapes; an ECS rolling update has none."""
     deployment = service.deployment
     if deployment.strategy == "rolling" and deployment.traffic != "all_at_once":
-        yield (f"service.{service.name}.deployment.traffic",
-               f"{deployment.traffic!r} traffic needs strategy 'blue_green'")
+        yield (
+            f"service.{service.name}.deployment.traffic",
+            f"{deployment.traffic!r} traffic needs strategy 'blue_green'",
+        )
 
 
 def secret_arns_in_this_account(env: Environment, service: Service) -> Iterator[Error]:
@@ -277,81 +306,103 @@ def secret_arns_in_this_account(env: Environment, service: Service) -> Iterator[
     for variable, value in sorted(service.build.secrets_manager.items()):
         secret = SecretReference.parse(value)
         if secret.is_arn and (secret.account_id, secret.region) != (env.account_id, env.region):
-            yield (f"service.{service.name}.build.secrets_manager.{variable}",
-                   f"the secret is in {secret.account_id}/{secret.region}, not this environment's "
-                   f"{env.account_id}/{env.region}")
+            yield (
+                f"service.{service.name}.build.secrets_manager.{variable}",
+                f"the secret is in {secret.account_id}/{secret.region}, not this environment's "
+                f"{env.account_id}/{env.region}",
+            )
 
 
 def listener_ports_apart(env: Environment, service: Service) -> Iterator[Error]:
     """The ALB serves production on 80 and 443; the test listener needs a port of its own."""
     if service.deployment.test_listener_port in (80, 443):
-        yield (f"service.{service.name}.deployment.test_listener_port",
-               "must differ from the production listener ports 80 and 443")
+        yield (
+            f"service.{service.name}.deployment.test_listener_port",
+            "must differ from the production listener ports 80 and 443",
+        )
 
 
 def https_hooks_need_host_name(env: Environment, service: Service) -> Iterator[Error]:
     """With network.certificate_arn both listeners speak HTTPS; the deploy hooks reach them at the ALB's DNS
     name, which the certificate does not cover, so they need the name it does cover to send (TLS server
     name, Host header) and to verify the certificate against."""
-    if (env.network.certificate_arn and service.deployment.strategy == "blue_green"
-            and service.deployment.validation_hooks and not service.host_name):
-        yield (f"service.{service.name}.host_name",
-               "missing required setting with network.certificate_arn: the name the certificate covers, which the "
-               "deploy hooks send and verify (the ALB's DNS name is not on the certificate)")
+    if (
+        env.network.certificate_arn
+        and service.deployment.strategy == "blue_green"
+        and service.deployment.validation_hooks
+        and not service.host_name
+    ):
+        yield (
+            f"service.{service.name}.host_name",
+            "missing required setting with network.certificate_arn: the name the certificate covers, which the "
+            "deploy hooks send and verify (the ALB's DNS name is not on the certificate)",
+        )
 
 
 def trigger_needs_connection(env: Environment, service: Service) -> Iterator[Error]:
     """Pipeline triggers filter CodeStarSourceConnection sources; a CodeCommit source starts through an
     EventBridge rule on its branch instead."""
     if service.source and service.source.trigger is not None and service.source.provider == "codecommit":
-        yield (f"service.{service.name}.source.trigger",
-               "filters pushes of connection sources (github, gitlab, bitbucket), not 'codecommit'")
+        yield (
+            f"service.{service.name}.source.trigger",
+            "filters pushes of connection sources (github, gitlab, bitbucket), not 'codecommit'",
+        )
 
 
 def created_repository_is_codecommit(env: Environment, service: Service) -> Iterator[Error]:
     """Only a CodeCommit repository can be created in the account; hosted git repositories live elsewhere."""
     if service.source and service.source.create_repository and service.source.provider != "codecommit":
-        yield (f"service.{service.name}.source.create_repository",
-               f"only a 'codecommit' repository can be created, not a {service.source.provider!r} one")
+        yield (
+            f"service.{service.name}.source.create_repository",
+            f"only a 'codecommit' repository can be created, not a {service.source.provider!r} one",
+        )
 
 
 def chatbot_channels_in_account(env: Environment) -> Iterator[Error]:
     """A notification rule targets chat channels configured in its own account."""
     for index, arn in enumerate(env.delivery.notifications.chatbot_channel_arns):
         if arn.split(":")[4] != env.account_id:
-            yield (f"delivery.notifications.chatbot_channel_arns[{index}]",
-                   f"{arn!r} is not in account {env.account_id}")
+            yield (
+                f"delivery.notifications.chatbot_channel_arns[{index}]",
+                f"{arn!r} is not in account {env.account_id}",
+            )
 
 
 # Across environments: delivery.promotion
 
-def promotion_target_exists(env: Environment, target: str, environments: Mapping[str, Environment]
-                            ) -> Iterator[Error]:
+
+def promotion_target_exists(env: Environment, target: str, environments: Mapping[str, Environment]) -> Iterator[Error]:
     """The pipeline deploys into each named environment's stacks: each needs a file."""
     if target not in environments:
         yield "delivery.promotion", f"unknown environment {target!r}"
 
 
-def promotion_stays_in_account_and_region(env: Environment, target: str, environments: Mapping[str, Environment]
-                                          ) -> Iterator[Error]:
+def promotion_stays_in_account_and_region(
+    env: Environment, target: str, environments: Mapping[str, Environment]
+) -> Iterator[Error]:
     """One pipeline, its artifact bucket and keys live in one account and region."""
     if target in environments:
         other = environments[target]
         if (other.account_id, other.region) != (env.account_id, env.region):
-            yield ("delivery.promotion",
-                   f"{target!r} is in {other.account_id}/{other.region}; cross-account or cross-region promotion "
-                   "is not supported")
+            yield (
+                "delivery.promotion",
+                f"{target!r} is in {other.account_id}/{other.region}; cross-account or cross-region promotion "
+                "is not supported",
+            )
 
 
-def promotion_target_declares_services(env: Environment, target: str, environments: Mapping[str, Environment]
-                                       ) -> Iterator[Error]:
+def promotion_target_declares_services(
+    env: Environment, target: str, environments: Mapping[str, Environment]
+) -> Iterator[Error]:
     """The pipeline deploys each of its services into every target, so each target must run them."""
     if target in environments:
         declared = {service.name for service in environments[target].services}
         missing = {service.name for service in env.services} - declared
         if missing:
-            yield ("delivery.promotion",
-                   f"{target!r} does not declare service(s) {sorted(missing)} that this pipeline deploys")
+            yield (
+                "delivery.promotion",
+                f"{target!r} does not declare service(s) {sorted(missing)} that this pipeline deploys",
+            )
 
 
 def promotion_ends_here(env: Environment, environments: Mapping[str, Environment]) -> Iterator[Error]:
@@ -360,20 +411,29 @@ def promotion_ends_here(env: Environment, environments: Mapping[str, Environment
         yield "delivery.promotion", f"must end with this environment ({env.name!r})"
 
 
-def promotion_targets_distinct_in_statement_ids(env: Environment, environments: Mapping[str, Environment]
-                                                ) -> Iterator[Error]:
+def promotion_targets_distinct_in_statement_ids(
+    env: Environment, environments: Mapping[str, Environment]
+) -> Iterator[Error]:
     """The pipeline role's statement ids carry each target's name without '-': two targets must not share one."""
     forms = [target.replace("-", "") for target in env.promotion]
     for index, form in enumerate(forms):
         if form in forms[:index]:
-            yield "delivery.promotion", (f"{env.promotion[forms.index(form)]!r} and {env.promotion[index]!r} differ "
-                                         "only in '-': their IAM statement ids would collide")
+            yield (
+                "delivery.promotion",
+                (
+                    f"{env.promotion[forms.index(form)]!r} and {env.promotion[index]!r} differ "
+                    "only in '-': their IAM statement ids would collide"
+                ),
+            )
 
 
 def _owners(target: Environment, service: str, environments: Mapping[str, Environment]) -> list[Environment]:
     """The environments whose pipelines deploy `service` into `target`."""
-    return [other for other in environments.values()
-            if target.name in other.promotion and service in {s.name for s in other.services}]
+    return [
+        other
+        for other in environments.values()
+        if target.name in other.promotion and service in {s.name for s in other.services}
+    ]
 
 
 def _promotion_setting(env: Environment) -> str:
@@ -382,8 +442,7 @@ def _promotion_setting(env: Environment) -> str:
     return f"delivery.promotion = {list(env.delivery.promotion)}"
 
 
-def one_pipeline_per_deployment_target(env: Environment, environments: Mapping[str, Environment]
-                                       ) -> Iterator[Error]:
+def one_pipeline_per_deployment_target(env: Environment, environments: Mapping[str, Environment]) -> Iterator[Error]:
     """Two pipelines deploying one (environment, service) race on its deployment group and undo each
     other's releases: each deployment target has exactly one owning pipeline."""
     for target_name in env.promotion:
@@ -392,11 +451,19 @@ def one_pipeline_per_deployment_target(env: Environment, environments: Mapping[s
             others = [other for other in _owners(target, service.name, environments) if other.name != env.name]
             if others:
                 other = others[0]
-                fix = (f"set delivery {{ promotion = [] }} in {target.file}" if other.name == target.name
-                       else f"drop {target_name!r} from one of the two")
-                yield "delivery.promotion", (
-                    f"deploys service {service.name!r} into {target_name!r}, and so does the pipeline of {other.file} "
-                    f"({_promotion_setting(other)}): a deployment target has one pipeline; {fix}")
+                fix = (
+                    f"set delivery {{ promotion = [] }} in {target.file}"
+                    if other.name == target.name
+                    else f"drop {target_name!r} from one of the two"
+                )
+                yield (
+                    "delivery.promotion",
+                    (
+                        f"deploys service {service.name!r} into {target_name!r}, "
+                        f"and so does the pipeline of {other.file} "
+                        f"({_promotion_setting(other)}): a deployment target has one pipeline; {fix}"
+                    ),
+                )
 
 
 def every_service_has_a_pipeline(env: Environment, environments: Mapping[str, Environment]) -> Iterator[Error]:
@@ -404,8 +471,13 @@ def every_service_has_a_pipeline(env: Environment, environments: Mapping[str, En
     each of its services; otherwise the service would run its bootstrap image forever."""
     for service in env.services:
         if not _owners(env, service.name, environments):
-            yield "delivery.promotion", (f"no pipeline deploys service {service.name!r}: no environment's "
-                                         f"delivery.promotion lists {env.name!r} with that service")
+            yield (
+                "delivery.promotion",
+                (
+                    f"no pipeline deploys service {service.name!r}: no environment's "
+                    f"delivery.promotion lists {env.name!r} with that service"
+                ),
+            )
 
 
 def name_prefix_unique(env: Environment, environments: Mapping[str, Environment]) -> Iterator[Error]:
@@ -432,17 +504,33 @@ def names_unique_in_account(env: Environment, environments: Mapping[str, Environ
 RULES: tuple[Rule, ...] = (
     name_is_an_identifier,
     region_in_supported_partition,
-    with_eks(eks_zones_at_most_three, node_group_desired_size_within_limits, eks_vpc_apart_from_service_vpc,
-             eks_admins_in_account, argocd_ingress_needs_hostname, argocd_oidc_needs_client_id,
-             argocd_redis_ha_needs_ha, argocd_admin_groups_need_sso, sync_options_set_once,
-             application_namespace_not_system),
+    with_eks(
+        eks_zones_at_most_three,
+        node_group_desired_size_within_limits,
+        eks_vpc_apart_from_service_vpc,
+        eks_admins_in_account,
+        argocd_ingress_needs_hostname,
+        argocd_oidc_needs_client_id,
+        argocd_redis_ha_needs_ha,
+        argocd_admin_groups_need_sso,
+        sync_options_set_once,
+        application_namespace_not_system,
+    ),
     zones_in_region,
     subnets_fit_the_load_balancer,
     private_subnets_have_a_route_out,
     workspace_name_or_tags,
-    each_service(source_where_a_pipeline_builds, connection_for_hosted_git, fargate_memory_for_cpu,
-                 traffic_shape_needs_blue_green, listener_ports_apart, https_hooks_need_host_name,
-                 trigger_needs_connection, created_repository_is_codecommit, secret_arns_in_this_account),
+    each_service(
+        source_where_a_pipeline_builds,
+        connection_for_hosted_git,
+        fargate_memory_for_cpu,
+        traffic_shape_needs_blue_green,
+        listener_ports_apart,
+        https_hooks_need_host_name,
+        trigger_needs_connection,
+        created_repository_is_codecommit,
+        secret_arns_in_this_account,
+    ),
     chatbot_channels_in_account,
     with_eks(one_owner_per_namespace),
     names_fit_aws_limits,
@@ -450,8 +538,9 @@ RULES: tuple[Rule, ...] = (
 
 # Rules between files, run once a file has loaded; `environments` loads (and checks) a file when a rule reads it.
 PROMOTION_RULES: tuple[PromotionRule, ...] = (
-    each_promotion_target(promotion_target_exists, promotion_stays_in_account_and_region,
-                          promotion_target_declares_services),
+    each_promotion_target(
+        promotion_target_exists, promotion_stays_in_account_and_region, promotion_target_declares_services
+    ),
     promotion_ends_here,
     promotion_targets_distinct_in_statement_ids,
     one_pipeline_per_deployment_target,

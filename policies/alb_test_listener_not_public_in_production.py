@@ -10,6 +10,7 @@ from checkov's resource graph; a listener is matched by its address or its ARN).
 graph on synthesized JSON, so there (and in plan JSON as well) a rule described as a "test listener" rule
 (how modules/ecs/load_balancer.py describes them) counts too.
 """
+
 import re
 
 from dlp_base import PASSED, UNKNOWN, ProductionResourceCheck, as_list, first, is_unresolved
@@ -37,12 +38,18 @@ class AlbTestListenerNotPublicInProduction(ProductionResourceCheck):
     RESOURCES = ("aws_vpc_security_group_ingress_rule", "aws_security_group")
 
     def evaluate_production(self, conf):
-        rules = ([conf] if self.entity_type == "aws_vpc_security_group_ingress_rule" else
-                 [rule for rule in as_list(conf.get("ingress")) if isinstance(rule, dict)])
+        rules = (
+            [conf]
+            if self.entity_type == "aws_vpc_security_group_ingress_rule"
+            else [rule for rule in as_list(conf.get("ingress")) if isinstance(rule, dict)]
+        )
         open_rules = []
         for rule in rules:
-            sources = [first(rule.get(key)) for key in ("cidr_ipv4", "cidr_ipv6")] + \
-                as_list(rule.get("cidr_blocks")) + as_list(rule.get("ipv6_cidr_blocks"))
+            sources = (
+                [first(rule.get(key)) for key in ("cidr_ipv4", "cidr_ipv6")]
+                + as_list(rule.get("cidr_blocks"))
+                + as_list(rule.get("ipv6_cidr_blocks"))
+            )
             if any(is_unresolved(source) for source in sources):
                 return UNKNOWN
             if OPEN & set(sources):
@@ -81,17 +88,26 @@ class AlbTestListenerNotPublicInProduction(ProductionResourceCheck):
         files = as_list(conf.get("__file__"))
         if self.graph is None or not files:
             return set()
-        nodes = [attributes for _, attributes in self.graph.nodes() if isinstance(attributes, dict)
-                 and attributes.get("file_path_") == files[0] and attributes.get("block_type_") == "resource"]
+        nodes = [
+            attributes
+            for _, attributes in self.graph.nodes()
+            if isinstance(attributes, dict)
+            and attributes.get("file_path_") == files[0]
+            and attributes.get("block_type_") == "resource"
+        ]
         named = set()
         for group in (n for n in nodes if n.get("resource_type") == "aws_codedeploy_deployment_group"):
             route = _blocks(group, "load_balancer_info", "target_group_pair_info", "test_traffic_route")
             for value in _blocks(route, "listener_arns") + _blocks(route, "references_"):
                 match = _LISTENER_REFERENCE.match(value) if isinstance(value, str) else None
                 named.add(match.group(1) if match else value)
-        return {int(listener["port"]) for listener in nodes
-                if listener.get("resource_type") == "aws_lb_listener" and str(listener.get("port", "")).isdigit()
-                and (listener.get("__address__") in named or listener.get("arn") in named)}
+        return {
+            int(listener["port"])
+            for listener in nodes
+            if listener.get("resource_type") == "aws_lb_listener"
+            and str(listener.get("port", "")).isdigit()
+            and (listener.get("__address__") in named or listener.get("arn") in named)
+        }
 
 
 check = AlbTestListenerNotPublicInProduction()

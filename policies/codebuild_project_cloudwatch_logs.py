@@ -3,6 +3,7 @@
 Why: build logs are the audit trail of what was built and pushed. CodeBuild sends logs to
 CloudWatch by default; this fails when logs_config.cloudwatch_logs.status is DISABLED.
 """
+
 from dlp_base import PASSED, UNKNOWN, DlpResourceCheck, block, is_unresolved
 
 

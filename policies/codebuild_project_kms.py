@@ -4,6 +4,7 @@ Why: build artifacts include images and deployment specs; an explicit key (inste
 default aws/s3 key, which is what AWS reports once the attribute is left unset) lets the project
 scope and audit decryption.
 """
+
 from dlp_base import PASSED, DlpResourceCheck, block
 
 
@@ -18,7 +19,9 @@ class CodeBuildProjectKms(DlpResourceCheck):
         key = block(conf, "encryption_key")
         if not key:
             return self.fail("encryption_key not set")
-        return self.fail("encryption_key is the AWS-managed alias/aws/s3") if str(key).endswith("alias/aws/s3") else PASSED
+        return (
+            self.fail("encryption_key is the AWS-managed alias/aws/s3") if str(key).endswith("alias/aws/s3") else PASSED
+        )
 
 
 check = CodeBuildProjectKms()

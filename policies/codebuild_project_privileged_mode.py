@@ -4,6 +4,7 @@ Why: privileged mode gives the build container root on the build host (needed on
 Docker daemon for image builds). Projects must declare that need with the tag so it is visible in
 review and cannot creep into test or deploy projects.
 """
+
 from dlp_base import PASSED, UNKNOWN, DlpResourceCheck, block, is_truthy, is_unresolved, tag
 
 NEEDS_DOCKER_TAG = "dlp:needs-docker"

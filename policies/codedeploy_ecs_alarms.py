@@ -3,6 +3,7 @@
 Why: alarms are what stop a deployment (and trigger DEPLOYMENT_STOP_ON_ALARM rollback) when the
 new task set misbehaves; an enabled alarm configuration with no alarms watches nothing.
 """
+
 from dlp_base import PASSED, UNKNOWN, ProductionEcsDeploymentGroupCheck, as_list, block, contains_unresolved, is_truthy
 
 

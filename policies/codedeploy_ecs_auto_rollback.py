@@ -3,6 +3,7 @@
 Why: a failed or alarming production deployment must return traffic to the previous task set
 without a human in the loop.
 """
+
 from dlp_base import PASSED, UNKNOWN, ProductionEcsDeploymentGroupCheck, as_list, block, contains_unresolved, is_truthy
 
 REQUIRED_ROLLBACK_EVENTS = ("DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM")

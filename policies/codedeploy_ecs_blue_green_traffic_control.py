@@ -3,6 +3,7 @@
 Why: production releases must shift traffic between two task sets behind the load balancer so
 a bad release can be rolled back by switching traffic back, not by redeploying.
 """
+
 from dlp_base import PASSED, UNKNOWN, ProductionEcsDeploymentGroupCheck, block, is_unresolved
 
 

@@ -5,6 +5,7 @@ it before every user is affected. Accepted: deployment_config_name containing "C
 (the CodeDeployDefault.ECS* configs) or a custom config named `*-canary-*` / `*-linear-*`. A group
 may opt out with the tag `dlp:exempt-all-at-once` whose value states the reason.
 """
+
 import re
 
 from dlp_base import PASSED, UNKNOWN, ProductionEcsDeploymentGroupCheck, block, is_unresolved, tag
@@ -28,8 +29,10 @@ class CodeDeployEcsProgressiveTraffic(ProductionEcsDeploymentGroupCheck):
             return UNKNOWN
         if isinstance(name, str) and _PROGRESSIVE.search(name):
             return PASSED
-        return self.fail(f"deployment_config_name {name or 'CodeDeployDefault.ECSAllAtOnce (default)'} "
-                         f"is not canary/linear and no {EXEMPT_TAG} tag")
+        return self.fail(
+            f"deployment_config_name {name or 'CodeDeployDefault.ECSAllAtOnce (default)'} "
+            f"is not canary/linear and no {EXEMPT_TAG} tag"
+        )
 
 
 check = CodeDeployEcsProgressiveTraffic()

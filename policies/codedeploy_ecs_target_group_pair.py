@@ -3,6 +3,7 @@
 Why: blue/green needs two target groups (blue and green) and a test traffic route so the new
 task set can be validated on the test listener before production traffic is shifted.
 """
+
 from dlp_base import PASSED, UNKNOWN, ProductionEcsDeploymentGroupCheck, as_list, block, contains_unresolved
 
 

@@ -4,6 +4,7 @@ Why: after traffic shifts, the old (blue) task set is the instant rollback targe
 immediately turns a late-detected problem into a redeploy. The minimum is MIN_TERMINATION_WAIT_MINUTES,
 overridable with the environment variable DLP_MIN_TERMINATION_WAIT_MINUTES.
 """
+
 import os
 
 from dlp_base import PASSED, UNKNOWN, ProductionEcsDeploymentGroupCheck, block, is_unresolved
@@ -22,8 +23,12 @@ class CodeDeployEcsTerminationWait(ProductionEcsDeploymentGroupCheck):
     NAME = "Ensure production CodeDeploy ECS deployment groups wait before terminating the blue task set"
 
     def evaluate_group(self, conf):
-        wait = block(conf, "blue_green_deployment_config", "terminate_blue_instances_on_deployment_success",
-                     "termination_wait_time_in_minutes")
+        wait = block(
+            conf,
+            "blue_green_deployment_config",
+            "terminate_blue_instances_on_deployment_success",
+            "termination_wait_time_in_minutes",
+        )
         if is_unresolved(wait):
             return UNKNOWN
         try:

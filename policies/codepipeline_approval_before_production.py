@@ -5,6 +5,7 @@ dlp_base.is_production_deploy_stage) is one with a Deploy action whose stage or 
 "prod", or a CodeDeployToECS action not named for a non-production environment (staging, dev, test,
 qa, sandbox, preprod); an earlier stage must hold an Approval/Manual action.
 """
+
 from dlp_base import PASSED, ProductionDeployStageCheck
 
 

@@ -3,6 +3,7 @@
 Why: pipeline artifacts carry source code, build outputs and deployment specs; with an explicit
 key the project controls who can decrypt them (the default aws/s3 key cannot be scoped).
 """
+
 from dlp_base import PASSED, UNKNOWN, DlpResourceCheck, as_list, block, is_unresolved
 
 

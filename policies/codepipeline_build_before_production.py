@@ -4,6 +4,7 @@ Why: production must receive artifacts that went through a Build stage (build, t
 never raw source output; so a Build action must sit in a stage between Source and the production
 deploy stage.
 """
+
 from dlp_base import PASSED, ProductionDeployStageCheck
 
 
@@ -14,9 +15,10 @@ class CodePipelineBuildBeforeProduction(ProductionDeployStageCheck):
     NAME = "Ensure CodePipeline production deploy stages are preceded by a Build stage after Source"
 
     def evaluate_stage(self, index, stages):
-        source_indexes = [i for i, (_, actions) in enumerate(stages[:index])
-                          if any(a.get("category") == "Source" for a in actions)]
-        after_source = stages[(max(source_indexes) + 1 if source_indexes else 0):index]
+        source_indexes = [
+            i for i, (_, actions) in enumerate(stages[:index]) if any(a.get("category") == "Source" for a in actions)
+        ]
+        after_source = stages[(max(source_indexes) + 1 if source_indexes else 0) : index]
         if any(a.get("category") == "Build" for _, actions in after_source for a in actions):
             return PASSED
         return self.fail(f"stage '{stages[index][0]}' deploys to production without a Build stage after Source")

@@ -7,13 +7,15 @@ cdktf's synthesized `cdk.tf.json` (values may be `${...}` interpolations). Helpe
 those values and report "unresolved" so that a check answers UNKNOWN (not reported) instead of a
 false PASSED/FAILED.
 """
+
 from __future__ import annotations
 
 import fnmatch
 import json
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from checkov.common.graph.graph_builder.graph_components.attribute_names import CustomAttributes
 from checkov.common.models.enums import CheckCategories, CheckResult
@@ -23,7 +25,9 @@ from checkov.terraform.checks.resource.base_resource_check import BaseResourceCh
 PASSED, FAILED, UNKNOWN = CheckResult.PASSED, CheckResult.FAILED, CheckResult.UNKNOWN
 
 # A plan-JSON reference that stands in for a value unknown until apply, e.g. `aws_iam_role.r.arn`.
-_PLAN_REFERENCE = re.compile(r"^(module\.[\w-]+(\[[^\]]*\])?\.)*(data\.)?aws_[a-z0-9_]+\.[\w-]+(\[[^\]]*\])?(\.[\w-]+)*$")
+_PLAN_REFERENCE = re.compile(
+    r"^(module\.[\w-]+(\[[^\]]*\])?\.)*(data\.)?aws_[a-z0-9_]+\.[\w-]+(\[[^\]]*\])?(\.[\w-]+)*$"
+)
 # Keys checkov adds to blocks: line numbers, and `references_` (CustomAttributes.REFERENCES: the plan's
 # configuration references of the block's attributes, which are not attribute values).
 _INTERNAL_KEYS = ("start_line", "end_line", CustomAttributes.REFERENCES)
@@ -134,8 +138,7 @@ class DlpResourceCheck(BaseResourceCheck):
     CATEGORY = CheckCategories.GENERAL_SECURITY
 
     def __init__(self) -> None:
-        super().__init__(name=self.NAME, id=self.ID, categories=(self.CATEGORY,),
-                         supported_resources=self.RESOURCES)
+        super().__init__(name=self.NAME, id=self.ID, categories=(self.CATEGORY,), supported_resources=self.RESOURCES)
 
     def scan_resource_conf(self, conf: dict[str, list[Any]]) -> CheckResult:
         return self.evaluate(conf)
@@ -172,20 +175,26 @@ class ProductionResourceCheck(DlpResourceCheck):
 # for the actions that create such resources (network interfaces Lambda creates).
 WILDCARDS = ("*", "?")
 NAME_FIRST_SERVICES = ("s3", "sns", "sqs", "codecommit")
-_ARN = re.compile(r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):"
-                  r"(?P<resource>.*)$", re.DOTALL)
+_ARN = re.compile(
+    r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):"
+    r"(?P<resource>.*)$",
+    re.DOTALL,
+)
 _RESOURCE_PART = re.compile(r"^(?P<head>[^/:]*)[/:]?(?P<rest>.*)$", re.DOTALL)
 _NAMED_PREFIX = re.compile(r"^[^*?]*[A-Za-z0-9]")
-_DESIGNATIONS = {(entry["service"], entry["resource_type"]): entry
-                 for entry in reference_data("resource_naming_conditions.json")["types"]}
+_DESIGNATIONS = {
+    (entry["service"], entry["resource_type"]): entry
+    for entry in reference_data("resource_naming_conditions.json")["types"]
+}
 
 
 def has_wildcard(value: Any) -> bool:
     return isinstance(value, str) and any(wildcard in value for wildcard in WILDCARDS)
 
 
-def resource_scope_error(resource: str, condition_values: dict[str, list[Any]] | None = None,
-                         actions: Iterable[Any] = ()) -> str:
+def resource_scope_error(
+    resource: str, condition_values: dict[str, list[Any]] | None = None, actions: Iterable[Any] = ()
+) -> str:
     """Why `resource` is as broad as `*` ("" when it has no wildcard or one scoped below a named resource).
 
     `condition_values`: the statement's {lower-case condition key: values}; `actions`: its actions."""
@@ -199,8 +208,11 @@ def resource_scope_error(resource: str, condition_values: dict[str, list[Any]] |
             return f"a wildcard in the ARN's {part}"
     head, rest = _RESOURCE_PART.match(arn["resource"]).group("head", "rest")
     if has_wildcard(head) or not _NAMED_PREFIX.match(head):
-        return "a wildcard in the resource's name" if arn["service"] in NAME_FIRST_SERVICES else \
-            "a wildcard in the resource type"
+        return (
+            "a wildcard in the resource's name"
+            if arn["service"] in NAME_FIRST_SERVICES
+            else "a wildcard in the resource type"
+        )
     if arn["service"] in NAME_FIRST_SERVICES or _NAMED_PREFIX.match(rest):
         return ""
     designation = _DESIGNATIONS.get((arn["service"], head), {})
@@ -243,8 +255,16 @@ def source_condition_error(condition_values: dict[str, list[Any]]) -> str:
 class Statement:
     """One IAM statement, normalised from policy JSON or an aws_iam_policy_document block."""
 
-    def __init__(self, effect: Any, actions: Any, not_actions: Any, resources: Any, not_resources: Any,
-                 principals: dict[str, list[Any]] | None, conditions: list[tuple[Any, Any, list[Any]]]) -> None:
+    def __init__(
+        self,
+        effect: Any,
+        actions: Any,
+        not_actions: Any,
+        resources: Any,
+        not_resources: Any,
+        principals: dict[str, list[Any]] | None,
+        conditions: list[tuple[Any, Any, list[Any]]],
+    ) -> None:
         self.effect = first(effect) if effect is not None else "Allow"
         self.actions = as_list(actions)
         self.not_actions = as_list(not_actions)
@@ -278,13 +298,15 @@ class Statement:
             if any(is_unresolved(a) for a in self.not_actions):
                 return None
             return not any(fnmatch.fnmatchcase(action.lower(), str(a).lower()) for a in self.not_actions)
-        if any(isinstance(a, str) and not is_unresolved(a) and fnmatch.fnmatchcase(action.lower(), a.lower())
-               for a in self.actions):
+        if any(
+            isinstance(a, str) and not is_unresolved(a) and fnmatch.fnmatchcase(action.lower(), a.lower())
+            for a in self.actions
+        ):
             return True
         return None if any(is_unresolved(a) for a in self.actions) else False
 
     @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> "Statement":
+    def from_json(cls, raw: dict[str, Any]) -> Statement:
         principal = raw.get("Principal")
         principals: dict[str, list[Any]] = {}
         if principal == "*":
@@ -299,20 +321,37 @@ class Statement:
             for operator, keys in condition.items():
                 if isinstance(keys, dict):
                     conditions.extend((operator, key, as_list(values)) for key, values in keys.items())
-        return cls(raw.get("Effect"), raw.get("Action"), raw.get("NotAction"), raw.get("Resource"),
-                   raw.get("NotResource"), principals, conditions)
+        return cls(
+            raw.get("Effect"),
+            raw.get("Action"),
+            raw.get("NotAction"),
+            raw.get("Resource"),
+            raw.get("NotResource"),
+            principals,
+            conditions,
+        )
 
     @classmethod
-    def from_document_block(cls, raw: dict[str, Any]) -> "Statement":
+    def from_document_block(cls, raw: dict[str, Any]) -> Statement:
         principals: dict[str, list[Any]] = {}
         for key in ("principals", "not_principals"):
             for p in as_list(raw.get(key)):
                 if isinstance(p, dict):
                     principals.setdefault(str(first(p.get("type"))), []).extend(as_list(p.get("identifiers")))
-        conditions = [(first(c.get("test")), first(c.get("variable")), as_list(c.get("values")))
-                      for c in as_list(raw.get("condition")) if isinstance(c, dict)]
-        return cls(raw.get("effect"), raw.get("actions"), raw.get("not_actions"), raw.get("resources"),
-                   raw.get("not_resources"), principals, conditions)
+        conditions = [
+            (first(c.get("test")), first(c.get("variable")), as_list(c.get("values")))
+            for c in as_list(raw.get("condition"))
+            if isinstance(c, dict)
+        ]
+        return cls(
+            raw.get("effect"),
+            raw.get("actions"),
+            raw.get("not_actions"),
+            raw.get("resources"),
+            raw.get("not_resources"),
+            principals,
+            conditions,
+        )
 
 
 def parse_policy(value: Any) -> list[Statement] | None:
@@ -342,8 +381,13 @@ def document_statements(conf: dict[str, Any]) -> tuple[list[Statement], bool]:
     return [Statement.from_document_block(s) for s in as_list(raw) if isinstance(s, dict)], unresolved
 
 
-IAM_PERMISSION_RESOURCES = ("aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy",
-                            "aws_iam_group_policy", "aws_iam_role")
+IAM_PERMISSION_RESOURCES = (
+    "aws_iam_policy",
+    "aws_iam_role_policy",
+    "aws_iam_user_policy",
+    "aws_iam_group_policy",
+    "aws_iam_role",
+)
 
 
 def permission_policies(conf: dict[str, Any], resource_type: str) -> Iterator[Any]:
@@ -371,8 +415,9 @@ class IamStatementCheck(BaseResourceCheck):
     RESOURCES: tuple[str, ...] = IAM_PERMISSION_RESOURCES
 
     def __init__(self) -> None:
-        super().__init__(name=self.NAME, id=self.ID, categories=(CheckCategories.IAM,),
-                         supported_resources=self.RESOURCES)
+        super().__init__(
+            name=self.NAME, id=self.ID, categories=(CheckCategories.IAM,), supported_resources=self.RESOURCES
+        )
 
     def statements(self, conf: dict[str, Any]) -> tuple[list[Statement], bool]:
         found: list[Statement] = []
@@ -408,7 +453,7 @@ class IamStatementCheck(BaseResourceCheck):
         self.details.append(reason)
         return FAILED
 
-    def document_check(self) -> "PolicyDocumentCheck":
+    def document_check(self) -> PolicyDocumentCheck:
         return PolicyDocumentCheck(self)
 
 
@@ -417,8 +462,9 @@ class PolicyDocumentCheck(BaseDataCheck):
 
     def __init__(self, twin: IamStatementCheck) -> None:
         self.twin = twin
-        super().__init__(name=twin.name, id=twin.id, categories=twin.categories,
-                         supported_data=("aws_iam_policy_document",))
+        super().__init__(
+            name=twin.name, id=twin.id, categories=twin.categories, supported_data=("aws_iam_policy_document",)
+        )
 
     def scan_data_conf(self, conf: dict[str, list[Any]]) -> CheckResult:
         self.twin.details = self.details
@@ -485,8 +531,11 @@ class ProductionDeployStageCheck(DlpResourceCheck):
         stages = pipeline_stages(conf)
         if stages is None:
             return UNKNOWN
-        results = [self.evaluate_stage(index, stages) for index, (name, actions) in enumerate(stages)
-                   if is_production_deploy_stage(name, actions)]
+        results = [
+            self.evaluate_stage(index, stages)
+            for index, (name, actions) in enumerate(stages)
+            if is_production_deploy_stage(name, actions)
+        ]
         shape = [(name, a.get("category"), a.get("provider")) for name, actions in stages for a in actions]
         return combine(results, contains_unresolved(shape))
 

@@ -3,6 +3,7 @@
 Why: deployments reference images by tag; a mutable tag can be re-pointed to a different image
 after it was scanned and approved, so what runs is not what was reviewed.
 """
+
 from dlp_base import PASSED, UNKNOWN, DlpResourceCheck, block, is_unresolved
 
 

@@ -3,6 +3,7 @@
 Why: the default (AES256, or KMS with the aws/ecr key) cannot be scoped by key policy; an explicit
 key lets the project control and audit who can decrypt image layers.
 """
+
 from dlp_base import PASSED, UNKNOWN, DlpResourceCheck, block, is_unresolved
 
 

@@ -3,6 +3,7 @@
 Why: every pushed image gets a vulnerability scan before it can be promoted, so findings are
 available to the pipeline instead of discovered in production.
 """
+
 from dlp_base import PASSED, UNKNOWN, DlpResourceCheck, block, is_truthy, is_unresolved
 
 

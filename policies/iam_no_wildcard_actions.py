@@ -5,6 +5,7 @@ defeats least privilege and silently widens with each new API. Every wildcard co
 `*:*`, `s3:Put*`, `s3:Get?bject` each match actions nobody reviewed. NotAction in an Allow statement
 grants everything except a list, which has the same effect.
 """
+
 from dlp_base import PASSED, UNKNOWN, IamStatementCheck, has_wildcard, is_unresolved
 
 

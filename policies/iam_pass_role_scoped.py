@@ -5,6 +5,7 @@ A wildcard resource lets CodeBuild/CodePipeline pass any role (including admin r
 service; the iam:PassedToService condition pins which service may receive the role. Every wildcard
 counts: `role/*`, `role/app-?`, and a PassedToService value such as `*` or `ecs-*.amazonaws.com`.
 """
+
 import re
 
 from dlp_base import FAILED, PASSED, UNKNOWN, IamStatementCheck, combine, has_wildcard, is_unresolved

@@ -6,6 +6,7 @@ service principals that send them. A few services do not reliably send them when
 role; those are listed in SOURCE_CONDITION_EXEMPT_SERVICES with the reason. A wildcard guards nothing:
 aws:SourceAccount must be literal, and aws:SourceArn literal in partition, service, region and account.
 """
+
 from dlp_base import (
     PASSED,
     UNKNOWN,
@@ -19,9 +20,9 @@ from dlp_base import (
 
 SOURCE_CONDITION_EXEMPT_SERVICES = {
     "ec2.amazonaws.com": "EC2 instance profiles (EKS managed node roles) assume the role without "
-                         "aws:SourceAccount/aws:SourceArn in the request context.",
+    "aws:SourceAccount/aws:SourceArn in the request context.",
     "eks.amazonaws.com": "The EKS cluster role trust policy is documented without source conditions; "
-                         "EKS does not document sending them, and adding them can block cluster creation.",
+    "EKS does not document sending them, and adding them can block cluster creation.",
 }
 
 
@@ -48,6 +49,7 @@ class IamServiceTrustHasSourceCondition(IamStatementCheck):
             return PASSED
         problem = source_condition_error(statement.condition_values())
         return self.fail(f"trust for {', '.join(map(str, services))} has {problem}") if problem else PASSED
+
 
 check = IamServiceTrustHasSourceCondition()
 document_check = check.document_check()

@@ -8,6 +8,7 @@ also reads, so synthesis and this gate agree. Every wildcard counts: `arn:aws:s3
 scoped only below a named resource (dlp_base.resource_scope_error: `arn:aws:s3:::bucket/*`,
 `log-group:/aws/lambda/x:*`, KMS `key/*` with a literal kms:ResourceAliases condition).
 """
+
 from dlp_base import PASSED, UNKNOWN, IamStatementCheck, is_unresolved, reference_data, resource_scope_error
 
 _ALLOWED = {action.lower() for action in reference_data("wildcard_resource_actions.json")["actions"]}
@@ -38,8 +39,9 @@ class IamWildcardResourceOnlyForAllowListedActions(IamStatementCheck):
         bad = [a for a in statement.actions if str(a).lower() not in _ALLOWED]
         if bad:
             reasons = "; ".join(f"{r}: {resource_scope_error(r, conditions, statement.actions)}" for r in broad)
-            return self.fail(f"action(s) not allowed on resources as broad as '*' ({reasons}): "
-                             f"{', '.join(map(str, bad))}")
+            return self.fail(
+                f"action(s) not allowed on resources as broad as '*' ({reasons}): {', '.join(map(str, bad))}"
+            )
         return PASSED
 
 

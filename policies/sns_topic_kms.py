@@ -3,6 +3,7 @@
 Why: the project's SNS topics carry pipeline approval requests (pipeline, revision, links);
 server-side encryption with a KMS key keeps them readable only by principals the key allows.
 """
+
 from dlp_base import PASSED, DlpResourceCheck, block
 
 

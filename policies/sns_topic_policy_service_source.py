@@ -8,6 +8,7 @@ rule could deliver to the topic - on the approval topic, forged approval request
 wildcard guards nothing: aws:SourceAccount must be literal, and aws:SourceArn literal in partition, service,
 region and account.
 """
+
 from dlp_base import (
     PASSED,
     UNKNOWN,
@@ -40,5 +41,6 @@ class SnsTopicPolicyServiceSource(IamStatementCheck):
             return UNKNOWN
         problem = source_condition_error(statement.condition_values())
         return self.fail(f"{', '.join(map(str, services))} may publish with {problem}") if problem else PASSED
+
 
 check = SnsTopicPolicyServiceSource()

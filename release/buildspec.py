@@ -37,15 +37,20 @@ class Buildspec:
     cache_paths: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        env = {key: value for key, value in (("variables", self.variables),
-                                              ("parameter-store", self.parameter_store),
-                                              ("secrets-manager", self.secrets_manager)) if value}
+        env = {
+            key: value
+            for key, value in (
+                ("variables", self.variables),
+                ("parameter-store", self.parameter_store),
+                ("secrets-manager", self.secrets_manager),
+            )
+            if value
+        }
         install = {"commands": list(self.install)}
         if self.runtime_versions:
             install = {"runtime-versions": dict(self.runtime_versions), **install}
         phases = {"install": install}
-        for name, commands in (("pre_build", self.pre_build), ("build", self.build),
-                               ("post_build", self.post_build)):
+        for name, commands in (("pre_build", self.pre_build), ("build", self.build), ("post_build", self.post_build)):
             if commands:
                 phases[name] = {"on-failure": "ABORT", "commands": list(commands)}
         spec = {"version": 0.2}
@@ -94,10 +99,14 @@ class PackageLogin:
 
     def command(self) -> str:
         if self.tool == "maven":
-            return (f"export CODEARTIFACT_AUTH_TOKEN=$(aws codeartifact get-authorization-token --domain "
-                    f"{self.domain} --domain-owner {self.domain_owner} --query authorizationToken --output text)")
-        return (f"aws codeartifact login --tool {self.tool} --domain {self.domain} "
-                f"--domain-owner {self.domain_owner} --repository {self.repository}")
+            return (
+                f"export CODEARTIFACT_AUTH_TOKEN=$(aws codeartifact get-authorization-token --domain "
+                f"{self.domain} --domain-owner {self.domain_owner} --query authorizationToken --output text)"
+            )
+        return (
+            f"aws codeartifact login --tool {self.tool} --domain {self.domain} "
+            f"--domain-owner {self.domain_owner} --repository {self.repository}"
+        )
 
 
 CODEARTIFACT_TOOLS = {"npm": "npm", "pypi": "pip", "maven": "maven"}
@@ -110,9 +119,16 @@ RELEASE_TAG_PREFIX = "release-"
 BUILD_TAG_PREFIX = "build-"
 
 
-def container_image_buildspec(build: Build, *, registry: str, repository: str, container_name: str,
-                              coverage_report_group: str, deploy_files: tuple[GeneratedFile, ...] = (),
-                              package_logins: tuple[PackageLogin, ...] = ()) -> Buildspec:
+def container_image_buildspec(
+    build: Build,
+    *,
+    registry: str,
+    repository: str,
+    container_name: str,
+    coverage_report_group: str,
+    deploy_files: tuple[GeneratedFile, ...] = (),
+    package_logins: tuple[PackageLogin, ...] = (),
+) -> Buildspec:
     """Test, build and push one image; write the files the deploy actions read.
 
     Images are tagged once, with the whole commit id: the repository's tags are immutable, so the
@@ -124,8 +140,12 @@ def container_image_buildspec(build: Build, *, registry: str, repository: str, c
     not_pushed = '[ "$IMAGE_EXISTS" = false ]'
 
     return Buildspec(
-        variables={"DOCKER_BUILDKIT": "1", "ECR_REGISTRY": registry, "IMAGE_REPO": repository,
-                   "CONTAINER_NAME": container_name},
+        variables={
+            "DOCKER_BUILDKIT": "1",
+            "ECR_REGISTRY": registry,
+            "IMAGE_REPO": repository,
+            "CONTAINER_NAME": container_name,
+        },
         parameter_store=dict(build.parameter_store),
         secrets_manager=dict(build.secrets_manager),
         runtime_versions=dict(build.runtime_versions),
@@ -144,19 +164,25 @@ def container_image_buildspec(build: Build, *, registry: str, repository: str, c
         build=(*build.test_commands, f"if {not_pushed}; then docker build -t {image} .; fi"),
         post_build=(
             f"if {not_pushed}; then docker push {image}; fi",
-            f"printf '[{{\"name\":\"%s\",\"imageUri\":\"%s\"}}]' $CONTAINER_NAME {image} > imagedefinitions.json",
-            f"printf '{{\"ImageURI\":\"%s\"}}' {image} > imageDetail.json",
+            f'printf \'[{{"name":"%s","imageUri":"%s"}}]\' $CONTAINER_NAME {image} > imagedefinitions.json',
+            f'printf \'{{"ImageURI":"%s"}}\' {image} > imageDetail.json',
             *(generated.write_command() for generated in deploy_files),
         ),
         artifacts=("imagedefinitions.json", "imageDetail.json", *(f.path for f in deploy_files)),
-        reports=((Report(coverage_report_group, (build.coverage_report,), "CLOVERXML"),)
-                 if build.coverage_report else ()),
+        reports=(
+            (Report(coverage_report_group, (build.coverage_report,), "CLOVERXML"),) if build.coverage_report else ()
+        ),
         cache_paths=build.cache_paths if build.cache != "none" else (),
     )
 
 
-def pull_request_buildspec(build: Build, *, coverage_report_group: str, read_build_secrets: bool = False,
-                           package_logins: tuple[PackageLogin, ...] = ()) -> Buildspec:
+def pull_request_buildspec(
+    build: Build,
+    *,
+    coverage_report_group: str,
+    read_build_secrets: bool = False,
+    package_logins: tuple[PackageLogin, ...] = (),
+) -> Buildspec:
     """The install and tests of `container_image_buildspec`, and nothing after them: a pull request's code is not
     trusted with the registry or the deploy files, so no image is built or pushed and nothing is written for a
     deploy. The build's parameters and secrets reach it only when `read_build_secrets` says so."""
@@ -166,7 +192,8 @@ def pull_request_buildspec(build: Build, *, coverage_report_group: str, read_bui
         runtime_versions=dict(build.runtime_versions),
         install=(*(login.command() for login in package_logins), *build.install_commands),
         build=build.test_commands,
-        reports=((Report(coverage_report_group, (build.coverage_report,), "CLOVERXML"),)
-                 if build.coverage_report else ()),
+        reports=(
+            (Report(coverage_report_group, (build.coverage_report,), "CLOVERXML"),) if build.coverage_report else ()
+        ),
         cache_paths=build.cache_paths if build.cache != "none" else (),
     )

@@ -25,4 +25,5 @@ def predefined_config(deployment: Deployment) -> str | None:
 
 def deployment_config_name(deployment: Deployment, service_base_name: str) -> str:
     return predefined_config(deployment) or (
-        f"{service_base_name}-{deployment.traffic}-{deployment.percent}pct-{deployment.interval_minutes}min")
+        f"{service_base_name}-{deployment.traffic}-{deployment.percent}pct-{deployment.interval_minutes}min"
+    )

@@ -32,18 +32,23 @@ class ReleaseSpec:
     hook_functions: tuple[tuple[str, str], ...] = ()  # (appspec hook, Lambda function name); default: none
 
     def container_definitions(self, image: str) -> list[dict]:
-        return [{
-            "name": self.container_name,
-            "image": image,
-            "essential": True,
-            "portMappings": [{"containerPort": self.container_port, "protocol": "tcp"}],
-            "readonlyRootFilesystem": False,
-            "logConfiguration": {"logDriver": "awslogs", "options": {
-                "awslogs-group": self.log_group,
-                "awslogs-region": self.region,
-                "awslogs-stream-prefix": "ecs",
-            }},
-        }]
+        return [
+            {
+                "name": self.container_name,
+                "image": image,
+                "essential": True,
+                "portMappings": [{"containerPort": self.container_port, "protocol": "tcp"}],
+                "readonlyRootFilesystem": False,
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": self.log_group,
+                        "awslogs-region": self.region,
+                        "awslogs-stream-prefix": "ecs",
+                    },
+                },
+            }
+        ]
 
     def task_definition(self, image: str = IMAGE_PLACEHOLDER) -> dict:
         """`taskdef.json` for CodeDeployToECS: the RegisterTaskDefinition input."""
@@ -63,15 +68,21 @@ class ReleaseSpec:
         """`appspec.yaml` for an ECS blue/green deployment."""
         spec = {
             "version": 0.0,
-            "Resources": [{"TargetService": {
-                "Type": "AWS::ECS::Service",
-                "Properties": {
-                    "TaskDefinition": TASK_DEFINITION_PLACEHOLDER,
-                    "LoadBalancerInfo": {"ContainerName": self.container_name,
-                                         "ContainerPort": self.container_port},
-                    "PlatformVersion": "LATEST",
-                },
-            }}],
+            "Resources": [
+                {
+                    "TargetService": {
+                        "Type": "AWS::ECS::Service",
+                        "Properties": {
+                            "TaskDefinition": TASK_DEFINITION_PLACEHOLDER,
+                            "LoadBalancerInfo": {
+                                "ContainerName": self.container_name,
+                                "ContainerPort": self.container_port,
+                            },
+                            "PlatformVersion": "LATEST",
+                        },
+                    }
+                }
+            ],
         }
         if self.hook_functions:
             spec["Hooks"] = [{hook: function} for hook, function in self.hook_functions]
@@ -104,9 +115,17 @@ def release_spec(env: Environment, service: Service) -> ReleaseSpec:
         if service.deployment.strategy == "blue_green":
             hooks = tuple((hook, names.hook_function(hook)) for hook in service.deployment.validation_hooks)
         release = ReleaseSpec(
-            environment=env.name, region=env.region, family=names.task_family, container_name=names.container,
-            container_port=service.container_port, cpu=service.cpu, memory=service.memory,
-            execution_role_arn=names.role_arn("task-execution"), task_role_arn=names.role_arn("task"),
-            log_group=names.task_log_group, hook_functions=hooks)
+            environment=env.name,
+            region=env.region,
+            family=names.task_family,
+            container_name=names.container,
+            container_port=service.container_port,
+            cpu=service.cpu,
+            memory=service.memory,
+            execution_role_arn=names.role_arn("task-execution"),
+            task_role_arn=names.role_arn("task"),
+            log_group=names.task_log_group,
+            hook_functions=hooks,
+        )
         _RELEASES[key] = (env, service, release)
     return _RELEASES[key][2]

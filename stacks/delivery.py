@@ -53,22 +53,33 @@ def deploy_target(target_env: Environment, service_name: str) -> DeployTarget:
     env_names = EnvironmentNames(target_env)
     if deploys_to_eks(target_env):
         eks = EksNames(env_names)
-        return EksDeployTarget(environment=target_env.name, approval_required=target_env.delivery.approval_required,
-                               project=eks.deploy_project, project_arn=eks.deploy_project_arn, deployment=service.name)
+        return EksDeployTarget(
+            environment=target_env.name,
+            approval_required=target_env.delivery.approval_required,
+            project=eks.deploy_project,
+            project_arn=eks.deploy_project_arn,
+            deployment=service.name,
+        )
     names = env_names.service(service)
     release = release_spec(target_env, service)
     return EcsDeployTarget(
-        environment=target_env.name, approval_required=target_env.delivery.approval_required,
-        blue_green=service.deployment.strategy == "blue_green", cluster=env_names.cluster,
-        ecs_service=names.ecs_service, ecs_service_arn=names.ecs_service_arn,
+        environment=target_env.name,
+        approval_required=target_env.delivery.approval_required,
+        blue_green=service.deployment.strategy == "blue_green",
+        cluster=env_names.cluster,
+        ecs_service=names.ecs_service,
+        ecs_service_arn=names.ecs_service_arn,
         codedeploy_application=names.codedeploy_application,
         codedeploy_application_arn=names.codedeploy_application_arn,
-        deployment_group=names.deployment_group, deployment_group_arn=names.deployment_group_arn,
+        deployment_group=names.deployment_group,
+        deployment_group_arn=names.deployment_group_arn,
         deployment_config_arn=env_names.arn(
-            "codedeploy", f"deploymentconfig:{deployment_config_name(service.deployment, names.base)}"),
+            "codedeploy", f"deploymentconfig:{deployment_config_name(service.deployment, names.base)}"
+        ),
         task_definitions_arn=names.task_definitions_arn,
         task_role_arns=(release.execution_role_arn, release.task_role_arn),
-        taskdef_file=release.taskdef_file, appspec_file=release.appspec_file,
+        taskdef_file=release.taskdef_file,
+        appspec_file=release.appspec_file,
     )
 
 
@@ -92,34 +103,62 @@ class DeliveryStack(EnvironmentStack):
         names = self.names
         targets = catalog.promotion_targets(env)
         built = env.services if targets else ()  # each service's one pipeline runs here, or elsewhere
-        role_arns = (*(names.service(s).role_arn(purpose) for s in built for purpose in ("codebuild", "pipeline")),
-                     *(EksNames(EnvironmentNames(target)).deploy_role_arn for target in targets
-                       if deploys_to_eks(target)),
-                     *(names.service(s).role_arn("pr-build") for s in env.services if s.pull_request_build))
+        role_arns = (
+            *(names.service(s).role_arn(purpose) for s in built for purpose in ("codebuild", "pipeline")),
+            *(EksNames(EnvironmentNames(target)).deploy_role_arn for target in targets if deploys_to_eks(target)),
+            *(names.service(s).role_arn("pr-build") for s in env.services if s.pull_request_build),
+        )
         notifications = env.delivery.notifications
         # CodeStar Notifications publishes the pipelines' events to the approval topic; the pipelines' roles
         # publish the approval requests.
         topic_publishers = ("codestar-notifications.amazonaws.com",) if topic_events(notifications.events) else ()
         self.approvals_required = any(target.delivery.approval_required for target in targets)
-        self.key = EncryptionKey(self, "key", EncryptionKeyProps(
-            alias=names.delivery_key_alias, account=names.account, admin_principal_arns=env.key_admin_principal_arns,
-            description=f"{env.name_prefix} delivery: artifacts, images, builds, approvals",
-            user_role_arns=role_arns, log_group_prefixes=(f"/aws/codebuild/{env.name_prefix}-",),
-            sns_publishing_services=topic_publishers,
-            sns_topic_arns=(names.approval_topic_arn,) if topic_publishers else ()))
+        self.key = EncryptionKey(
+            self,
+            "key",
+            EncryptionKeyProps(
+                alias=names.delivery_key_alias,
+                account=names.account,
+                admin_principal_arns=env.key_admin_principal_arns,
+                description=f"{env.name_prefix} delivery: artifacts, images, builds, approvals",
+                user_role_arns=role_arns,
+                log_group_prefixes=(f"/aws/codebuild/{env.name_prefix}-",),
+                sns_publishing_services=topic_publishers,
+                sns_topic_arns=(names.approval_topic_arn,) if topic_publishers else (),
+            ),
+        )
         self.key_reference = KeyReference(names.account, names.delivery_key_alias)
-        self.artifacts = ArtifactBucket(self, "artifacts", ArtifactBucketProps(
-            name=names.artifact_bucket, account=names.account, kms_key_arn=self.key.arn,
-            noncurrent_version_days=env.delivery.artifact_retention_days))
-        self.approvals = ApprovalTopic(self, "approvals", ApprovalTopicProps(
-            name=names.approval_topic, kms_key_arn=self.key.arn, account=names.account,
-            subscriber_emails=notifications.emails, https_endpoints=notifications.https_endpoints,
-            publisher_role_arns=tuple(names.service(s).role_arn("pipeline") for s in env.services)
-            if self.approvals_required else (),
-            publisher_services=topic_publishers))
+        self.artifacts = ArtifactBucket(
+            self,
+            "artifacts",
+            ArtifactBucketProps(
+                name=names.artifact_bucket,
+                account=names.account,
+                kms_key_arn=self.key.arn,
+                noncurrent_version_days=env.delivery.artifact_retention_days,
+            ),
+        )
+        self.approvals = ApprovalTopic(
+            self,
+            "approvals",
+            ApprovalTopicProps(
+                name=names.approval_topic,
+                kms_key_arn=self.key.arn,
+                account=names.account,
+                subscriber_emails=notifications.emails,
+                https_endpoints=notifications.https_endpoints,
+                publisher_role_arns=tuple(names.service(s).role_arn("pipeline") for s in env.services)
+                if self.approvals_required
+                else (),
+                publisher_services=topic_publishers,
+            ),
+        )
         self.packages = PackageRepositoriesProps(
-            domain=names.codeartifact_domain, account=names.account, kms_key_arn=self.key.arn,
-            formats=env.delivery.codeartifact_formats)
+            domain=names.codeartifact_domain,
+            account=names.account,
+            kms_key_arn=self.key.arn,
+            formats=env.delivery.codeartifact_formats,
+        )
         if self.packages.formats:
             PackageRepositories(self, "packages", self.packages)
         self.artifact_prefixes = names.artifact_prefixes()
@@ -129,70 +168,150 @@ class DeliveryStack(EnvironmentStack):
     def _service_delivery(self, service: Service, targets: tuple[Environment, ...]) -> None:
         env, names = self.env, self.names.service(service)
         scope = Construct(self, service.name)
-        repository = ContainerRepository(scope, "image", ContainerRepositoryProps(
-            name=names.ecr_repository, kms_key_arn=self.key.arn, keep_releases=env.delivery.keep_releases))
-        source_repository = [CodeCommitRepository(scope, "source", CodeCommitRepositoryProps(
-            name=service.source.repository, description=f"{service.name} source")).repository
-            ] if service.source.create_repository else []
-        logins = tuple(PackageLogin(CODEARTIFACT_TOOLS[fmt], self.packages.domain, env.account_id,
-                                    repository_name(fmt)) for fmt in self.packages.formats)
+        repository = ContainerRepository(
+            scope,
+            "image",
+            ContainerRepositoryProps(
+                name=names.ecr_repository, kms_key_arn=self.key.arn, keep_releases=env.delivery.keep_releases
+            ),
+        )
+        source_repository = (
+            [
+                CodeCommitRepository(
+                    scope,
+                    "source",
+                    CodeCommitRepositoryProps(name=service.source.repository, description=f"{service.name} source"),
+                ).repository
+            ]
+            if service.source.create_repository
+            else []
+        )
+        logins = tuple(
+            PackageLogin(CODEARTIFACT_TOOLS[fmt], self.packages.domain, env.account_id, repository_name(fmt))
+            for fmt in self.packages.formats
+        )
         buildspec = container_image_buildspec(
-            service.build, registry=names.ecr_repository_url.split("/")[0], repository=names.ecr_repository,
-            container_name=names.container, coverage_report_group="coverage",
+            service.build,
+            registry=names.ecr_repository_url.split("/")[0],
+            repository=names.ecr_repository,
+            container_name=names.container,
+            coverage_report_group="coverage",
             deploy_files=tuple(f for target in targets for f in deploy_files(target, service.name)),
-            package_logins=logins)
-        build = ImageBuildProject(scope, "build", ImageBuildProjectProps(
-            name=names.build_project, arn=names.build_project_arn, role_name=names.role("codebuild"),
-            account=self.names.account, build=service.build, buildspec=buildspec,
-            log_group=names.build_log_group, log_retention_days=env.log_retention_days,
-            key=self.key_reference, key_arn=self.key.arn, artifact_bucket=self.names.artifact_bucket,
-            artifact_prefix=self.artifact_prefixes[service.name], cache_prefix=names.build_cache_prefix,
-            ecr_repository_arn=names.ecr_repository_arn,
-            extra_statements=PackageRepositories.read_statements(self.packages)),
-            depends_on=[self.artifacts.bucket])
-        pipeline = DeliveryPipeline(scope, "pipeline", DeliveryPipelineProps(
-            name=names.pipeline, arn=names.pipeline_arn, role_name=names.role("pipeline"),
-            account=self.names.account, source=service.source, build_project=build.name,
-            build_project_arn=names.build_project_arn, artifact_bucket=self.names.artifact_bucket,
-            artifact_prefix=self.artifact_prefixes[service.name],
-            key=self.key_reference, key_arn=self.key.arn, approval_topic_arn=self.names.approval_topic_arn,
-            approval_custom_data=env.delivery.approval_custom_data,
-            targets=tuple(deploy_target(target, service.name) for target in targets)),
-            depends_on=[self.artifacts.bucket, self.approvals.topic, *source_repository])
+            package_logins=logins,
+        )
+        build = ImageBuildProject(
+            scope,
+            "build",
+            ImageBuildProjectProps(
+                name=names.build_project,
+                arn=names.build_project_arn,
+                role_name=names.role("codebuild"),
+                account=self.names.account,
+                build=service.build,
+                buildspec=buildspec,
+                log_group=names.build_log_group,
+                log_retention_days=env.log_retention_days,
+                key=self.key_reference,
+                key_arn=self.key.arn,
+                artifact_bucket=self.names.artifact_bucket,
+                artifact_prefix=self.artifact_prefixes[service.name],
+                cache_prefix=names.build_cache_prefix,
+                ecr_repository_arn=names.ecr_repository_arn,
+                extra_statements=PackageRepositories.read_statements(self.packages),
+            ),
+            depends_on=[self.artifacts.bucket],
+        )
+        pipeline = DeliveryPipeline(
+            scope,
+            "pipeline",
+            DeliveryPipelineProps(
+                name=names.pipeline,
+                arn=names.pipeline_arn,
+                role_name=names.role("pipeline"),
+                account=self.names.account,
+                source=service.source,
+                build_project=build.name,
+                build_project_arn=names.build_project_arn,
+                artifact_bucket=self.names.artifact_bucket,
+                artifact_prefix=self.artifact_prefixes[service.name],
+                key=self.key_reference,
+                key_arn=self.key.arn,
+                approval_topic_arn=self.names.approval_topic_arn,
+                approval_custom_data=env.delivery.approval_custom_data,
+                targets=tuple(deploy_target(target, service.name) for target in targets),
+            ),
+            depends_on=[self.artifacts.bucket, self.approvals.topic, *source_repository],
+        )
         if service.source.provider == "codecommit":
-            CodeCommitPushTrigger(scope, "source-push", CodeCommitPushTriggerProps(
-                repository_arn=self.names.codecommit_repository_arn(service.source.repository),
-                branch=service.source.branch, pipeline=names.pipeline, pipeline_arn=names.pipeline_arn,
-                rule_name=names.source_rule, rule_arn=self.names.event_rule_arn(names.source_rule),
-                role_name=names.role("source-events"), account=self.names.account),
-                depends_on=[pipeline.pipeline, *source_repository])
+            CodeCommitPushTrigger(
+                scope,
+                "source-push",
+                CodeCommitPushTriggerProps(
+                    repository_arn=self.names.codecommit_repository_arn(service.source.repository),
+                    branch=service.source.branch,
+                    pipeline=names.pipeline,
+                    pipeline_arn=names.pipeline_arn,
+                    rule_name=names.source_rule,
+                    rule_arn=self.names.event_rule_arn(names.source_rule),
+                    role_name=names.role("source-events"),
+                    account=self.names.account,
+                ),
+                depends_on=[pipeline.pipeline, *source_repository],
+            )
         notifications = env.delivery.notifications
-        PipelineNotifications(scope, "notifications", PipelineNotificationsProps(
-            pipeline_arn=pipeline.arn, topic_arn=self.approvals.arn, events=notifications.events,
-            approvals=self.approvals_required, events_rule=names.notification_rule("events"),
-            approvals_rule=names.notification_rule("approvals"),
-            chat_channel_arns=notifications.chatbot_channel_arns), depends_on=[self.approvals.policy])
+        PipelineNotifications(
+            scope,
+            "notifications",
+            PipelineNotificationsProps(
+                pipeline_arn=pipeline.arn,
+                topic_arn=self.approvals.arn,
+                events=notifications.events,
+                approvals=self.approvals_required,
+                events_rule=names.notification_rule("events"),
+                approvals_rule=names.notification_rule("approvals"),
+                chat_channel_arns=notifications.chatbot_channel_arns,
+            ),
+            depends_on=[self.approvals.policy],
+        )
         if service.pull_request_build:
             self._pull_request_build(scope, service, logins, source_repository)
-        TerraformOutput(scope, "repository-url", value=repository.url,
-                        description=f"ECR repository of {service.name}")
+        TerraformOutput(scope, "repository-url", value=repository.url, description=f"ECR repository of {service.name}")
         TerraformOutput(scope, "pipeline-name", value=pipeline.name)
         TerraformOutput(scope, "build-project", value=build.name)
 
-    def _pull_request_build(self, scope: Construct, service: Service, logins: tuple[PackageLogin, ...],
-                            source_repository: list) -> None:
+    def _pull_request_build(
+        self, scope: Construct, service: Service, logins: tuple[PackageLogin, ...], source_repository: list
+    ) -> None:
         env, names, settings = self.env, self.names.service(service), service.pull_request_build
-        buildspec = pull_request_buildspec(service.build, coverage_report_group="coverage",
-                                           read_build_secrets=settings.read_build_secrets, package_logins=logins)
-        build = PullRequestBuild(scope, "pull-requests", PullRequestBuildProps(
-            name=names.pr_build_project, arn=names.pr_build_project_arn, role_name=names.role("pr-build"),
-            account=self.names.account, source=service.source,
-            base_branches=settings.base_branches or (service.source.branch,), build=service.build,
-            buildspec=buildspec, log_group=names.pr_build_log_group, log_retention_days=env.log_retention_days,
-            key=self.key_reference, key_arn=self.key.arn, artifact_bucket=self.names.artifact_bucket,
+        buildspec = pull_request_buildspec(
+            service.build,
+            coverage_report_group="coverage",
             read_build_secrets=settings.read_build_secrets,
-            extra_statements=PackageRepositories.read_statements(self.packages),
-            event_rule=names.pull_request_rule, event_rule_arn=self.names.event_rule_arn(names.pull_request_rule),
-            event_role_name=names.role("pr-events")),
-            depends_on=[self.artifacts.bucket, *source_repository])
+            package_logins=logins,
+        )
+        build = PullRequestBuild(
+            scope,
+            "pull-requests",
+            PullRequestBuildProps(
+                name=names.pr_build_project,
+                arn=names.pr_build_project_arn,
+                role_name=names.role("pr-build"),
+                account=self.names.account,
+                source=service.source,
+                base_branches=settings.base_branches or (service.source.branch,),
+                build=service.build,
+                buildspec=buildspec,
+                log_group=names.pr_build_log_group,
+                log_retention_days=env.log_retention_days,
+                key=self.key_reference,
+                key_arn=self.key.arn,
+                artifact_bucket=self.names.artifact_bucket,
+                read_build_secrets=settings.read_build_secrets,
+                extra_statements=PackageRepositories.read_statements(self.packages),
+                event_rule=names.pull_request_rule,
+                event_rule_arn=self.names.event_rule_arn(names.pull_request_rule),
+                event_role_name=names.role("pr-events"),
+            ),
+            depends_on=[self.artifacts.bucket, *source_repository],
+        )
         TerraformOutput(scope, "pull-request-build", value=build.name)

@@ -24,9 +24,12 @@ from stacks.base import EnvironmentStack
 def gitops_app(env: Environment) -> GitOpsApp:
     """The application with the defaults its settings document (envconfig.kubernetes.GitOpsApplication)."""
     application = env.eks.application
-    return GitOpsApp(application=application, project=application.project or application.name,
-                     path=application.path or f"overlays/{env.name}",
-                     destination_namespace=application.destination_namespace or env.eks.deploy_namespace)
+    return GitOpsApp(
+        application=application,
+        project=application.project or application.name,
+        path=application.path or f"overlays/{env.name}",
+        destination_namespace=application.destination_namespace or env.eks.deploy_namespace,
+    )
 
 
 class GitOpsStack(EnvironmentStack):
@@ -41,9 +44,17 @@ class GitOpsStack(EnvironmentStack):
         host = cluster.endpoint
         ca = Fn.base64decode(cluster.certificate_authority.get(0).data)
         KubernetesProvider(self, "kubernetes", host=host, cluster_ca_certificate=ca, token=auth.token)
-        HelmProvider(self, "helm", kubernetes=HelmProviderKubernetes(host=host, cluster_ca_certificate=ca,
-                                                                      token=auth.token))
+        HelmProvider(
+            self, "helm", kubernetes=HelmProviderKubernetes(host=host, cluster_ca_certificate=ca, token=auth.token)
+        )
         self.app = gitops_app(env)
-        self.argocd = ArgoCdRelease(self, "argocd", ArgoCdReleaseProps(
-            argocd=eks.argocd, app=self.app, deploy_namespace=eks.deploy_namespace,
-            namespace_labels={"environment": env.name, "managed-by": "cdktf"}))
+        self.argocd = ArgoCdRelease(
+            self,
+            "argocd",
+            ArgoCdReleaseProps(
+                argocd=eks.argocd,
+                app=self.app,
+                deploy_namespace=eks.deploy_namespace,
+                namespace_labels={"environment": env.name, "managed-by": "cdktf"},
+            ),
+        )

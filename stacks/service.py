@@ -26,14 +26,30 @@ class ServiceStack(EnvironmentStack):
         super().__init__(scope, env)
         names = self.names
         self.sources = catalog.promoting_into(env)
-        self.key = EncryptionKey(self, "key", EncryptionKeyProps(
-            alias=names.service_key_alias, account=self.account, admin_principal_arns=env.key_admin_principal_arns,
-            description=f"{env.name_prefix} service: container, function and flow logs",
-            log_group_prefixes=("/ecs/", "/aws/lambda/", "/vpc/")))
-        self.network = Network(self, "network", NetworkProps(
-            name=env.name_prefix, cidr=env.network.vpc_cidr, availability_zones=env.network.availability_zones,
-            nat_gateways=env.network.nat_gateways, account=self.account,
-            flow_log_retention_days=env.log_retention_days, kms_key_arn=self.key.arn))
+        self.key = EncryptionKey(
+            self,
+            "key",
+            EncryptionKeyProps(
+                alias=names.service_key_alias,
+                account=self.account,
+                admin_principal_arns=env.key_admin_principal_arns,
+                description=f"{env.name_prefix} service: container, function and flow logs",
+                log_group_prefixes=("/ecs/", "/aws/lambda/", "/vpc/"),
+            ),
+        )
+        self.network = Network(
+            self,
+            "network",
+            NetworkProps(
+                name=env.name_prefix,
+                cidr=env.network.vpc_cidr,
+                availability_zones=env.network.availability_zones,
+                nat_gateways=env.network.nat_gateways,
+                account=self.account,
+                flow_log_retention_days=env.log_retention_days,
+                kms_key_arn=self.key.arn,
+            ),
+        )
         self.cluster = Cluster(self, "cluster", ClusterProps(name=names.cluster))
         for service in env.services:
             self._service(service)
@@ -43,49 +59,100 @@ class ServiceStack(EnvironmentStack):
         scope = Construct(self, service.name)
         release = release_spec(env, service)
         blue_green = service.deployment.strategy == "blue_green"
-        alb = LoadBalancer(scope, "alb", LoadBalancerProps(
-            name=names.base, account=self.account, vpc_id=self.network.vpc_id,
-            subnet_ids=tuple(self.network.private_subnet_ids if env.network.alb_internal
-                             else self.network.public_subnet_ids),
-            allowed_cidrs=env.network.allowed_ingress_cidrs, container_port=service.container_port,
-            health_check_path=service.health_check_path, test_listener_port=service.deployment.test_listener_port,
-            test_listener_cidrs=service.deployment.test_listener_cidrs, certificate_arn=env.network.certificate_arn,
-            access_logs_bucket=names.alb_logs_bucket if env.network.alb_access_logs else "",
-            deletion_protection=env.network.alb_deletion_protection, internal=env.network.alb_internal,
-            blue_green=blue_green))
-        fargate = FargateService(scope, "ecs", FargateServiceProps(
-            release=release, service_name=names.ecs_service, cluster_arn=self.cluster.arn,
-            account=self.account, vpc_id=self.network.vpc_id, subnet_ids=tuple(self.network.private_subnet_ids),
-            target_group_arn=alb.target_groups["blue"].arn, alb_security_group_id=alb.security_group.id,
-            desired_count=service.desired_count, bootstrap_image=service.bootstrap_image,
-            image_repository_arns=tuple(EnvironmentNames(source).service(service).ecr_repository_arn
-                                        for source in self.sources),
-            log_retention_days=env.log_retention_days, kms_key_arn=self.key.arn, blue_green=blue_green),
-            listeners=alb.forwarding_listeners)
+        alb = LoadBalancer(
+            scope,
+            "alb",
+            LoadBalancerProps(
+                name=names.base,
+                account=self.account,
+                vpc_id=self.network.vpc_id,
+                subnet_ids=tuple(
+                    self.network.private_subnet_ids if env.network.alb_internal else self.network.public_subnet_ids
+                ),
+                allowed_cidrs=env.network.allowed_ingress_cidrs,
+                container_port=service.container_port,
+                health_check_path=service.health_check_path,
+                test_listener_port=service.deployment.test_listener_port,
+                test_listener_cidrs=service.deployment.test_listener_cidrs,
+                certificate_arn=env.network.certificate_arn,
+                access_logs_bucket=names.alb_logs_bucket if env.network.alb_access_logs else "",
+                deletion_protection=env.network.alb_deletion_protection,
+                internal=env.network.alb_internal,
+                blue_green=blue_green,
+            ),
+        )
+        fargate = FargateService(
+            scope,
+            "ecs",
+            FargateServiceProps(
+                release=release,
+                service_name=names.ecs_service,
+                cluster_arn=self.cluster.arn,
+                account=self.account,
+                vpc_id=self.network.vpc_id,
+                subnet_ids=tuple(self.network.private_subnet_ids),
+                target_group_arn=alb.target_groups["blue"].arn,
+                alb_security_group_id=alb.security_group.id,
+                desired_count=service.desired_count,
+                bootstrap_image=service.bootstrap_image,
+                image_repository_arns=tuple(
+                    EnvironmentNames(source).service(service).ecr_repository_arn for source in self.sources
+                ),
+                log_retention_days=env.log_retention_days,
+                kms_key_arn=self.key.arn,
+                blue_green=blue_green,
+            ),
+            listeners=alb.forwarding_listeners,
+        )
         TerraformOutput(scope, "alb-dns", value=alb.dns_name)
         TerraformOutput(scope, "ecs-service", value=fargate.name)
         TerraformOutput(scope, "ecs-cluster", value=self.cluster.name)
         if not blue_green:
             return
-        hooks = DeployHooks(scope, "hooks", DeployHooksProps(
-            security_group_name=names.hooks_security_group, role_name=names.role("hooks"), account=self.account,
-            hooks=release.hook_functions,
-            deployment_group_arn=names.deployment_group_arn, alb_dns_name=alb.dns_name,
-            alb_security_group_id=alb.security_group.id, alb_internal=env.network.alb_internal,
-            nat_public_ips=tuple(self.network.nat_public_ips), production_listener=alb.production,
-            test_listener=alb.test, health_check_path=service.health_check_path,
-            vpc_id=self.network.vpc_id, subnet_ids=tuple(self.network.private_subnet_ids),
-            subnet_names=tuple(self.network.private_subnet_names), log_retention_days=env.log_retention_days,
-            kms_key_arn=self.key.arn, host_name=service.host_name))
-        deployment = BlueGreenDeployment(scope, "codedeploy", BlueGreenDeploymentProps(
-            application=names.codedeploy_application, deployment_group=names.deployment_group,
-            deployment_config_name=deployment_config_name(service.deployment, names.base),
-            deployment=service.deployment, account=self.account, cluster_name=self.cluster.name,
-            service_name=names.ecs_service,
-            service=DeployedService(cluster_name=self.cluster.cluster.name, service_name=fargate.service.name),
-            alb_name=names.base, alb_arn_suffix=alb.arn_suffix,
-            blue_target_group=alb.target_group_references["blue"],
-            green_target_group=alb.target_group_references["green"],
-            production_listener_arn=alb.production_listener.arn, test_listener_arn=alb.test_listener.arn,
-            hook_function_arns=hooks.function_arns, task_role_arns=(release.execution_role_arn, release.task_role_arn)))
+        hooks = DeployHooks(
+            scope,
+            "hooks",
+            DeployHooksProps(
+                security_group_name=names.hooks_security_group,
+                role_name=names.role("hooks"),
+                account=self.account,
+                hooks=release.hook_functions,
+                deployment_group_arn=names.deployment_group_arn,
+                alb_dns_name=alb.dns_name,
+                alb_security_group_id=alb.security_group.id,
+                alb_internal=env.network.alb_internal,
+                nat_public_ips=tuple(self.network.nat_public_ips),
+                production_listener=alb.production,
+                test_listener=alb.test,
+                health_check_path=service.health_check_path,
+                vpc_id=self.network.vpc_id,
+                subnet_ids=tuple(self.network.private_subnet_ids),
+                subnet_names=tuple(self.network.private_subnet_names),
+                log_retention_days=env.log_retention_days,
+                kms_key_arn=self.key.arn,
+                host_name=service.host_name,
+            ),
+        )
+        deployment = BlueGreenDeployment(
+            scope,
+            "codedeploy",
+            BlueGreenDeploymentProps(
+                application=names.codedeploy_application,
+                deployment_group=names.deployment_group,
+                deployment_config_name=deployment_config_name(service.deployment, names.base),
+                deployment=service.deployment,
+                account=self.account,
+                cluster_name=self.cluster.name,
+                service_name=names.ecs_service,
+                service=DeployedService(cluster_name=self.cluster.cluster.name, service_name=fargate.service.name),
+                alb_name=names.base,
+                alb_arn_suffix=alb.arn_suffix,
+                blue_target_group=alb.target_group_references["blue"],
+                green_target_group=alb.target_group_references["green"],
+                production_listener_arn=alb.production_listener.arn,
+                test_listener_arn=alb.test_listener.arn,
+                hook_function_arns=hooks.function_arns,
+                task_role_arns=(release.execution_role_arn, release.task_role_arn),
+            ),
+        )
         TerraformOutput(scope, "deployment-group", value=deployment.deployment_group_name)

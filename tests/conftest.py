@@ -34,6 +34,7 @@ def catalog():
 def synthesis(catalog, tmp_path_factory):
     if os.environ.get("PLATFORM_SYNTH_DIR"):  # the policy gate synthesized already: reuse its cdktf.out
         from tooling.gate.runner import load_synthesis
+
         return load_synthesis(os.environ["PLATFORM_SYNTH_DIR"])
     return synthesize(catalog, outdir=tmp_path_factory.mktemp("cdktf.out"))
 

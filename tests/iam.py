@@ -10,7 +10,8 @@ from tooling.harness.planjson import Plan
 def _statements(plan: Plan, kind: str) -> Iterator[tuple[str, dict]]:
     for policy in plan.policies(kind):
         assert policy.value and policy.statements is not None, (
-            f"{policy.address}: {policy.attribute} unknown at plan time (use deterministic ARNs)")
+            f"{policy.address}: {policy.attribute} unknown at plan time (use deterministic ARNs)"
+        )
         for statement in policy.statements:
             yield policy.address, statement
 

@@ -22,9 +22,21 @@ from cdktf import (  # noqa: F401  (re-exported)
 from constructs import Construct  # noqa: F401
 
 __all__ = [
-    "App", "AssetType", "CloudBackend", "Construct", "Fn", "LocalBackend", "NamedCloudWorkspace", "S3Backend",
-    "TaggedCloudWorkspaces", "TerraformAsset", "TerraformOutput", "TerraformResourceLifecycle", "TerraformStack",
-    "Token", "literal",
+    "App",
+    "AssetType",
+    "CloudBackend",
+    "Construct",
+    "Fn",
+    "LocalBackend",
+    "NamedCloudWorkspace",
+    "S3Backend",
+    "TaggedCloudWorkspaces",
+    "TerraformAsset",
+    "TerraformOutput",
+    "TerraformResourceLifecycle",
+    "TerraformStack",
+    "Token",
+    "literal",
 ]
 
 

@@ -30,9 +30,13 @@ import threading
 import types
 import warnings
 
-LAZY_PACKAGES = frozenset({
-    "cdktf_cdktf_provider_aws", "cdktf_cdktf_provider_kubernetes", "cdktf_cdktf_provider_helm",
-})
+LAZY_PACKAGES = frozenset(
+    {
+        "cdktf_cdktf_provider_aws",
+        "cdktf_cdktf_provider_kubernetes",
+        "cdktf_cdktf_provider_helm",
+    }
+)
 # what _patch_jsii_type_resolution uses of jsii._reference_map (private: may change in any jsii release)
 JSII_INTERNALS = ("_try_import_type_module", "_types", "_data_types", "_enums", "_interfaces", "_assembly_to_module")
 _lock = threading.RLock()
@@ -114,8 +118,15 @@ def _patch_jsii_type_resolution() -> None:
         return
 
     def registered(fqn: str) -> bool:
-        return any(fqn in table for table in (_reference_map._types, _reference_map._data_types,
-                                              _reference_map._enums, _reference_map._interfaces))
+        return any(
+            fqn in table
+            for table in (
+                _reference_map._types,
+                _reference_map._data_types,
+                _reference_map._enums,
+                _reference_map._interfaces,
+            )
+        )
 
     def try_import_type_module(fqn: str) -> bool:
         found = original(fqn)
@@ -144,8 +155,12 @@ def install() -> None:
     try:
         _patch_jsii_type_resolution()
     except (ImportError, AttributeError) as err:
-        warnings.warn(f"provider bindings load eagerly (slower): jsii's internals changed ({err}); "
-                      "see modules/cdk/lazy_bindings.py", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"provider bindings load eagerly (slower): jsii's internals changed ({err}); "
+            "see modules/cdk/lazy_bindings.py",
+            RuntimeWarning,
+            stacklevel=2,
+        )
         return
     sys.meta_path.insert(0, _DeferredFinder())
 

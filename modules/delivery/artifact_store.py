@@ -46,30 +46,66 @@ class ArtifactBucket(Construct):
     def __init__(self, scope: Construct, id: str, props: ArtifactBucketProps):
         super().__init__(scope, id)
         self.bucket = S3Bucket(self, "bucket", bucket=props.name, force_destroy=False)
-        S3BucketOwnershipControls(self, "ownership", bucket=self.bucket.id,
-                                  rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"))
-        S3BucketPublicAccessBlock(self, "public-access-block", bucket=self.bucket.id, block_public_acls=True,
-                                  block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True)
-        S3BucketVersioningA(self, "versioning", bucket=self.bucket.id,
-                            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"))
+        S3BucketOwnershipControls(
+            self,
+            "ownership",
+            bucket=self.bucket.id,
+            rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
+        )
+        S3BucketPublicAccessBlock(
+            self,
+            "public-access-block",
+            bucket=self.bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+        )
+        S3BucketVersioningA(
+            self,
+            "versioning",
+            bucket=self.bucket.id,
+            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
+        )
         by_default = (
             S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                sse_algorithm="aws:kms", kms_master_key_id=props.kms_key_arn)
-            if props.kms_key_arn else
-            S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(sse_algorithm="AES256")
+                sse_algorithm="aws:kms", kms_master_key_id=props.kms_key_arn
+            )
+            if props.kms_key_arn
+            else S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                sse_algorithm="AES256"
+            )
         )
-        S3BucketServerSideEncryptionConfigurationA(self, "encryption", bucket=self.bucket.id, rule=[
-            S3BucketServerSideEncryptionConfigurationRuleA(apply_server_side_encryption_by_default=by_default,
-                                                           bucket_key_enabled=bool(props.kms_key_arn))])
-        S3BucketLifecycleConfiguration(self, "lifecycle", bucket=self.bucket.id, rule=[
-            S3BucketLifecycleConfigurationRule(
-                id="expire-old-versions", status="Enabled",
-                filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
-                noncurrent_version_expiration=[S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                    noncurrent_days=props.noncurrent_version_days)],
-                abort_incomplete_multipart_upload=[
-                    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)],
-            )])
+        S3BucketServerSideEncryptionConfigurationA(
+            self,
+            "encryption",
+            bucket=self.bucket.id,
+            rule=[
+                S3BucketServerSideEncryptionConfigurationRuleA(
+                    apply_server_side_encryption_by_default=by_default, bucket_key_enabled=bool(props.kms_key_arn)
+                )
+            ],
+        )
+        S3BucketLifecycleConfiguration(
+            self,
+            "lifecycle",
+            bucket=self.bucket.id,
+            rule=[
+                S3BucketLifecycleConfigurationRule(
+                    id="expire-old-versions",
+                    status="Enabled",
+                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+                    noncurrent_version_expiration=[
+                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                            noncurrent_days=props.noncurrent_version_days
+                        )
+                    ],
+                    abort_incomplete_multipart_upload=[
+                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
+                    ],
+                )
+            ],
+        )
         self.policy = S3BucketPolicy(self, "policy", bucket=self.bucket.id, policy=self.bucket_policy(props))
         self.name = props.name
         self.arn = props.account.bucket_arn(props.name)
@@ -78,8 +114,13 @@ class ArtifactBucket(Construct):
     def bucket_policy(props: ArtifactBucketProps) -> str:
         bucket, objects = props.account.bucket_arn(props.name), props.account.bucket_arn(props.name, "*")
         deny_plain_http = {
-            "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*",
-            "Resource": [bucket, objects], "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "s3:*",
+            "Resource": [bucket, objects],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
         }
-        return json.dumps({"Version": "2012-10-17",
-                           "Statement": [deny_plain_http, *props.extra_policy_statements]}, sort_keys=True)
+        return json.dumps(
+            {"Version": "2012-10-17", "Statement": [deny_plain_http, *props.extra_policy_statements]}, sort_keys=True
+        )

@@ -43,14 +43,23 @@ class PackageRepositories(Construct):
         self.domain = CodeartifactDomain(self, "domain", domain=props.domain, encryption_key=props.kms_key_arn)
         for package_format in props.formats:
             upstream = CodeartifactRepository(
-                self, f"{package_format}-public", repository=upstream_name(package_format),
-                domain=self.domain.domain, description=f"{package_format} public registry connection",
+                self,
+                f"{package_format}-public",
+                repository=upstream_name(package_format),
+                domain=self.domain.domain,
+                description=f"{package_format} public registry connection",
                 external_connections=CodeartifactRepositoryExternalConnections(
-                    external_connection_name=PUBLIC_CONNECTIONS[package_format]))
+                    external_connection_name=PUBLIC_CONNECTIONS[package_format]
+                ),
+            )
             CodeartifactRepository(
-                self, f"{package_format}-store", repository=repository_name(package_format),
-                domain=self.domain.domain, description=f"{package_format} packages for builds",
-                upstream=[CodeartifactRepositoryUpstream(repository_name=upstream.repository)])
+                self,
+                f"{package_format}-store",
+                repository=repository_name(package_format),
+                domain=self.domain.domain,
+                description=f"{package_format} packages for builds",
+                upstream=[CodeartifactRepositoryUpstream(repository_name=upstream.repository)],
+            )
 
     @staticmethod
     def read_statements(props: PackageRepositoriesProps) -> tuple[Statement, ...]:
@@ -58,13 +67,26 @@ class PackageRepositories(Construct):
         if not props.formats:
             return ()
         account, domain = props.account, props.domain
-        repositories = tuple(account.arn("codeartifact", f"repository/{domain}/{name}")
-                             for fmt in props.formats for name in (repository_name(fmt), upstream_name(fmt)))
+        repositories = tuple(
+            account.arn("codeartifact", f"repository/{domain}/{name}")
+            for fmt in props.formats
+            for name in (repository_name(fmt), upstream_name(fmt))
+        )
         return (
-            Statement(("codeartifact:GetAuthorizationToken",), (account.arn("codeartifact", f"domain/{domain}"),),
-                      sid="PackageToken"),
-            Statement(("sts:GetServiceBearerToken",), ("*",),
-                      {"StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}}, sid="PackageBearer"),
-            Statement(("codeartifact:GetRepositoryEndpoint", "codeartifact:ReadFromRepository"), repositories,
-                      sid="ReadPackages"),
+            Statement(
+                ("codeartifact:GetAuthorizationToken",),
+                (account.arn("codeartifact", f"domain/{domain}"),),
+                sid="PackageToken",
+            ),
+            Statement(
+                ("sts:GetServiceBearerToken",),
+                ("*",),
+                {"StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}},
+                sid="PackageBearer",
+            ),
+            Statement(
+                ("codeartifact:GetRepositoryEndpoint", "codeartifact:ReadFromRepository"),
+                repositories,
+                sid="ReadPackages",
+            ),
         )

@@ -26,13 +26,21 @@ from modules.shared.statements import ENCRYPT_DECRYPT, KeyReference, Statement
 from release.buildspec import Buildspec
 
 # build.cache -> (CodeBuild cache type, cache modes); the S3 cache lives in the artifact bucket.
-_CACHES = {"s3": ("S3", ()), "none": ("NO_CACHE", ()),
-           "local": ("LOCAL", ("LOCAL_DOCKER_LAYER_CACHE", "LOCAL_SOURCE_CACHE", "LOCAL_CUSTOM_CACHE"))}
+_CACHES = {
+    "s3": ("S3", ()),
+    "none": ("NO_CACHE", ()),
+    "local": ("LOCAL", ("LOCAL_DOCKER_LAYER_CACHE", "LOCAL_SOURCE_CACHE", "LOCAL_CUSTOM_CACHE")),
+}
 # What a VPC build's service role needs: CodeBuild creates (and deletes) a network interface for each build with
 # the role, then lets the service attach it. AWS documents these actions for it:
 # https://docs.aws.amazon.com/codebuild/latest/userguide/auth-and-access-control-iam-identity-based-access-control.html#customer-managed-policies-example-create-vpc-network-interface
-VPC_DESCRIBE_ACTIONS = ("ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups",
-                        "ec2:DescribeSubnets", "ec2:DescribeVpcs")  # no resource type: "*"
+VPC_DESCRIBE_ACTIONS = (
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
+)  # no resource type: "*"
 
 
 @dataclass(frozen=True)
@@ -77,28 +85,54 @@ class PipelineProject(Construct):
 
     def __init__(self, scope: Construct, id: str, props: PipelineProjectProps, depends_on: Sequence = ()):
         super().__init__(scope, id)
-        self.log_group = CloudwatchLogGroup(self, "logs", name=props.log_group,
-                                            retention_in_days=props.log_retention_days,
-                                            kms_key_id=props.log_kms_key_arn)
-        self.role = ServiceRole(self, "role", ServiceRoleProps(
-            name=props.role_name, service_principal="codebuild.amazonaws.com", account=props.account,
-            source_arn=props.arn, statements=(*props.statements, *self.vpc_statements(props)),
-            description=props.description))
+        self.log_group = CloudwatchLogGroup(
+            self,
+            "logs",
+            name=props.log_group,
+            retention_in_days=props.log_retention_days,
+            kms_key_id=props.log_kms_key_arn,
+        )
+        self.role = ServiceRole(
+            self,
+            "role",
+            ServiceRoleProps(
+                name=props.role_name,
+                service_principal="codebuild.amazonaws.com",
+                account=props.account,
+                source_arn=props.arn,
+                statements=(*props.statements, *self.vpc_statements(props)),
+                description=props.description,
+            ),
+        )
         self.project = CodebuildProject(
-            self, "project", name=props.name, service_role=self.role.arn, build_timeout=props.timeout_minutes,
+            self,
+            "project",
+            name=props.name,
+            service_role=self.role.arn,
+            build_timeout=props.timeout_minutes,
             encryption_key=props.encryption_key,
             source=CodebuildProjectSource(type="CODEPIPELINE", buildspec=literal(props.buildspec.render())),
             artifacts=CodebuildProjectArtifacts(type="CODEPIPELINE"),
             environment=CodebuildProjectEnvironment(
-                type="LINUX_CONTAINER", compute_type=props.compute_type, image=props.image,
-                image_pull_credentials_type="CODEBUILD", privileged_mode=props.docker),
-            cache=CodebuildProjectCache(type=props.cache_type, location=props.cache_location or None,
-                                        modes=list(props.cache_modes) or None),
-            logs_config=CodebuildProjectLogsConfig(cloudwatch_logs=CodebuildProjectLogsConfigCloudwatchLogs(
-                status="ENABLED", group_name=props.log_group)),
+                type="LINUX_CONTAINER",
+                compute_type=props.compute_type,
+                image=props.image,
+                image_pull_credentials_type="CODEBUILD",
+                privileged_mode=props.docker,
+            ),
+            cache=CodebuildProjectCache(
+                type=props.cache_type, location=props.cache_location or None, modes=list(props.cache_modes) or None
+            ),
+            logs_config=CodebuildProjectLogsConfig(
+                cloudwatch_logs=CodebuildProjectLogsConfigCloudwatchLogs(status="ENABLED", group_name=props.log_group)
+            ),
             vpc_config=CodebuildProjectVpcConfig(
-                vpc_id=props.vpc.vpc_id, subnets=list(props.vpc.subnet_ids),
-                security_group_ids=[props.vpc.security_group_id]) if props.vpc else None,
+                vpc_id=props.vpc.vpc_id,
+                subnets=list(props.vpc.subnet_ids),
+                security_group_ids=[props.vpc.security_group_id],
+            )
+            if props.vpc
+            else None,
             tags={"dlp:needs-docker": str(props.docker).lower()},
             # the role's policy first: CodeBuild checks the VPC permissions when the project is created
             depends_on=[self.role.policy, self.log_group, *depends_on],
@@ -118,15 +152,29 @@ class PipelineProject(Construct):
         interfaces = account.arn("ec2", "network-interface/*")
         return (
             Statement(VPC_DESCRIBE_ACTIONS, ("*",), sid="DescribeBuildNetwork"),
-            Statement(("ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"), (interfaces,),
-                      sid="ManageBuildNetworkInterfaces"),
-            Statement(("ec2:CreateNetworkInterface",), (account.arn("ec2", "subnet/*"),),
-                      {"StringEquals": {"aws:ResourceTag/Name": sorted(vpc.subnet_names)}}, sid="InPrivateSubnets"),
-            Statement(("ec2:CreateNetworkInterface",), (account.arn("ec2", "security-group/*"),),
-                      {"StringEquals": {"aws:ResourceTag/Name": vpc.security_group_name}}, sid="WithBuildGroup"),
-            Statement(("ec2:CreateNetworkInterfacePermission",), (interfaces,),
-                      {"StringEquals": {"ec2:AuthorizedService": "codebuild.amazonaws.com"}},
-                      sid="LetCodeBuildAttachInterfaces"),
+            Statement(
+                ("ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"),
+                (interfaces,),
+                sid="ManageBuildNetworkInterfaces",
+            ),
+            Statement(
+                ("ec2:CreateNetworkInterface",),
+                (account.arn("ec2", "subnet/*"),),
+                {"StringEquals": {"aws:ResourceTag/Name": sorted(vpc.subnet_names)}},
+                sid="InPrivateSubnets",
+            ),
+            Statement(
+                ("ec2:CreateNetworkInterface",),
+                (account.arn("ec2", "security-group/*"),),
+                {"StringEquals": {"aws:ResourceTag/Name": vpc.security_group_name}},
+                sid="WithBuildGroup",
+            ),
+            Statement(
+                ("ec2:CreateNetworkInterfacePermission",),
+                (interfaces,),
+                {"StringEquals": {"ec2:AuthorizedService": "codebuild.amazonaws.com"}},
+                sid="LetCodeBuildAttachInterfaces",
+            ),
         )
 
 
@@ -155,15 +203,31 @@ class ImageBuildProject(PipelineProject):
     def __init__(self, scope: Construct, id: str, props: ImageBuildProjectProps, depends_on: Sequence = ()):
         build = props.build
         cache_type, cache_modes = _CACHES[build.cache]
-        super().__init__(scope, id, PipelineProjectProps(
-            name=props.name, arn=props.arn, role_name=props.role_name, account=props.account,
-            description=f"CodeBuild project {props.name}: build, test and push one image",
-            statements=self.statements(props), buildspec=props.buildspec, log_group=props.log_group,
-            log_retention_days=props.log_retention_days, log_kms_key_arn=props.key_arn,
-            encryption_key=props.key_arn, compute_type=build.compute_type, image=build.image,
-            docker=build.docker, timeout_minutes=build.timeout_minutes, cache_type=cache_type,
-            cache_location=f"{props.artifact_bucket}/{props.cache_prefix}" if build.cache == "s3" else "",
-            cache_modes=cache_modes), depends_on)
+        super().__init__(
+            scope,
+            id,
+            PipelineProjectProps(
+                name=props.name,
+                arn=props.arn,
+                role_name=props.role_name,
+                account=props.account,
+                description=f"CodeBuild project {props.name}: build, test and push one image",
+                statements=self.statements(props),
+                buildspec=props.buildspec,
+                log_group=props.log_group,
+                log_retention_days=props.log_retention_days,
+                log_kms_key_arn=props.key_arn,
+                encryption_key=props.key_arn,
+                compute_type=build.compute_type,
+                image=build.image,
+                docker=build.docker,
+                timeout_minutes=build.timeout_minutes,
+                cache_type=cache_type,
+                cache_location=f"{props.artifact_bucket}/{props.cache_prefix}" if build.cache == "s3" else "",
+                cache_modes=cache_modes,
+            ),
+            depends_on,
+        )
 
     @staticmethod
     def statements(props: ImageBuildProjectProps) -> tuple[Statement, ...]:
@@ -171,30 +235,76 @@ class ImageBuildProject(PipelineProject):
         log_group = account.log_group_arn(props.log_group)
         statements = [
             Statement(("logs:CreateLogStream", "logs:PutLogEvents"), (f"{log_group}:log-stream:*",), sid="WriteLogs"),
-            Statement(("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"),
-                      (account.bucket_arn(props.artifact_bucket, f"{props.artifact_prefix}/*"),),
-                      sid="ReadWriteArtifacts"),
-            Statement(("s3:GetBucketAcl", "s3:GetBucketLocation"), (account.bucket_arn(props.artifact_bucket),),
-                      sid="LocateArtifactBucket"),
+            Statement(
+                ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"),
+                (account.bucket_arn(props.artifact_bucket, f"{props.artifact_prefix}/*"),),
+                sid="ReadWriteArtifacts",
+            ),
+            Statement(
+                ("s3:GetBucketAcl", "s3:GetBucketLocation"),
+                (account.bucket_arn(props.artifact_bucket),),
+                sid="LocateArtifactBucket",
+            ),
             Statement(("ecr:GetAuthorizationToken",), ("*",), sid="LogInToRegistry"),
-            Statement(("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
-                       "ecr:DescribeImages", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"),
-                      (props.ecr_repository_arn,), sid="PushImage"),
+            Statement(
+                (
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:CompleteLayerUpload",
+                    "ecr:DescribeImages",
+                    "ecr:InitiateLayerUpload",
+                    "ecr:PutImage",
+                    "ecr:UploadLayerPart",
+                ),
+                (props.ecr_repository_arn,),
+                sid="PushImage",
+            ),
             props.key.usage(ENCRYPT_DECRYPT),
-            Statement(("codebuild:BatchPutCodeCoverages", "codebuild:BatchPutTestCases",
-                       "codebuild:CreateReport", "codebuild:CreateReportGroup", "codebuild:UpdateReport"),
-                      (account.arn("codebuild", f"report-group/{props.name}-*"),), sid="PublishReports"),
+            Statement(
+                (
+                    "codebuild:BatchPutCodeCoverages",
+                    "codebuild:BatchPutTestCases",
+                    "codebuild:CreateReport",
+                    "codebuild:CreateReportGroup",
+                    "codebuild:UpdateReport",
+                ),
+                (account.arn("codebuild", f"report-group/{props.name}-*"),),
+                sid="PublishReports",
+            ),
         ]
         if build.cache == "s3":
-            statements.insert(2, Statement(("s3:GetObject", "s3:PutObject"),
-                                           (account.bucket_arn(props.artifact_bucket, f"{props.cache_prefix}/*"),),
-                                           sid="ReadWriteCache"))
+            statements.insert(
+                2,
+                Statement(
+                    ("s3:GetObject", "s3:PutObject"),
+                    (account.bucket_arn(props.artifact_bucket, f"{props.cache_prefix}/*"),),
+                    sid="ReadWriteCache",
+                ),
+            )
         if build.parameter_store:
-            statements.append(Statement(("ssm:GetParameters",), tuple(
-                account.arn("ssm", f"parameter/{name.lstrip('/')}")
-                for name in sorted(build.parameter_store.values())), sid="ReadBuildParameters"))
+            statements.append(
+                Statement(
+                    ("ssm:GetParameters",),
+                    tuple(
+                        account.arn("ssm", f"parameter/{name.lstrip('/')}")
+                        for name in sorted(build.parameter_store.values())
+                    ),
+                    sid="ReadBuildParameters",
+                )
+            )
         if build.secrets_manager:
-            statements.append(Statement(("secretsmanager:GetSecretValue",), tuple(sorted(
-                {account.arn("secretsmanager", SecretReference.parse(reference).resource)
-                 for reference in build.secrets_manager.values()})), sid="ReadBuildSecrets"))
+            statements.append(
+                Statement(
+                    ("secretsmanager:GetSecretValue",),
+                    tuple(
+                        sorted(
+                            {
+                                account.arn("secretsmanager", SecretReference.parse(reference).resource)
+                                for reference in build.secrets_manager.values()
+                            }
+                        )
+                    ),
+                    sid="ReadBuildSecrets",
+                )
+            )
         return (*statements, *props.extra_statements)

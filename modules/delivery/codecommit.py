@@ -20,18 +20,29 @@ PULL_REQUEST_EVENTS = ("pullRequestCreated", "pullRequestSourceBranchUpdated")
 
 def branch_push_pattern(repository_arn: str, branch: str) -> dict:
     """A commit pushed to (or the creation of) `branch`: CodeCommit Repository State Change."""
-    return {"source": ["aws.codecommit"], "detail-type": ["CodeCommit Repository State Change"],
-            "resources": [repository_arn],
-            "detail": {"event": ["referenceCreated", "referenceUpdated"], "referenceType": ["branch"],
-                       "referenceName": [branch]}}
+    return {
+        "source": ["aws.codecommit"],
+        "detail-type": ["CodeCommit Repository State Change"],
+        "resources": [repository_arn],
+        "detail": {
+            "event": ["referenceCreated", "referenceUpdated"],
+            "referenceType": ["branch"],
+            "referenceName": [branch],
+        },
+    }
 
 
 def pull_request_pattern(repository_arn: str, base_branches: tuple[str, ...]) -> dict:
     """A pull request into one of `base_branches` opened or updated: CodeCommit Pull Request State Change."""
-    return {"source": ["aws.codecommit"], "detail-type": ["CodeCommit Pull Request State Change"],
-            "resources": [repository_arn],
-            "detail": {"event": list(PULL_REQUEST_EVENTS),
-                       "destinationReference": [f"refs/heads/{branch}" for branch in base_branches]}}
+    return {
+        "source": ["aws.codecommit"],
+        "detail-type": ["CodeCommit Pull Request State Change"],
+        "resources": [repository_arn],
+        "detail": {
+            "event": list(PULL_REQUEST_EVENTS),
+            "destinationReference": [f"refs/heads/{branch}" for branch in base_branches],
+        },
+    }
 
 
 @dataclass(frozen=True)
@@ -51,11 +62,21 @@ class CodeCommitPushTrigger(Construct):
 
     def __init__(self, scope: Construct, id: str, props: CodeCommitPushTriggerProps, depends_on: Sequence = ()):
         super().__init__(scope, id)
-        self.start = StartOnEvent(self, "start", StartOnEventProps(
-            rule_name=props.rule_name, rule_arn=props.rule_arn, role_name=props.role_name, account=props.account,
-            description=f"a push to {props.branch} starts {props.pipeline}",
-            event_pattern=branch_push_pattern(props.repository_arn, props.branch), target_arn=props.pipeline_arn,
-            start_action="codepipeline:StartPipelineExecution"), depends_on=depends_on)
+        self.start = StartOnEvent(
+            self,
+            "start",
+            StartOnEventProps(
+                rule_name=props.rule_name,
+                rule_arn=props.rule_arn,
+                role_name=props.role_name,
+                account=props.account,
+                description=f"a push to {props.branch} starts {props.pipeline}",
+                event_pattern=branch_push_pattern(props.repository_arn, props.branch),
+                target_arn=props.pipeline_arn,
+                start_action="codepipeline:StartPipelineExecution",
+            ),
+            depends_on=depends_on,
+        )
 
 
 @dataclass(frozen=True)
@@ -70,6 +91,7 @@ class CodeCommitRepository(Construct):
 
     def __init__(self, scope: Construct, id: str, props: CodeCommitRepositoryProps):
         super().__init__(scope, id)
-        self.repository = CodecommitRepository(self, "repository", repository_name=props.name,
-                                               description=props.description or None)
+        self.repository = CodecommitRepository(
+            self, "repository", repository_name=props.name, description=props.description or None
+        )
         self.arn = self.repository.arn

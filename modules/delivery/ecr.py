@@ -32,13 +32,17 @@ class ContainerRepository(Construct):
     def __init__(self, scope: Construct, id: str, props: ContainerRepositoryProps):
         super().__init__(scope, id)
         self.repository = EcrRepository(
-            self, "repository", name=props.name, image_tag_mutability="IMMUTABLE", force_delete=False,
+            self,
+            "repository",
+            name=props.name,
+            image_tag_mutability="IMMUTABLE",
+            force_delete=False,
             image_scanning_configuration=EcrRepositoryImageScanningConfiguration(scan_on_push=True),
-            encryption_configuration=[EcrRepositoryEncryptionConfiguration(
-                encryption_type="KMS", kms_key=props.kms_key_arn)],
+            encryption_configuration=[
+                EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=props.kms_key_arn)
+            ],
         )
-        EcrLifecyclePolicy(self, "lifecycle", repository=self.repository.name,
-                           policy=self.lifecycle_policy(props))
+        EcrLifecyclePolicy(self, "lifecycle", repository=self.repository.name, policy=self.lifecycle_policy(props))
         self.url = self.repository.repository_url
         self.arn = self.repository.arn
 
@@ -48,18 +52,44 @@ class ContainerRepository(Construct):
         age rule reaches a release image, and no rule selects `any` (images tagged by hand stay).
         https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html#lifecycle_policy_evaluation
         """
-        return json.dumps({"rules": [
-            {"rulePriority": 1, "description": f"keep the last {props.keep_releases} releases",
-             "selection": {"tagStatus": "tagged", "tagPrefixList": [props.release_tag_prefix],
-                           "countType": "imageCountMoreThan", "countNumber": props.keep_releases},
-             "action": {"type": "expire"}},
-            {"rulePriority": 2, "description": f"expire builds after {props.expire_builds_after_days} days",
-             "selection": {"tagStatus": "tagged", "tagPrefixList": [props.build_tag_prefix],
-                           "countType": "sinceImagePushed", "countUnit": "days",
-                           "countNumber": props.expire_builds_after_days},
-             "action": {"type": "expire"}},
-            {"rulePriority": 3, "description": "expire untagged images",
-             "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days",
-                           "countNumber": props.expire_untagged_after_days},
-             "action": {"type": "expire"}},
-        ]}, sort_keys=True)
+        return json.dumps(
+            {
+                "rules": [
+                    {
+                        "rulePriority": 1,
+                        "description": f"keep the last {props.keep_releases} releases",
+                        "selection": {
+                            "tagStatus": "tagged",
+                            "tagPrefixList": [props.release_tag_prefix],
+                            "countType": "imageCountMoreThan",
+                            "countNumber": props.keep_releases,
+                        },
+                        "action": {"type": "expire"},
+                    },
+                    {
+                        "rulePriority": 2,
+                        "description": f"expire builds after {props.expire_builds_after_days} days",
+                        "selection": {
+                            "tagStatus": "tagged",
+                            "tagPrefixList": [props.build_tag_prefix],
+                            "countType": "sinceImagePushed",
+                            "countUnit": "days",
+                            "countNumber": props.expire_builds_after_days,
+                        },
+                        "action": {"type": "expire"},
+                    },
+                    {
+                        "rulePriority": 3,
+                        "description": "expire untagged images",
+                        "selection": {
+                            "tagStatus": "untagged",
+                            "countType": "sinceImagePushed",
+                            "countUnit": "days",
+                            "countNumber": props.expire_untagged_after_days,
+                        },
+                        "action": {"type": "expire"},
+                    },
+                ]
+            },
+            sort_keys=True,
+        )

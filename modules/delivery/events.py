@@ -38,16 +38,36 @@ class StartOnEvent(Construct):
 
     def __init__(self, scope: Construct, id: str, props: StartOnEventProps, depends_on: Sequence = ()):
         super().__init__(scope, id)
-        self.role = ServiceRole(self, "role", ServiceRoleProps(
-            name=props.role_name, service_principal="events.amazonaws.com", account=props.account,
-            source_arn=props.rule_arn, statements=(Statement((props.start_action,), (props.target_arn,),
-                                                              sid="StartTarget"),),
-            description=f"EventBridge rule {props.rule_name}: {props.description}"))
-        self.rule = CloudwatchEventRule(self, "rule", name=props.rule_name, description=props.description,
-                                        event_pattern=json.dumps(props.event_pattern, sort_keys=True))
-        transformer = (CloudwatchEventTargetInputTransformer(input_paths=props.input_paths,
-                                                             input_template=props.input_template)
-                       if props.input_template else None)
-        self.target = CloudwatchEventTarget(self, "target", rule=self.rule.name, arn=props.target_arn,
-                                            role_arn=self.role.arn, input_transformer=transformer,
-                                            depends_on=[*depends_on, self.role.policy])
+        self.role = ServiceRole(
+            self,
+            "role",
+            ServiceRoleProps(
+                name=props.role_name,
+                service_principal="events.amazonaws.com",
+                account=props.account,
+                source_arn=props.rule_arn,
+                statements=(Statement((props.start_action,), (props.target_arn,), sid="StartTarget"),),
+                description=f"EventBridge rule {props.rule_name}: {props.description}",
+            ),
+        )
+        self.rule = CloudwatchEventRule(
+            self,
+            "rule",
+            name=props.rule_name,
+            description=props.description,
+            event_pattern=json.dumps(props.event_pattern, sort_keys=True),
+        )
+        transformer = (
+            CloudwatchEventTargetInputTransformer(input_paths=props.input_paths, input_template=props.input_template)
+            if props.input_template
+            else None
+        )
+        self.target = CloudwatchEventTarget(
+            self,
+            "target",
+            rule=self.rule.name,
+            arn=props.target_arn,
+            role_arn=self.role.arn,
+            input_transformer=transformer,
+            depends_on=[*depends_on, self.role.policy],
+        )

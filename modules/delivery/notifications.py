@@ -45,20 +45,37 @@ class PipelineNotifications(Construct):
 
     def __init__(self, scope: Construct, id: str, props: PipelineNotificationsProps, depends_on: Sequence = ()):
         super().__init__(scope, id)
-        chat = [CodestarnotificationsNotificationRuleTarget(address=arn, type=self.chat_target_type(arn))
-                for arn in props.chat_channel_arns]
+        chat = [
+            CodestarnotificationsNotificationRuleTarget(address=arn, type=self.chat_target_type(arn))
+            for arn in props.chat_channel_arns
+        ]
         self.rules = []
         events = topic_events(props.events)
         if events:
-            self.rules.append(CodestarnotificationsNotificationRule(
-                self, "events", name=props.events_rule, resource=props.pipeline_arn, detail_type="FULL",
-                event_type_ids=[EVENT_TYPE_PREFIX + event for event in events],
-                target=[CodestarnotificationsNotificationRuleTarget(address=props.topic_arn, type="SNS"), *chat],
-                depends_on=list(depends_on)))
+            self.rules.append(
+                CodestarnotificationsNotificationRule(
+                    self,
+                    "events",
+                    name=props.events_rule,
+                    resource=props.pipeline_arn,
+                    detail_type="FULL",
+                    event_type_ids=[EVENT_TYPE_PREFIX + event for event in events],
+                    target=[CodestarnotificationsNotificationRuleTarget(address=props.topic_arn, type="SNS"), *chat],
+                    depends_on=list(depends_on),
+                )
+            )
         if chat and props.approvals and APPROVAL_NEEDED in props.events:
-            self.rules.append(CodestarnotificationsNotificationRule(
-                self, "approvals", name=props.approvals_rule, resource=props.pipeline_arn, detail_type="FULL",
-                event_type_ids=[EVENT_TYPE_PREFIX + APPROVAL_NEEDED], target=chat))
+            self.rules.append(
+                CodestarnotificationsNotificationRule(
+                    self,
+                    "approvals",
+                    name=props.approvals_rule,
+                    resource=props.pipeline_arn,
+                    detail_type="FULL",
+                    event_type_ids=[EVENT_TYPE_PREFIX + APPROVAL_NEEDED],
+                    target=chat,
+                )
+            )
 
     @staticmethod
     def chat_target_type(channel_arn: str) -> str:

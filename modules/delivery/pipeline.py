@@ -34,25 +34,48 @@ BUILD_OUTPUT = "BuildOutput"
 def approval_action(environment: str, topic_arn: str, custom_data: str) -> CodepipelineStageAction:
     """The manual approval before a deploy into `environment`, announced on the (encrypted) topic."""
     return CodepipelineStageAction(
-        name=f"Approve-{environment}", category="Approval", owner="AWS", provider="Manual", version="1",
-        configuration={"NotificationArn": topic_arn, "CustomData": custom_data})
+        name=f"Approve-{environment}",
+        category="Approval",
+        owner="AWS",
+        provider="Manual",
+        version="1",
+        configuration={"NotificationArn": topic_arn, "CustomData": custom_data},
+    )
 
 
 def source_action(source: Source) -> CodepipelineStageAction:
     """The source stage's action: CodeCommit, or a CodeStar connection (GitHub, GitLab, Bitbucket)."""
     if source.provider == "codecommit":
         return CodepipelineStageAction(
-            name="CodeCommit", category="Source", owner="AWS", provider="CodeCommit", version="1",
-            output_artifacts=[SOURCE_OUTPUT], configuration={
-                "RepositoryName": source.repository, "BranchName": source.branch,
-                "PollForSourceChanges": "false", "OutputArtifactFormat": "CODE_ZIP"})
+            name="CodeCommit",
+            category="Source",
+            owner="AWS",
+            provider="CodeCommit",
+            version="1",
+            output_artifacts=[SOURCE_OUTPUT],
+            configuration={
+                "RepositoryName": source.repository,
+                "BranchName": source.branch,
+                "PollForSourceChanges": "false",
+                "OutputArtifactFormat": "CODE_ZIP",
+            },
+        )
     return CodepipelineStageAction(
-        name=source.provider.capitalize(), category="Source", owner="AWS",
-        provider="CodeStarSourceConnection", version="1", output_artifacts=[SOURCE_OUTPUT], configuration={
-            "ConnectionArn": source.connection_arn, "FullRepositoryId": source.repository,
-            "BranchName": source.branch, "OutputArtifactFormat": "CODE_ZIP",
+        name=source.provider.capitalize(),
+        category="Source",
+        owner="AWS",
+        provider="CodeStarSourceConnection",
+        version="1",
+        output_artifacts=[SOURCE_OUTPUT],
+        configuration={
+            "ConnectionArn": source.connection_arn,
+            "FullRepositoryId": source.repository,
+            "BranchName": source.branch,
+            "OutputArtifactFormat": "CODE_ZIP",
             # A trigger with filters decides what starts the pipeline; AWS sets DetectChanges false with one.
-            "DetectChanges": "false" if source.trigger else "true"})
+            "DetectChanges": "false" if source.trigger else "true",
+        },
+    )
 
 
 def source_triggers(source: Source) -> list[CodepipelineTrigger] | None:
@@ -61,25 +84,50 @@ def source_triggers(source: Source) -> list[CodepipelineTrigger] | None:
     trigger = source.trigger
     if trigger is None:
         return None
-    push = [CodepipelineTriggerGitConfigurationPush(
-        branches=CodepipelineTriggerGitConfigurationPushBranches(
-            includes=list(trigger.branches or (source.branch,)), excludes=list(trigger.excluded_branches) or None),
-        file_paths=CodepipelineTriggerGitConfigurationPushFilePaths(
-            includes=list(trigger.file_paths) or None, excludes=list(trigger.excluded_file_paths) or None)
-        if trigger.file_paths or trigger.excluded_file_paths else None)]
+    push = [
+        CodepipelineTriggerGitConfigurationPush(
+            branches=CodepipelineTriggerGitConfigurationPushBranches(
+                includes=list(trigger.branches or (source.branch,)), excludes=list(trigger.excluded_branches) or None
+            ),
+            file_paths=CodepipelineTriggerGitConfigurationPushFilePaths(
+                includes=list(trigger.file_paths) or None, excludes=list(trigger.excluded_file_paths) or None
+            )
+            if trigger.file_paths or trigger.excluded_file_paths
+            else None,
+        )
+    ]
     if trigger.tags or trigger.excluded_tags:
-        push.append(CodepipelineTriggerGitConfigurationPush(tags=CodepipelineTriggerGitConfigurationPushTags(
-            includes=list(trigger.tags) or None, excludes=list(trigger.excluded_tags) or None)))
-    return [CodepipelineTrigger(provider_type="CodeStarSourceConnection", git_configuration=(
-        CodepipelineTriggerGitConfiguration(source_action_name=source_action(source).name, push=push)))]
+        push.append(
+            CodepipelineTriggerGitConfigurationPush(
+                tags=CodepipelineTriggerGitConfigurationPushTags(
+                    includes=list(trigger.tags) or None, excludes=list(trigger.excluded_tags) or None
+                )
+            )
+        )
+    return [
+        CodepipelineTrigger(
+            provider_type="CodeStarSourceConnection",
+            git_configuration=(
+                CodepipelineTriggerGitConfiguration(source_action_name=source_action(source).name, push=push)
+            ),
+        )
+    ]
 
 
 def source_statement(source: Source, account: Account) -> Statement:
     """Read rights on the source: the CodeCommit repository, or use of the CodeStar connection."""
     if source.provider == "codecommit":
-        return Statement(("codecommit:CancelUploadArchive", "codecommit:GetBranch", "codecommit:GetCommit",
-                          "codecommit:GetUploadArchiveStatus", "codecommit:UploadArchive"),
-                         (account.arn("codecommit", source.repository),), sid="ReadSource")
+        return Statement(
+            (
+                "codecommit:CancelUploadArchive",
+                "codecommit:GetBranch",
+                "codecommit:GetCommit",
+                "codecommit:GetUploadArchiveStatus",
+                "codecommit:UploadArchive",
+            ),
+            (account.arn("codecommit", source.repository),),
+            sid="ReadSource",
+        )
     service = source.connection_arn.split(":")[2]
     return Statement((f"{service}:UseConnection",), (source.connection_arn,), sid="ReadSource")
 
@@ -122,8 +170,13 @@ class EcsDeployTarget:
     def deploy_action(self) -> CodepipelineStageAction:
         if self.blue_green:
             return CodepipelineStageAction(
-                name=f"BlueGreen-{self.environment}", category="Deploy", owner="AWS", provider="CodeDeployToECS",
-                version="1", input_artifacts=[BUILD_OUTPUT], configuration={
+                name=f"BlueGreen-{self.environment}",
+                category="Deploy",
+                owner="AWS",
+                provider="CodeDeployToECS",
+                version="1",
+                input_artifacts=[BUILD_OUTPUT],
+                configuration={
                     "ApplicationName": self.codedeploy_application,
                     "DeploymentGroupName": self.deployment_group,
                     "TaskDefinitionTemplateArtifact": BUILD_OUTPUT,
@@ -132,11 +185,21 @@ class EcsDeployTarget:
                     "AppSpecTemplatePath": self.appspec_file,
                     "Image1ArtifactName": BUILD_OUTPUT,
                     "Image1ContainerName": "IMAGE1_NAME",
-                })
+                },
+            )
         return CodepipelineStageAction(
-            name=f"Rolling-{self.environment}", category="Deploy", owner="AWS", provider="ECS", version="1",
-            input_artifacts=[BUILD_OUTPUT], configuration={
-                "ClusterName": self.cluster, "ServiceName": self.ecs_service, "FileName": "imagedefinitions.json"})
+            name=f"Rolling-{self.environment}",
+            category="Deploy",
+            owner="AWS",
+            provider="ECS",
+            version="1",
+            input_artifacts=[BUILD_OUTPUT],
+            configuration={
+                "ClusterName": self.cluster,
+                "ServiceName": self.ecs_service,
+                "FileName": "imagedefinitions.json",
+            },
+        )
 
     def statements(self) -> list[Statement]:
         """The deploy action's rights (CodePipeline action references `action-reference-ECS` and
@@ -146,27 +209,45 @@ class EcsDeployTarget:
         (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/supported-iam-actions-tagging.html)."""
         sid = self.environment.capitalize().replace("-", "")
         statements = [
-            Statement(("ecs:RegisterTaskDefinition",), (self.task_definitions_arn,),
-                      sid=f"RegisterTaskDefinitions{sid}"),
-            Statement(("ecs:TagResource",), (self.task_definitions_arn,),
-                      {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}}, sid=f"TagTaskDefinitions{sid}"),
+            Statement(
+                ("ecs:RegisterTaskDefinition",), (self.task_definitions_arn,), sid=f"RegisterTaskDefinitions{sid}"
+            ),
+            Statement(
+                ("ecs:TagResource",),
+                (self.task_definitions_arn,),
+                {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}},
+                sid=f"TagTaskDefinitions{sid}",
+            ),
             pass_role(list(self.task_role_arns), "ecs-tasks.amazonaws.com", sid=f"PassTaskRoles{sid}"),
         ]
         if not self.blue_green:
             statements.insert(0, Statement(("ecs:DescribeTaskDefinition",), ("*",), sid=f"ReadTaskDefinitions{sid}"))
         if self.blue_green:
             statements += [
-                Statement(("codedeploy:CreateDeployment", "codedeploy:GetDeployment"),
-                          (self.deployment_group_arn,), sid=f"Deploy{sid}"),
-                Statement(("codedeploy:GetApplication", "codedeploy:GetApplicationRevision",
-                           "codedeploy:RegisterApplicationRevision"), (self.codedeploy_application_arn,),
-                          sid=f"RegisterRevision{sid}"),
-                Statement(("codedeploy:GetDeploymentConfig",), (self.deployment_config_arn,),
-                          sid=f"ReadDeploymentConfig{sid}"),
+                Statement(
+                    ("codedeploy:CreateDeployment", "codedeploy:GetDeployment"),
+                    (self.deployment_group_arn,),
+                    sid=f"Deploy{sid}",
+                ),
+                Statement(
+                    (
+                        "codedeploy:GetApplication",
+                        "codedeploy:GetApplicationRevision",
+                        "codedeploy:RegisterApplicationRevision",
+                    ),
+                    (self.codedeploy_application_arn,),
+                    sid=f"RegisterRevision{sid}",
+                ),
+                Statement(
+                    ("codedeploy:GetDeploymentConfig",), (self.deployment_config_arn,), sid=f"ReadDeploymentConfig{sid}"
+                ),
             ]
         else:
-            statements.append(Statement(("ecs:DescribeServices", "ecs:UpdateService"), (self.ecs_service_arn,),
-                                        sid=f"UpdateService{sid}"))
+            statements.append(
+                Statement(
+                    ("ecs:DescribeServices", "ecs:UpdateService"), (self.ecs_service_arn,), sid=f"UpdateService{sid}"
+                )
+            )
         return statements
 
 
@@ -194,17 +275,34 @@ class DeliveryPipeline(Construct):
 
     def __init__(self, scope: Construct, id: str, props: DeliveryPipelineProps, depends_on: Sequence = ()):
         super().__init__(scope, id)
-        self.role = ServiceRole(self, "role", ServiceRoleProps(
-            name=props.role_name, service_principal="codepipeline.amazonaws.com",
-            account=props.account, source_arn=props.arn, statements=self.statements(props),
-            description=f"CodePipeline {props.name}: move one service's artifacts from source to production"))
+        self.role = ServiceRole(
+            self,
+            "role",
+            ServiceRoleProps(
+                name=props.role_name,
+                service_principal="codepipeline.amazonaws.com",
+                account=props.account,
+                source_arn=props.arn,
+                statements=self.statements(props),
+                description=f"CodePipeline {props.name}: move one service's artifacts from source to production",
+            ),
+        )
         self.pipeline = Codepipeline(
-            self, "pipeline", name=props.name, pipeline_type="V2", execution_mode="QUEUED",
+            self,
+            "pipeline",
+            name=props.name,
+            pipeline_type="V2",
+            execution_mode="QUEUED",
             role_arn=self.role.arn,
-            artifact_store=[CodepipelineArtifactStore(
-                type="S3", location=props.artifact_bucket,
-                encryption_key=CodepipelineArtifactStoreEncryptionKey(type="KMS", id=props.key_arn))],
-            stage=self.stages(props), trigger=source_triggers(props.source),
+            artifact_store=[
+                CodepipelineArtifactStore(
+                    type="S3",
+                    location=props.artifact_bucket,
+                    encryption_key=CodepipelineArtifactStoreEncryptionKey(type="KMS", id=props.key_arn),
+                )
+            ],
+            stage=self.stages(props),
+            trigger=source_triggers(props.source),
             depends_on=[self.role.policy, *depends_on],
         )
         self.name = props.name
@@ -214,15 +312,32 @@ class DeliveryPipeline(Construct):
     def stages(props: DeliveryPipelineProps) -> list[CodepipelineStage]:
         stages = [
             CodepipelineStage(name="Source", action=[source_action(props.source)]),
-            CodepipelineStage(name="Build", action=[CodepipelineStageAction(
-                name="BuildAndTest", category="Build", owner="AWS", provider="CodeBuild", version="1",
-                input_artifacts=[SOURCE_OUTPUT], output_artifacts=[BUILD_OUTPUT],
-                configuration={"ProjectName": props.build_project})]),
+            CodepipelineStage(
+                name="Build",
+                action=[
+                    CodepipelineStageAction(
+                        name="BuildAndTest",
+                        category="Build",
+                        owner="AWS",
+                        provider="CodeBuild",
+                        version="1",
+                        input_artifacts=[SOURCE_OUTPUT],
+                        output_artifacts=[BUILD_OUTPUT],
+                        configuration={"ProjectName": props.build_project},
+                    )
+                ],
+            ),
         ]
         for target in props.targets:
             if target.approval_required:
-                stages.append(CodepipelineStage(name=f"Approval-{target.environment}", action=[
-                    approval_action(target.environment, props.approval_topic_arn, props.approval_custom_data)]))
+                stages.append(
+                    CodepipelineStage(
+                        name=f"Approval-{target.environment}",
+                        action=[
+                            approval_action(target.environment, props.approval_topic_arn, props.approval_custom_data)
+                        ],
+                    )
+                )
             stages.append(CodepipelineStage(name=f"Deploy-{target.environment}", action=[target.deploy_action()]))
         return stages
 
@@ -230,14 +345,18 @@ class DeliveryPipeline(Construct):
     def statements(props: DeliveryPipelineProps) -> tuple[Statement, ...]:
         account = props.account
         statements = [
-            Statement(("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"),
-                      (account.bucket_arn(props.artifact_bucket, f"{props.artifact_prefix}/*"),),
-                      sid="ReadWriteArtifacts"),
-            Statement(("s3:GetBucketLocation", "s3:GetBucketVersioning"), (account.bucket_arn(props.artifact_bucket),),
-                      sid="LocateArtifactBucket"),
+            Statement(
+                ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"),
+                (account.bucket_arn(props.artifact_bucket, f"{props.artifact_prefix}/*"),),
+                sid="ReadWriteArtifacts",
+            ),
+            Statement(
+                ("s3:GetBucketLocation", "s3:GetBucketVersioning"),
+                (account.bucket_arn(props.artifact_bucket),),
+                sid="LocateArtifactBucket",
+            ),
             props.key.usage(ENCRYPT_DECRYPT),
-            Statement(("codebuild:BatchGetBuilds", "codebuild:StartBuild"), (props.build_project_arn,),
-                      sid="RunBuild"),
+            Statement(("codebuild:BatchGetBuilds", "codebuild:StartBuild"), (props.build_project_arn,), sid="RunBuild"),
             source_statement(props.source, account),
         ]
         if any(target.approval_required for target in props.targets):
@@ -245,4 +364,3 @@ class DeliveryPipeline(Construct):
         for target in props.targets:
             statements += target.statements()
         return tuple(statements)
-

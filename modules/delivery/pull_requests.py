@@ -39,8 +39,11 @@ from modules.shared.statements import ENCRYPT_DECRYPT, KeyReference, Statement
 from release.buildspec import Buildspec
 
 # source.provider -> (CodeBuild source type, host), for the hosted providers CodeBuild reaches through a connection.
-HOSTED_SOURCES = {"github": ("GITHUB", "https://github.com"), "gitlab": ("GITLAB", "https://gitlab.com"),
-                  "bitbucket": ("BITBUCKET", "https://bitbucket.org")}
+HOSTED_SOURCES = {
+    "github": ("GITHUB", "https://github.com"),
+    "gitlab": ("GITLAB", "https://gitlab.com"),
+    "bitbucket": ("BITBUCKET", "https://bitbucket.org"),
+}
 # The webhook events that build: a pull request opened, pushed to, or reopened.
 WEBHOOK_EVENTS = ("PULL_REQUEST_CREATED", "PULL_REQUEST_UPDATED", "PULL_REQUEST_REOPENED")
 # build.cache -> (CodeBuild cache type, modes) without the docker layer cache, which needs privileged mode.
@@ -77,38 +80,74 @@ class PullRequestBuild(Construct):
         super().__init__(scope, id)
         build = props.build
         cache_type, cache_modes = _CACHES[build.cache]
-        self.log_group = CloudwatchLogGroup(self, "logs", name=props.log_group,
-                                            retention_in_days=props.log_retention_days, kms_key_id=props.key_arn)
-        self.role = ServiceRole(self, "role", ServiceRoleProps(
-            name=props.role_name, service_principal="codebuild.amazonaws.com", account=props.account,
-            source_arn=props.arn, statements=self.statements(props),
-            description=f"CodeBuild project {props.name}: test pull requests, push nothing"))
+        self.log_group = CloudwatchLogGroup(
+            self, "logs", name=props.log_group, retention_in_days=props.log_retention_days, kms_key_id=props.key_arn
+        )
+        self.role = ServiceRole(
+            self,
+            "role",
+            ServiceRoleProps(
+                name=props.role_name,
+                service_principal="codebuild.amazonaws.com",
+                account=props.account,
+                source_arn=props.arn,
+                statements=self.statements(props),
+                description=f"CodeBuild project {props.name}: test pull requests, push nothing",
+            ),
+        )
         self.project = CodebuildProject(
-            self, "project", name=props.name, service_role=self.role.arn, build_timeout=build.timeout_minutes,
-            encryption_key=props.key_arn, source=self.source(props), artifacts=CodebuildProjectArtifacts(
-                type="NO_ARTIFACTS"),
+            self,
+            "project",
+            name=props.name,
+            service_role=self.role.arn,
+            build_timeout=build.timeout_minutes,
+            encryption_key=props.key_arn,
+            source=self.source(props),
+            artifacts=CodebuildProjectArtifacts(type="NO_ARTIFACTS"),
             environment=CodebuildProjectEnvironment(
-                type="LINUX_CONTAINER", compute_type=build.compute_type, image=build.image,
-                image_pull_credentials_type="CODEBUILD", privileged_mode=False),
-            cache=CodebuildProjectCache(type=cache_type, location=self.cache_location(props) or None,
-                                        modes=list(cache_modes) or None),
-            logs_config=CodebuildProjectLogsConfig(cloudwatch_logs=CodebuildProjectLogsConfigCloudwatchLogs(
-                status="ENABLED", group_name=props.log_group)),
+                type="LINUX_CONTAINER",
+                compute_type=build.compute_type,
+                image=build.image,
+                image_pull_credentials_type="CODEBUILD",
+                privileged_mode=False,
+            ),
+            cache=CodebuildProjectCache(
+                type=cache_type, location=self.cache_location(props) or None, modes=list(cache_modes) or None
+            ),
+            logs_config=CodebuildProjectLogsConfig(
+                cloudwatch_logs=CodebuildProjectLogsConfigCloudwatchLogs(status="ENABLED", group_name=props.log_group)
+            ),
             tags={"dlp:needs-docker": "false"},
-            depends_on=[self.role.policy, self.log_group, *depends_on])
+            depends_on=[self.role.policy, self.log_group, *depends_on],
+        )
         if props.source.provider in HOSTED_SOURCES:
-            self.webhook = CodebuildWebhook(self, "webhook", project_name=self.project.name, build_type="BUILD",
-                                            filter_group=[self.webhook_filters(props)])
+            self.webhook = CodebuildWebhook(
+                self,
+                "webhook",
+                project_name=self.project.name,
+                build_type="BUILD",
+                filter_group=[self.webhook_filters(props)],
+            )
         else:
-            self.start = StartOnEvent(self, "start", StartOnEventProps(
-                rule_name=props.event_rule, rule_arn=props.event_rule_arn, role_name=props.event_role_name,
-                account=props.account, description=f"a pull request into {', '.join(props.base_branches)} "
-                                                   f"starts {props.name}",
-                event_pattern=pull_request_pattern(props.account.arn("codecommit", props.source.repository),
-                                                   props.base_branches),
-                target_arn=props.arn, start_action="codebuild:StartBuild",
-                input_paths={"commit": "$.detail.sourceCommit"}, input_template='{"sourceVersion": <commit>}'),
-                depends_on=[self.project])
+            self.start = StartOnEvent(
+                self,
+                "start",
+                StartOnEventProps(
+                    rule_name=props.event_rule,
+                    rule_arn=props.event_rule_arn,
+                    role_name=props.event_role_name,
+                    account=props.account,
+                    description=f"a pull request into {', '.join(props.base_branches)} starts {props.name}",
+                    event_pattern=pull_request_pattern(
+                        props.account.arn("codecommit", props.source.repository), props.base_branches
+                    ),
+                    target_arn=props.arn,
+                    start_action="codebuild:StartBuild",
+                    input_paths={"commit": "$.detail.sourceCommit"},
+                    input_template='{"sourceVersion": <commit>}',
+                ),
+                depends_on=[self.project],
+            )
         self.name = self.project.name
         self.arn = self.project.arn
 
@@ -121,21 +160,30 @@ class PullRequestBuild(Construct):
         if source.provider in HOSTED_SOURCES:
             source_type, host = HOSTED_SOURCES[source.provider]
             return CodebuildProjectSource(
-                type=source_type, location=f"{host}/{source.repository}.git", git_clone_depth=1,
-                buildspec=buildspec, report_build_status=True,
-                auth=CodebuildProjectSourceAuth(type="CODECONNECTIONS", resource=source.connection_arn))
+                type=source_type,
+                location=f"{host}/{source.repository}.git",
+                git_clone_depth=1,
+                buildspec=buildspec,
+                report_build_status=True,
+                auth=CodebuildProjectSourceAuth(type="CODECONNECTIONS", resource=source.connection_arn),
+            )
         return CodebuildProjectSource(
-            type="CODECOMMIT", git_clone_depth=1, buildspec=buildspec,
-            location=f"https://git-codecommit.{account.region}.{account.dns_suffix}/v1/repos/{source.repository}")
+            type="CODECOMMIT",
+            git_clone_depth=1,
+            buildspec=buildspec,
+            location=f"https://git-codecommit.{account.region}.{account.dns_suffix}/v1/repos/{source.repository}",
+        )
 
     @staticmethod
     def webhook_filters(props: PullRequestBuildProps) -> CodebuildWebhookFilterGroup:
         """Pull requests opened, updated or reopened into one of the base branches (BASE_REF is a regex)."""
         branches = "|".join(re.escape(branch) for branch in props.base_branches)
-        return CodebuildWebhookFilterGroup(filter=[
-            CodebuildWebhookFilterGroupFilter(type="EVENT", pattern=", ".join(WEBHOOK_EVENTS)),
-            CodebuildWebhookFilterGroupFilter(type="BASE_REF", pattern=f"^refs/heads/({branches})$"),
-        ])
+        return CodebuildWebhookFilterGroup(
+            filter=[
+                CodebuildWebhookFilterGroupFilter(type="EVENT", pattern=", ".join(WEBHOOK_EVENTS)),
+                CodebuildWebhookFilterGroupFilter(type="BASE_REF", pattern=f"^refs/heads/({branches})$"),
+            ]
+        )
 
     @staticmethod
     def cache_location(props: PullRequestBuildProps) -> str:
@@ -149,31 +197,65 @@ class PullRequestBuild(Construct):
         statements = [
             Statement(("logs:CreateLogStream", "logs:PutLogEvents"), (f"{log_group}:log-stream:*",), sid="WriteLogs"),
             props.key.usage(ENCRYPT_DECRYPT),
-            Statement(("codebuild:BatchPutCodeCoverages", "codebuild:BatchPutTestCases",
-                       "codebuild:CreateReport", "codebuild:CreateReportGroup", "codebuild:UpdateReport"),
-                      (account.arn("codebuild", f"report-group/{props.name}-*"),), sid="PublishReports"),
+            Statement(
+                (
+                    "codebuild:BatchPutCodeCoverages",
+                    "codebuild:BatchPutTestCases",
+                    "codebuild:CreateReport",
+                    "codebuild:CreateReportGroup",
+                    "codebuild:UpdateReport",
+                ),
+                (account.arn("codebuild", f"report-group/{props.name}-*"),),
+                sid="PublishReports",
+            ),
         ]
         if source.provider in HOSTED_SOURCES:
             # https://docs.aws.amazon.com/codebuild/latest/userguide/connections-github-app.html
             service = source.connection_arn.split(":")[2]
-            statements.append(Statement((f"{service}:GetConnection", f"{service}:GetConnectionToken"),
-                                        (source.connection_arn,), sid="ReadSourceThroughConnection"))
+            statements.append(
+                Statement(
+                    (f"{service}:GetConnection", f"{service}:GetConnectionToken"),
+                    (source.connection_arn,),
+                    sid="ReadSourceThroughConnection",
+                )
+            )
         else:
-            statements.append(Statement(("codecommit:GitPull",), (account.arn("codecommit", source.repository),),
-                                        sid="ReadSource"))
+            statements.append(
+                Statement(("codecommit:GitPull",), (account.arn("codecommit", source.repository),), sid="ReadSource")
+            )
         if build.cache == "s3":
             statements += [
-                Statement(("s3:GetObject", "s3:PutObject"),
-                          (account.bucket_arn(props.artifact_bucket, f"cache/{props.name}/*"),), sid="ReadWriteCache"),
-                Statement(("s3:GetBucketAcl", "s3:GetBucketLocation"), (account.bucket_arn(props.artifact_bucket),),
-                          sid="LocateCacheBucket"),
+                Statement(
+                    ("s3:GetObject", "s3:PutObject"),
+                    (account.bucket_arn(props.artifact_bucket, f"cache/{props.name}/*"),),
+                    sid="ReadWriteCache",
+                ),
+                Statement(
+                    ("s3:GetBucketAcl", "s3:GetBucketLocation"),
+                    (account.bucket_arn(props.artifact_bucket),),
+                    sid="LocateCacheBucket",
+                ),
             ]
         if props.read_build_secrets and build.parameter_store:
-            statements.append(Statement(("ssm:GetParameters",), tuple(
-                account.arn("ssm", f"parameter/{name.lstrip('/')}")
-                for name in sorted(build.parameter_store.values())), sid="ReadBuildParameters"))
+            statements.append(
+                Statement(
+                    ("ssm:GetParameters",),
+                    tuple(
+                        account.arn("ssm", f"parameter/{name.lstrip('/')}")
+                        for name in sorted(build.parameter_store.values())
+                    ),
+                    sid="ReadBuildParameters",
+                )
+            )
         if props.read_build_secrets and build.secrets_manager:
-            statements.append(Statement(("secretsmanager:GetSecretValue",), tuple(
-                account.arn("secretsmanager", f"secret:{ref.split(':')[0]}-??????")
-                for ref in sorted(build.secrets_manager.values())), sid="ReadBuildSecrets"))
+            statements.append(
+                Statement(
+                    ("secretsmanager:GetSecretValue",),
+                    tuple(
+                        account.arn("secretsmanager", f"secret:{ref.split(':')[0]}-??????")
+                        for ref in sorted(build.secrets_manager.values())
+                    ),
+                    sid="ReadBuildSecrets",
+                )
+            )
         return (*statements, *props.extra_statements)

@@ -75,37 +75,63 @@ class BlueGreenDeployment(Construct):
         self.alarms = self._alarms(props)
         self.application = CodedeployApp(self, "application", name=props.application, compute_platform="ECS")
         custom_config = [] if predefined_config(props.deployment) else [self._custom_config(props)]
-        self.role = ServiceRole(self, "role", ServiceRoleProps(
-            name=f"{props.deployment_group}-codedeploy", service_principal="codedeploy.amazonaws.com",
-            account=props.account, statements=self.statements(props),
-            description=f"CodeDeploy blue/green for {props.service_name}"))
+        self.role = ServiceRole(
+            self,
+            "role",
+            ServiceRoleProps(
+                name=f"{props.deployment_group}-codedeploy",
+                service_principal="codedeploy.amazonaws.com",
+                account=props.account,
+                statements=self.statements(props),
+                description=f"CodeDeploy blue/green for {props.service_name}",
+            ),
+        )
         blue_green = props.deployment
         self.group = CodedeployDeploymentGroup(
-            self, "group", app_name=self.application.name, deployment_group_name=props.deployment_group,
-            deployment_config_name=props.deployment_config_name, service_role_arn=self.role.arn,
+            self,
+            "group",
+            app_name=self.application.name,
+            deployment_group_name=props.deployment_group,
+            deployment_config_name=props.deployment_config_name,
+            service_role_arn=self.role.arn,
             deployment_style=CodedeployDeploymentGroupDeploymentStyle(
-                deployment_type="BLUE_GREEN", deployment_option="WITH_TRAFFIC_CONTROL"),
+                deployment_type="BLUE_GREEN", deployment_option="WITH_TRAFFIC_CONTROL"
+            ),
             blue_green_deployment_config=CodedeployDeploymentGroupBlueGreenDeploymentConfig(
                 deployment_ready_option=CodedeployDeploymentGroupBlueGreenDeploymentConfigDeploymentReadyOption(
-                    action_on_timeout="CONTINUE_DEPLOYMENT"),
+                    action_on_timeout="CONTINUE_DEPLOYMENT"
+                ),
                 terminate_blue_instances_on_deployment_success=(
                     CodedeployDeploymentGroupBlueGreenDeploymentConfigTerminateBlueInstancesOnDeploymentSuccess(
-                        action="TERMINATE", termination_wait_time_in_minutes=blue_green.termination_wait_minutes))),
-            ecs_service=CodedeployDeploymentGroupEcsService(cluster_name=props.service.cluster_name,
-                                                           service_name=props.service.service_name),
+                        action="TERMINATE", termination_wait_time_in_minutes=blue_green.termination_wait_minutes
+                    )
+                ),
+            ),
+            ecs_service=CodedeployDeploymentGroupEcsService(
+                cluster_name=props.service.cluster_name, service_name=props.service.service_name
+            ),
             load_balancer_info=CodedeployDeploymentGroupLoadBalancerInfo(
                 target_group_pair_info=CodedeployDeploymentGroupLoadBalancerInfoTargetGroupPairInfo(
                     prod_traffic_route=CodedeployDeploymentGroupLoadBalancerInfoTargetGroupPairInfoProdTrafficRoute(
-                        listener_arns=[props.production_listener_arn]),
+                        listener_arns=[props.production_listener_arn]
+                    ),
                     test_traffic_route=CodedeployDeploymentGroupLoadBalancerInfoTargetGroupPairInfoTestTrafficRoute(
-                        listener_arns=[props.test_listener_arn]),
-                    target_group=[CodedeployDeploymentGroupLoadBalancerInfoTargetGroupPairInfoTargetGroup(name=name)
-                                  for name in (props.blue_target_group.name, props.green_target_group.name)])),
+                        listener_arns=[props.test_listener_arn]
+                    ),
+                    target_group=[
+                        CodedeployDeploymentGroupLoadBalancerInfoTargetGroupPairInfoTargetGroup(name=name)
+                        for name in (props.blue_target_group.name, props.green_target_group.name)
+                    ],
+                )
+            ),
             auto_rollback_configuration=CodedeployDeploymentGroupAutoRollbackConfiguration(
-                enabled=True, events=ROLLBACK_EVENTS),
+                enabled=True, events=ROLLBACK_EVENTS
+            ),
             alarm_configuration=CodedeployDeploymentGroupAlarmConfiguration(
-                enabled=True, alarms=[alarm.alarm_name for alarm in self.alarms]),
-            depends_on=[self.role.policy, *custom_config])
+                enabled=True, alarms=[alarm.alarm_name for alarm in self.alarms]
+            ),
+            depends_on=[self.role.policy, *custom_config],
+        )
         self.deployment_group_name = props.deployment_group
 
     @staticmethod
@@ -115,8 +141,11 @@ class BlueGreenDeployment(Construct):
         Both target groups, because they swap roles: after a release the group that was green serves production
         and the next release's tasks register with the other one.
         """
-        per_target_group = tuple(f"{props.deployment_group}-{colour}-{metric}"
-                                 for colour in TARGET_GROUP_COLOURS for metric in ("5xx", "unhealthy"))
+        per_target_group = tuple(
+            f"{props.deployment_group}-{colour}-{metric}"
+            for colour in TARGET_GROUP_COLOURS
+            for metric in ("5xx", "unhealthy")
+        )
         return (*per_target_group, f"{props.deployment_group}-cpu-high")
 
     @classmethod
@@ -125,19 +154,36 @@ class BlueGreenDeployment(Construct):
         scoped to them (reference/codedeploy_ecs_managed_policy_review.json: its actions this role omits, and why)."""
         account, cluster, service = props.account, props.cluster_name, props.service_name
         statements = [
-            Statement(("ecs:CreateTaskSet", "ecs:DeleteTaskSet", "ecs:DescribeServices",
-                       "ecs:UpdateServicePrimaryTaskSet"),
-                      (account.arn("ecs", f"service/{cluster}/{service}"),
-                       account.arn("ecs", f"task-set/{cluster}/{service}/*")),
-                      sid="ShiftTaskSets"),
-            Statement(("elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules",
-                       "elasticloadbalancing:DescribeTargetGroups"), ("*",), sid="ReadLoadBalancing"),
-            Statement(("elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyRule"),
-                      (account.arn("elasticloadbalancing", f"listener/app/{props.alb_name}/*"),
-                       account.arn("elasticloadbalancing", f"listener-rule/app/{props.alb_name}/*")),
-                      sid="ShiftTraffic"),
-            Statement(("cloudwatch:DescribeAlarms",), tuple(account.arn("cloudwatch", f"alarm:{name}")
-                                                            for name in cls.alarm_names(props)), sid="WatchAlarms"),
+            Statement(
+                ("ecs:CreateTaskSet", "ecs:DeleteTaskSet", "ecs:DescribeServices", "ecs:UpdateServicePrimaryTaskSet"),
+                (
+                    account.arn("ecs", f"service/{cluster}/{service}"),
+                    account.arn("ecs", f"task-set/{cluster}/{service}/*"),
+                ),
+                sid="ShiftTaskSets",
+            ),
+            Statement(
+                (
+                    "elasticloadbalancing:DescribeListeners",
+                    "elasticloadbalancing:DescribeRules",
+                    "elasticloadbalancing:DescribeTargetGroups",
+                ),
+                ("*",),
+                sid="ReadLoadBalancing",
+            ),
+            Statement(
+                ("elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyRule"),
+                (
+                    account.arn("elasticloadbalancing", f"listener/app/{props.alb_name}/*"),
+                    account.arn("elasticloadbalancing", f"listener-rule/app/{props.alb_name}/*"),
+                ),
+                sid="ShiftTraffic",
+            ),
+            Statement(
+                ("cloudwatch:DescribeAlarms",),
+                tuple(account.arn("cloudwatch", f"alarm:{name}") for name in cls.alarm_names(props)),
+                sid="WatchAlarms",
+            ),
             pass_role(list(props.task_role_arns), "ecs-tasks.amazonaws.com", sid="PassTaskRoles"),
         ]
         if props.hook_function_arns:
@@ -152,35 +198,70 @@ class BlueGreenDeployment(Construct):
         for colour in TARGET_GROUP_COLOURS:
             dimensions = {"TargetGroup": target_groups[colour].arn_suffix, "LoadBalancer": props.alb_arn_suffix}
             alarms += [
-                CloudwatchMetricAlarm(self, f"{colour}-5xx", alarm_name=next(names), namespace="AWS/ApplicationELB",
-                                      metric_name="HTTPCode_Target_5XX_Count", statistic="Sum", threshold=5,
-                                      comparison_operator="GreaterThanOrEqualToThreshold", dimensions=dimensions,
-                                      alarm_description=f"tasks behind the {colour} target group answer with server "
-                                                        "errors", **common),
-                CloudwatchMetricAlarm(self, f"{colour}-unhealthy", alarm_name=next(names),
-                                      namespace="AWS/ApplicationELB", metric_name="UnHealthyHostCount",
-                                      statistic="Maximum", threshold=1,
-                                      comparison_operator="GreaterThanOrEqualToThreshold", dimensions=dimensions,
-                                      alarm_description=f"tasks behind the {colour} target group fail their health "
-                                                        "check", **common),
+                CloudwatchMetricAlarm(
+                    self,
+                    f"{colour}-5xx",
+                    alarm_name=next(names),
+                    namespace="AWS/ApplicationELB",
+                    metric_name="HTTPCode_Target_5XX_Count",
+                    statistic="Sum",
+                    threshold=5,
+                    comparison_operator="GreaterThanOrEqualToThreshold",
+                    dimensions=dimensions,
+                    alarm_description=f"tasks behind the {colour} target group answer with server errors",
+                    **common,
+                ),
+                CloudwatchMetricAlarm(
+                    self,
+                    f"{colour}-unhealthy",
+                    alarm_name=next(names),
+                    namespace="AWS/ApplicationELB",
+                    metric_name="UnHealthyHostCount",
+                    statistic="Maximum",
+                    threshold=1,
+                    comparison_operator="GreaterThanOrEqualToThreshold",
+                    dimensions=dimensions,
+                    alarm_description=f"tasks behind the {colour} target group fail their health check",
+                    **common,
+                ),
             ]
-        alarms.append(CloudwatchMetricAlarm(
-            self, "cpu-high", alarm_name=next(names), namespace="AWS/ECS", metric_name="CPUUtilization",
-            statistic="Average", threshold=90, comparison_operator="GreaterThanThreshold",
-            dimensions={"ClusterName": props.service.cluster_name, "ServiceName": props.service.service_name},
-            alarm_description="the service saturates its CPU", **common))
+        alarms.append(
+            CloudwatchMetricAlarm(
+                self,
+                "cpu-high",
+                alarm_name=next(names),
+                namespace="AWS/ECS",
+                metric_name="CPUUtilization",
+                statistic="Average",
+                threshold=90,
+                comparison_operator="GreaterThanThreshold",
+                dimensions={"ClusterName": props.service.cluster_name, "ServiceName": props.service.service_name},
+                alarm_description="the service saturates its CPU",
+                **common,
+            )
+        )
         return alarms
 
     def _custom_config(self, props: BlueGreenDeploymentProps) -> CodedeployDeploymentConfig:
         shape = props.deployment
         if shape.traffic == "canary":
             routing = CodedeployDeploymentConfigTrafficRoutingConfig(
-                type="TimeBasedCanary", time_based_canary=CodedeployDeploymentConfigTrafficRoutingConfigTimeBasedCanary(
-                    interval=shape.interval_minutes, percentage=shape.percent))
+                type="TimeBasedCanary",
+                time_based_canary=CodedeployDeploymentConfigTrafficRoutingConfigTimeBasedCanary(
+                    interval=shape.interval_minutes, percentage=shape.percent
+                ),
+            )
         else:
             routing = CodedeployDeploymentConfigTrafficRoutingConfig(
-                type="TimeBasedLinear", time_based_linear=CodedeployDeploymentConfigTrafficRoutingConfigTimeBasedLinear(
-                    interval=shape.interval_minutes, percentage=shape.percent))
+                type="TimeBasedLinear",
+                time_based_linear=CodedeployDeploymentConfigTrafficRoutingConfigTimeBasedLinear(
+                    interval=shape.interval_minutes, percentage=shape.percent
+                ),
+            )
         return CodedeployDeploymentConfig(
-            self, "config", deployment_config_name=props.deployment_config_name, compute_platform="ECS",
-            traffic_routing_config=routing)
+            self,
+            "config",
+            deployment_config_name=props.deployment_config_name,
+            compute_platform="ECS",
+            traffic_routing_config=routing,
+        )

@@ -18,9 +18,11 @@ class ClusterProps:
 class Cluster(Construct):
     def __init__(self, scope: Construct, id: str, props: ClusterProps):
         super().__init__(scope, id)
-        self.cluster = EcsCluster(self, "cluster", name=props.name,
-                                  setting=[EcsClusterSetting(name="containerInsights", value="enabled")])
-        EcsClusterCapacityProviders(self, "capacity", cluster_name=self.cluster.name,
-                                    capacity_providers=["FARGATE", "FARGATE_SPOT"])
+        self.cluster = EcsCluster(
+            self, "cluster", name=props.name, setting=[EcsClusterSetting(name="containerInsights", value="enabled")]
+        )
+        EcsClusterCapacityProviders(
+            self, "capacity", cluster_name=self.cluster.name, capacity_providers=["FARGATE", "FARGATE_SPOT"]
+        )
         self.arn = self.cluster.arn
         self.name = props.name

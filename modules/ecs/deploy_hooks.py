@@ -67,30 +67,64 @@ class DeployHooks(Construct):
     def __init__(self, scope: Construct, id: str, props: DeployHooksProps):
         super().__init__(scope, id)
         code = TerraformAsset(self, "code", path=str(HOOK_CODE), type=AssetType.ARCHIVE)
-        self.role = ServiceRole(self, "role", ServiceRoleProps(
-            name=props.role_name, service_principal="lambda.amazonaws.com", account=props.account,
-            statements=self.statements(props),
-            description="CodeDeploy hooks: HTTP checks reported to one deployment group"))
-        self.security_group = SecurityGroup(self, "sg", name=props.security_group_name, vpc_id=props.vpc_id,
-                                            description="deploy hooks: listener checks and AWS APIs",
-                                            tags={"Name": props.security_group_name})
+        self.role = ServiceRole(
+            self,
+            "role",
+            ServiceRoleProps(
+                name=props.role_name,
+                service_principal="lambda.amazonaws.com",
+                account=props.account,
+                statements=self.statements(props),
+                description="CodeDeploy hooks: HTTP checks reported to one deployment group",
+            ),
+        )
+        self.security_group = SecurityGroup(
+            self,
+            "sg",
+            name=props.security_group_name,
+            vpc_id=props.vpc_id,
+            description="deploy hooks: listener checks and AWS APIs",
+            tags={"Name": props.security_group_name},
+        )
         for port in sorted({props.test_listener.port, props.production_listener.port}):
             self._allow_check(props, port)
-        VpcSecurityGroupEgressRule(self, "https-out", security_group_id=self.security_group.id, ip_protocol="tcp",
-                                   from_port=443, to_port=443, cidr_ipv4="0.0.0.0/0",
-                                   description="CodeDeploy API through NAT")
+        VpcSecurityGroupEgressRule(
+            self,
+            "https-out",
+            security_group_id=self.security_group.id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_ipv4="0.0.0.0/0",
+            description="CodeDeploy API through NAT",
+        )
         self.functions = {}
         for hook, function in props.hooks:
-            logs = CloudwatchLogGroup(self, f"{hook}-logs", name=_log_group(function),
-                                      retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn)
+            logs = CloudwatchLogGroup(
+                self,
+                f"{hook}-logs",
+                name=_log_group(function),
+                retention_in_days=props.log_retention_days,
+                kms_key_id=props.kms_key_arn,
+            )
             self.functions[hook] = LambdaFunction(
-                self, hook, function_name=function, role=self.role.arn, runtime="python3.12",
-                handler="validate.handler", filename=code.path, source_code_hash=code.asset_hash, timeout=120,
-                memory_size=128, tracing_config=None,
+                self,
+                hook,
+                function_name=function,
+                role=self.role.arn,
+                runtime="python3.12",
+                handler="validate.handler",
+                filename=code.path,
+                source_code_hash=code.asset_hash,
+                timeout=120,
+                memory_size=128,
+                tracing_config=None,
                 environment=LambdaFunctionEnvironment(variables=self.check_settings(props, hook)),
-                vpc_config=LambdaFunctionVpcConfig(subnet_ids=list(props.subnet_ids),
-                                                   security_group_ids=[self.security_group.id]),
-                depends_on=[logs, self.role.policy])
+                vpc_config=LambdaFunctionVpcConfig(
+                    subnet_ids=list(props.subnet_ids), security_group_ids=[self.security_group.id]
+                ),
+                depends_on=[logs, self.role.policy],
+            )
         self.function_arns = tuple(props.account.arn("lambda", f"function:{function}") for _, function in props.hooks)
 
     @staticmethod
@@ -118,13 +152,24 @@ class DeployHooks(Construct):
         streams = tuple(f"{account.log_group_arn(_log_group(function))}:log-stream:*" for _, function in props.hooks)
         interfaces = account.arn("ec2", "network-interface/*")
         statements = [
-            Statement(("codedeploy:PutLifecycleEventHookExecutionStatus",), (props.deployment_group_arn,),
-                      sid="ReportHookStatus"),
+            Statement(
+                ("codedeploy:PutLifecycleEventHookExecutionStatus",),
+                (props.deployment_group_arn,),
+                sid="ReportHookStatus",
+            ),
             Statement(("ec2:CreateNetworkInterface",), (interfaces,), sid="CreateInterfaces"),
-            Statement(("ec2:CreateNetworkInterface",), (account.arn("ec2", "subnet/*"),),
-                      {"StringEquals": {"aws:ResourceTag/Name": sorted(props.subnet_names)}}, sid="InPrivateSubnets"),
-            Statement(("ec2:CreateNetworkInterface",), (account.arn("ec2", "security-group/*"),),
-                      {"StringEquals": {"aws:ResourceTag/Name": props.security_group_name}}, sid="WithHooksGroup"),
+            Statement(
+                ("ec2:CreateNetworkInterface",),
+                (account.arn("ec2", "subnet/*"),),
+                {"StringEquals": {"aws:ResourceTag/Name": sorted(props.subnet_names)}},
+                sid="InPrivateSubnets",
+            ),
+            Statement(
+                ("ec2:CreateNetworkInterface",),
+                (account.arn("ec2", "security-group/*"),),
+                {"StringEquals": {"aws:ResourceTag/Name": props.security_group_name}},
+                sid="WithHooksGroup",
+            ),
             Statement(_ENI_ACTIONS, (interfaces,), sid="ManageInterfaces"),
             Statement(_DESCRIBE_ACTIONS, ("*",), sid="DescribeNetwork"),
         ]
@@ -134,14 +179,34 @@ class DeployHooks(Construct):
 
     def _allow_check(self, props: DeployHooksProps, port: int) -> None:
         """Hooks to listener: by security group inside the VPC, through the NAT addresses otherwise."""
-        to_alb = {"referenced_security_group_id": props.alb_security_group_id} if props.alb_internal else {
-            "cidr_ipv4": "0.0.0.0/0"}
-        VpcSecurityGroupEgressRule(self, f"to-alb-{port}", security_group_id=self.security_group.id,
-                                   ip_protocol="tcp", from_port=port, to_port=port, description="listener check",
-                                   **to_alb)
-        sources = ([{"referenced_security_group_id": self.security_group.id}] if props.alb_internal else
-                   [{"cidr_ipv4": f"{address}/32"} for address in props.nat_public_ips])
+        to_alb = (
+            {"referenced_security_group_id": props.alb_security_group_id}
+            if props.alb_internal
+            else {"cidr_ipv4": "0.0.0.0/0"}
+        )
+        VpcSecurityGroupEgressRule(
+            self,
+            f"to-alb-{port}",
+            security_group_id=self.security_group.id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description="listener check",
+            **to_alb,
+        )
+        sources = (
+            [{"referenced_security_group_id": self.security_group.id}]
+            if props.alb_internal
+            else [{"cidr_ipv4": f"{address}/32"} for address in props.nat_public_ips]
+        )
         for index, source in enumerate(sources):
-            VpcSecurityGroupIngressRule(self, f"alb-from-hooks-{port}-{index}",
-                                        security_group_id=props.alb_security_group_id, ip_protocol="tcp",
-                                        from_port=port, to_port=port, description="deploy hook checks", **source)
+            VpcSecurityGroupIngressRule(
+                self,
+                f"alb-from-hooks-{port}-{index}",
+                security_group_id=props.alb_security_group_id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description="deploy hook checks",
+                **source,
+            )

@@ -61,8 +61,13 @@ class LoadBalancerProps:
 class LoadBalancer(Construct):
     def __init__(self, scope: Construct, id: str, props: LoadBalancerProps):
         super().__init__(scope, id)
-        self.security_group = SecurityGroup(self, "sg", name=f"{props.name}-alb", vpc_id=props.vpc_id,
-                                            description=f"{props.name} ALB: listener ports from allowed CIDRs")
+        self.security_group = SecurityGroup(
+            self,
+            "sg",
+            name=f"{props.name}-alb",
+            vpc_id=props.vpc_id,
+            description=f"{props.name} ALB: listener ports from allowed CIDRs",
+        )
         protocol = "HTTPS" if props.certificate_arn else "HTTP"
         self.production = ListenerReference(443 if props.certificate_arn else 80, protocol)
         self.test = ListenerReference(props.test_listener_port, protocol)
@@ -71,23 +76,53 @@ class LoadBalancer(Construct):
         self._ingress(self.test.port, props.test_listener_cidrs, f"{TEST_LISTENER_INGRESS} {self.test.port}")
         access_logs, logs_policy = None, None
         if props.access_logs_bucket:
-            logs = ArtifactBucket(self, "access-logs", ArtifactBucketProps(
-                name=props.access_logs_bucket, account=props.account,
-                extra_policy_statements=self.access_log_statements(props)))
+            logs = ArtifactBucket(
+                self,
+                "access-logs",
+                ArtifactBucketProps(
+                    name=props.access_logs_bucket,
+                    account=props.account,
+                    extra_policy_statements=self.access_log_statements(props),
+                ),
+            )
             access_logs = LbAccessLogs(bucket=logs.bucket.bucket, prefix="alb", enabled=True)
             logs_policy = [logs.policy]  # ELB checks it may write when the ALB is created: after the policy lets it
-        self.alb = Lb(self, "alb", name=props.name, load_balancer_type="application", internal=props.internal,
-                      security_groups=[self.security_group.id], subnets=list(props.subnet_ids),
-                      drop_invalid_header_fields=True, enable_deletion_protection=props.deletion_protection,
-                      access_logs=access_logs, depends_on=logs_policy)
-        self.target_groups = {colour: LbTargetGroup(
-            self, colour, name=f"{props.name}-{colour}", port=props.container_port, protocol="HTTP",
-            target_type="ip", vpc_id=props.vpc_id, deregistration_delay="30",
-            health_check=LbTargetGroupHealthCheck(path=props.health_check_path, matcher="200-399", interval=15,
-                                                  healthy_threshold=2, unhealthy_threshold=3))
-            for colour in TARGET_GROUP_COLOURS}
-        self.target_group_references = {colour: TargetGroupReference(group.name, group.arn_suffix)
-                                         for colour, group in self.target_groups.items()}
+        self.alb = Lb(
+            self,
+            "alb",
+            name=props.name,
+            load_balancer_type="application",
+            internal=props.internal,
+            security_groups=[self.security_group.id],
+            subnets=list(props.subnet_ids),
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=props.deletion_protection,
+            access_logs=access_logs,
+            depends_on=logs_policy,
+        )
+        self.target_groups = {
+            colour: LbTargetGroup(
+                self,
+                colour,
+                name=f"{props.name}-{colour}",
+                port=props.container_port,
+                protocol="HTTP",
+                target_type="ip",
+                vpc_id=props.vpc_id,
+                deregistration_delay="30",
+                health_check=LbTargetGroupHealthCheck(
+                    path=props.health_check_path,
+                    matcher="200-399",
+                    interval=15,
+                    healthy_threshold=2,
+                    unhealthy_threshold=3,
+                ),
+            )
+            for colour in TARGET_GROUP_COLOURS
+        }
+        self.target_group_references = {
+            colour: TargetGroupReference(group.name, group.arn_suffix) for colour, group in self.target_groups.items()
+        }
         blue = self.target_groups["blue"]
         # CodeDeploy points the listeners at whichever group holds the release. Port, protocol and certificate
         # changes modify a listener in place (ModifyListener) and keep that forward; a replaced listener would
@@ -96,19 +131,35 @@ class LoadBalancer(Construct):
         follow_codedeploy = TerraformResourceLifecycle(ignore_changes=["default_action"]) if props.blue_green else None
         if props.certificate_arn:
             redirect = LbListenerDefaultActionRedirect(port="443", protocol="HTTPS", status_code="HTTP_301")
-            LbListener(self, "http-redirect", load_balancer_arn=self.alb.arn, port=80, protocol="HTTP",
-                       default_action=[LbListenerDefaultAction(type="redirect", redirect=redirect)])
+            LbListener(
+                self,
+                "http-redirect",
+                load_balancer_arn=self.alb.arn,
+                port=80,
+                protocol="HTTP",
+                default_action=[LbListenerDefaultAction(type="redirect", redirect=redirect)],
+            )
         secure = {"protocol": protocol}
         if props.certificate_arn:
             secure.update(certificate_arn=props.certificate_arn, ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06")
         self.production_listener = LbListener(
-            self, "production", load_balancer_arn=self.alb.arn, port=self.production.port, **secure,
+            self,
+            "production",
+            load_balancer_arn=self.alb.arn,
+            port=self.production.port,
+            **secure,
             default_action=[LbListenerDefaultAction(type="forward", target_group_arn=blue.arn)],
-            lifecycle=follow_codedeploy)
+            lifecycle=follow_codedeploy,
+        )
         self.test_listener = LbListener(
-            self, "test", load_balancer_arn=self.alb.arn, port=self.test.port, **secure,
+            self,
+            "test",
+            load_balancer_arn=self.alb.arn,
+            port=self.test.port,
+            **secure,
             default_action=[LbListenerDefaultAction(type="forward", target_group_arn=blue.arn)],
-            lifecycle=follow_codedeploy)
+            lifecycle=follow_codedeploy,
+        )
         # What attaches the blue target group to the ALB: ECS rejects a target group no listener forwards to.
         self.forwarding_listeners = (self.production_listener, self.test_listener)
         self.dns_name = self.alb.dns_name
@@ -116,14 +167,27 @@ class LoadBalancer(Construct):
 
     def _ingress(self, port: int, cidrs: tuple[str, ...], description: str) -> None:
         for index, cidr in enumerate(cidrs):
-            VpcSecurityGroupIngressRule(self, f"ingress-{port}-{index}", security_group_id=self.security_group.id,
-                                        ip_protocol="tcp", from_port=port, to_port=port, cidr_ipv4=cidr,
-                                        description=description)
+            VpcSecurityGroupIngressRule(
+                self,
+                f"ingress-{port}-{index}",
+                security_group_id=self.security_group.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_ipv4=cidr,
+                description=description,
+            )
 
     @staticmethod
     def access_log_statements(props: LoadBalancerProps) -> tuple[dict, ...]:
         """The bucket policy statement that lets Elastic Load Balancing deliver this account's logs."""
         account = props.account
-        return ({"Sid": "AlbWritesAccessLogs", "Effect": "Allow", "Principal": account.elb_log_delivery_principal,
-                 "Action": "s3:PutObject",
-                 "Resource": account.bucket_arn(props.access_logs_bucket, f"alb/AWSLogs/{account.account_id}/*")},)
+        return (
+            {
+                "Sid": "AlbWritesAccessLogs",
+                "Effect": "Allow",
+                "Principal": account.elb_log_delivery_principal,
+                "Action": "s3:PutObject",
+                "Resource": account.bucket_arn(props.access_logs_bucket, f"alb/AWSLogs/{account.account_id}/*"),
+            },
+        )

@@ -39,12 +39,23 @@ class ClusterAccess(Construct):
         super().__init__(scope, id)
         self.entries = {}
         for grant in props.grants:
-            entry = EksAccessEntry(self, f"{grant.id}-entry", cluster_name=props.cluster_name,
-                                   principal_arn=grant.principal_arn, type="STANDARD", depends_on=depends_on)
+            entry = EksAccessEntry(
+                self,
+                f"{grant.id}-entry",
+                cluster_name=props.cluster_name,
+                principal_arn=grant.principal_arn,
+                type="STANDARD",
+                depends_on=depends_on,
+            )
             EksAccessPolicyAssociation(
-                self, f"{grant.id}-policy", cluster_name=props.cluster_name, principal_arn=grant.principal_arn,
+                self,
+                f"{grant.id}-policy",
+                cluster_name=props.cluster_name,
+                principal_arn=grant.principal_arn,
                 policy_arn=props.account.aws_owned_arn("eks", f"cluster-access-policy/{grant.policy}"),
-                access_scope=access_scope(grant), depends_on=[entry])
+                access_scope=access_scope(grant),
+                depends_on=[entry],
+            )
             self.entries[grant.id] = entry
 
 

@@ -37,8 +37,11 @@ def argocd_values(argocd: ArgoCd) -> dict:
         "configs": {
             "cm": {"admin.enabled": not argocd.sso, "exec.enabled": False, "statusbadge.enabled": False},
             "params": {"server.insecure": False},
-            "rbac": {"policy.default": argocd.rbac_default_policy, "scopes": "[groups]",
-                     "policy.csv": "".join(f"g, {group}, role:admin\n" for group in argocd.rbac_admin_groups)},
+            "rbac": {
+                "policy.default": argocd.rbac_default_policy,
+                "scopes": "[groups]",
+                "policy.csv": "".join(f"g, {group}, role:admin\n" for group in argocd.rbac_admin_groups),
+            },
         },
         "controller": {"replicas": 1, "pdb": pdb},  # one active controller; sharding is not needed here
         "server": server,
@@ -51,20 +54,34 @@ def argocd_values(argocd: ArgoCd) -> dict:
     }
     if argocd.sso:
         values["configs"]["cm"]["url"] = f"https://{argocd.ingress_hostname}" if argocd.ingress_hostname else ""
-        values["configs"]["cm"]["oidc.config"] = render({
-            "name": "SSO", "issuer": argocd.oidc_issuer, "clientID": argocd.oidc_client_id,
-            # resolved by ArgoCD from the argocd-secret key oidc.clientSecret (created out of band)
-            "clientSecret": "$oidc.clientSecret",
-            "requestedScopes": ["openid", "profile", "email", "groups"],
-        })
+        values["configs"]["cm"]["oidc.config"] = render(
+            {
+                "name": "SSO",
+                "issuer": argocd.oidc_issuer,
+                "clientID": argocd.oidc_client_id,
+                # resolved by ArgoCD from the argocd-secret key oidc.clientSecret (created out of band)
+                "clientSecret": "$oidc.clientSecret",
+                "requestedScopes": ["openid", "profile", "email", "groups"],
+            }
+        )
     if argocd.ha:
         values["redis-ha"].update({"haproxy": {"enabled": True}})
         for component in ("server", "repoServer", "applicationSet"):
-            values[component]["affinity"] = {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{
-                "weight": 100, "podAffinityTerm": {
-                    "topologyKey": "topology.kubernetes.io/zone",
-                    "labelSelector": {"matchLabels": {"app.kubernetes.io/component": _component_label(component)}}},
-            }]}}
+            values[component]["affinity"] = {
+                "podAntiAffinity": {
+                    "preferredDuringSchedulingIgnoredDuringExecution": [
+                        {
+                            "weight": 100,
+                            "podAffinityTerm": {
+                                "topologyKey": "topology.kubernetes.io/zone",
+                                "labelSelector": {
+                                    "matchLabels": {"app.kubernetes.io/component": _component_label(component)}
+                                },
+                            },
+                        }
+                    ]
+                }
+            }
     if argocd.ingress_enabled:
         annotations = {
             "alb.ingress.kubernetes.io/scheme": "internal",
@@ -75,9 +92,14 @@ def argocd_values(argocd: ArgoCd) -> dict:
         }
         if argocd.ingress_certificate_arn:
             annotations["alb.ingress.kubernetes.io/certificate-arn"] = argocd.ingress_certificate_arn
-        server["ingress"] = {"enabled": True, "controller": "aws", "ingressClassName": "alb",
-                             "hostname": argocd.ingress_hostname, "annotations": annotations,
-                             "aws": {"serviceType": "ClusterIP", "backendProtocolVersion": "GRPC"}}
+        server["ingress"] = {
+            "enabled": True,
+            "controller": "aws",
+            "ingressClassName": "alb",
+            "hostname": argocd.ingress_hostname,
+            "annotations": annotations,
+            "aws": {"serviceType": "ClusterIP", "backendProtocolVersion": "GRPC"},
+        }
     return values
 
 
@@ -98,7 +120,8 @@ class GitOpsApp:
 def project_manifest(app: GitOpsApp, argocd_namespace: str) -> dict:
     """The AppProject (argoproj.io/v1alpha1): one repository into one namespace."""
     return {
-        "apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject",
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AppProject",
         "metadata": {"name": app.project, "namespace": argocd_namespace},
         "spec": {
             # the argocd-apps chart pastes the description unquoted into YAML: no ": " in it
@@ -106,9 +129,9 @@ def project_manifest(app: GitOpsApp, argocd_namespace: str) -> dict:
             "sourceRepos": [app.application.repo_url],
             "destinations": [{"server": IN_CLUSTER, "namespace": app.destination_namespace}],
             "clusterResourceWhitelist": [{"group": "", "kind": "Namespace"}]
-            if "CreateNamespace=true" in app.application.sync_options else [],
-            "namespaceResourceBlacklist": [{"group": "", "kind": "ResourceQuota"},
-                                           {"group": "", "kind": "LimitRange"}],
+            if "CreateNamespace=true" in app.application.sync_options
+            else [],
+            "namespaceResourceBlacklist": [{"group": "", "kind": "ResourceQuota"}, {"group": "", "kind": "LimitRange"}],
         },
     }
 
@@ -117,12 +140,16 @@ def application_manifest(app: GitOpsApp, argocd_namespace: str) -> dict:
     """The Application (argoproj.io/v1alpha1), synced automatically, with retries."""
     application = app.application
     return {
-        "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
         "metadata": {"name": application.name, "namespace": argocd_namespace, "finalizers": [RESOURCES_FINALIZER]},
         "spec": {
             "project": app.project,
-            "source": {"repoURL": application.repo_url, "targetRevision": application.target_revision,
-                       "path": app.path},
+            "source": {
+                "repoURL": application.repo_url,
+                "targetRevision": application.target_revision,
+                "path": app.path,
+            },
             "destination": {"server": IN_CLUSTER, "namespace": app.destination_namespace},
             "syncPolicy": {
                 "automated": {"prune": application.prune, "selfHeal": application.self_heal},
@@ -136,14 +163,17 @@ def application_manifest(app: GitOpsApp, argocd_namespace: str) -> dict:
 def apps_values(app: GitOpsApp, argocd_namespace: str) -> dict:
     """Values for the argocd-apps chart (2.x), which takes each resource keyed by name: metadata.namespace
     and finalizers beside the spec's fields."""
+
     def entry(manifest: dict) -> dict:
         metadata = manifest["metadata"]
         extra = {"finalizers": metadata["finalizers"]} if "finalizers" in metadata else {}
         return {"namespace": metadata["namespace"], **extra, **manifest["spec"]}
 
     project, application = project_manifest(app, argocd_namespace), application_manifest(app, argocd_namespace)
-    return {"projects": {project["metadata"]["name"]: entry(project)},
-            "applications": {application["metadata"]["name"]: entry(application)}}
+    return {
+        "projects": {project["metadata"]["name"]: entry(project)},
+        "applications": {application["metadata"]["name"]: entry(application)},
+    }
 
 
 @dataclass(frozen=True)
@@ -158,28 +188,65 @@ class ArgoCdRelease(Construct):
     def __init__(self, scope: Construct, id: str, props: ArgoCdReleaseProps):
         super().__init__(scope, id)
         argocd = props.argocd
-        self.namespace = Namespace(self, "namespace", metadata=NamespaceMetadata(
-            name=argocd.namespace, labels={**props.namespace_labels, "pod-security.kubernetes.io/enforce": "baseline"}))
-        application_labels = {**props.namespace_labels, "pod-security.kubernetes.io/enforce": "baseline",
-                              "pod-security.kubernetes.io/warn": "restricted"}
+        self.namespace = Namespace(
+            self,
+            "namespace",
+            metadata=NamespaceMetadata(
+                name=argocd.namespace,
+                labels={**props.namespace_labels, "pod-security.kubernetes.io/enforce": "baseline"},
+            ),
+        )
+        application_labels = {
+            **props.namespace_labels,
+            "pod-security.kubernetes.io/enforce": "baseline",
+            "pod-security.kubernetes.io/warn": "restricted",
+        }
         # The deploy namespace exists before the first pipeline run: the CodeBuild access entry is scoped to it.
-        self.deploy_namespace = Namespace(self, "deploy-namespace", metadata=NamespaceMetadata(
-            name=props.deploy_namespace, labels=application_labels))
+        self.deploy_namespace = Namespace(
+            self, "deploy-namespace", metadata=NamespaceMetadata(name=props.deploy_namespace, labels=application_labels)
+        )
         application_namespaces = [self.deploy_namespace]
         if props.app.destination_namespace != props.deploy_namespace:
             # The pipeline owns the deploy namespace (deploy_target = "eks"), the Application its own: created
             # here too, with the same labels (ArgoCD's CreateNamespace=true would create it without them).
-            application_namespaces.append(Namespace(self, "application-namespace", metadata=NamespaceMetadata(
-                name=props.app.destination_namespace, labels=application_labels)))
+            application_namespaces.append(
+                Namespace(
+                    self,
+                    "application-namespace",
+                    metadata=NamespaceMetadata(name=props.app.destination_namespace, labels=application_labels),
+                )
+            )
         self.values = argocd_values(argocd)
         self.release = Release(
-            self, "argo-cd", name="argocd", repository=ARGO_HELM_REPOSITORY, chart="argo-cd",
-            version=argocd.chart_version, namespace=argocd.namespace, create_namespace=False,
-            values=[literal(render(self.values))], atomic=True, cleanup_on_fail=True, wait=True, timeout=900,
-            max_history=10, depends_on=[self.namespace])
+            self,
+            "argo-cd",
+            name="argocd",
+            repository=ARGO_HELM_REPOSITORY,
+            chart="argo-cd",
+            version=argocd.chart_version,
+            namespace=argocd.namespace,
+            create_namespace=False,
+            values=[literal(render(self.values))],
+            atomic=True,
+            cleanup_on_fail=True,
+            wait=True,
+            timeout=900,
+            max_history=10,
+            depends_on=[self.namespace],
+        )
         self.apps_values = apps_values(props.app, argocd.namespace)
         self.apps = Release(
-            self, "argocd-apps", name="argocd-apps", repository=ARGO_HELM_REPOSITORY, chart="argocd-apps",
-            version=argocd.apps_chart_version, namespace=argocd.namespace, create_namespace=False,
-            values=[literal(render(self.apps_values))], atomic=True, wait=True, max_history=10,
-            depends_on=[self.release, *application_namespaces])
+            self,
+            "argocd-apps",
+            name="argocd-apps",
+            repository=ARGO_HELM_REPOSITORY,
+            chart="argocd-apps",
+            version=argocd.apps_chart_version,
+            namespace=argocd.namespace,
+            create_namespace=False,
+            values=[literal(render(self.apps_values))],
+            atomic=True,
+            wait=True,
+            max_history=10,
+            depends_on=[self.release, *application_namespaces],
+        )

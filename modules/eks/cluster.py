@@ -44,8 +44,13 @@ def service_trust_policy(service: str) -> str:
     """Trust for eks/ec2 principals. No aws:SourceAccount/SourceArn: EKS documents its cluster role
     trust without them and EC2 instance profiles do not send them (see policies/
     iam_service_trust_source_condition.py, SOURCE_CONDITION_EXEMPT_SERVICES); iam:PassRole guards these."""
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}, sort_keys=True)
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+        },
+        sort_keys=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -66,39 +71,68 @@ class EksControlPlaneProps:
 class EksControlPlane(Construct):
     def __init__(self, scope: Construct, id: str, props: EksControlPlaneProps):
         super().__init__(scope, id)
-        self.log_group = CloudwatchLogGroup(self, "logs", name=props.log_group,
-                                            retention_in_days=props.log_retention_days,
-                                            kms_key_id=props.kms_key_arn)
-        self.role = IamRole(self, "role", name=props.role_name, assume_role_policy=service_trust_policy(
-            "eks.amazonaws.com"), description=f"EKS cluster {props.name} control plane", max_session_duration=3600)
-        self.role_policy = IamRolePolicy(self, "secrets-key", name=f"{props.role_name}-least-privilege",
-                                         role=self.role.name, policy=policy_document([props.key.usage(
-                                             SECRETS_KEY_ACTIONS, sid="EncryptSecrets")]))
+        self.log_group = CloudwatchLogGroup(
+            self, "logs", name=props.log_group, retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn
+        )
+        self.role = IamRole(
+            self,
+            "role",
+            name=props.role_name,
+            assume_role_policy=service_trust_policy("eks.amazonaws.com"),
+            description=f"EKS cluster {props.name} control plane",
+            max_session_duration=3600,
+        )
+        self.role_policy = IamRolePolicy(
+            self,
+            "secrets-key",
+            name=f"{props.role_name}-least-privilege",
+            role=self.role.name,
+            policy=policy_document([props.key.usage(SECRETS_KEY_ACTIONS, sid="EncryptSecrets")]),
+        )
         self.managed_policies = [
-            IamRolePolicyAttachment(self, f"managed-{name}", role=self.role.name,
-                                    policy_arn=props.account.managed_policy_arn(name))
-            for name in CLUSTER_MANAGED_POLICIES]
+            IamRolePolicyAttachment(
+                self, f"managed-{name}", role=self.role.name, policy_arn=props.account.managed_policy_arn(name)
+            )
+            for name in CLUSTER_MANAGED_POLICIES
+        ]
         self.cluster_security_group = SecurityGroup(
-            self, "cluster-sg", name=f"{props.name}-cluster", vpc_id=props.vpc_id,
+            self,
+            "cluster-sg",
+            name=f"{props.name}-cluster",
+            vpc_id=props.vpc_id,
             description=f"EKS {props.name} control plane ENIs: API from nodes only",
-            tags={"Name": f"{props.name}-cluster"})
+            tags={"Name": f"{props.name}-cluster"},
+        )
         self.node_security_group = SecurityGroup(
-            self, "node-sg", name=f"{props.name}-node", vpc_id=props.vpc_id,
-            description=f"EKS {props.name} nodes", tags={"Name": f"{props.name}-node",
-                                                         f"kubernetes.io/cluster/{props.name}": "owned"})
+            self,
+            "node-sg",
+            name=f"{props.name}-node",
+            vpc_id=props.vpc_id,
+            description=f"EKS {props.name} nodes",
+            tags={"Name": f"{props.name}-node", f"kubernetes.io/cluster/{props.name}": "owned"},
+        )
         self._security_group_rules()
         public_endpoint = bool(props.public_access_cidrs)
         self.cluster = EksCluster(
-            self, "cluster", name=props.name, version=props.kubernetes_version, role_arn=self.role.arn,
+            self,
+            "cluster",
+            name=props.name,
+            version=props.kubernetes_version,
+            role_arn=self.role.arn,
             vpc_config=EksClusterVpcConfig(
-                subnet_ids=list(props.subnet_ids), security_group_ids=[self.cluster_security_group.id],
-                endpoint_private_access=True, endpoint_public_access=public_endpoint,
-                public_access_cidrs=list(props.public_access_cidrs) if public_endpoint else None),
+                subnet_ids=list(props.subnet_ids),
+                security_group_ids=[self.cluster_security_group.id],
+                endpoint_private_access=True,
+                endpoint_public_access=public_endpoint,
+                public_access_cidrs=list(props.public_access_cidrs) if public_endpoint else None,
+            ),
             encryption_config=EksClusterEncryptionConfig(
-                resources=["secrets"], provider=EksClusterEncryptionConfigProvider(key_arn=props.kms_key_arn)),
+                resources=["secrets"], provider=EksClusterEncryptionConfigProvider(key_arn=props.kms_key_arn)
+            ),
             enabled_cluster_log_types=list(CONTROL_PLANE_LOG_TYPES),
-            access_config=EksClusterAccessConfig(authentication_mode="API",
-                                                 bootstrap_cluster_creator_admin_permissions=False),
+            access_config=EksClusterAccessConfig(
+                authentication_mode="API", bootstrap_cluster_creator_admin_permissions=False
+            ),
             depends_on=[self.log_group, self.role_policy, *self.managed_policies],
         )
         issuer = self.cluster.identity.get(0).oidc.get(0).issuer
@@ -111,23 +145,69 @@ class EksControlPlane(Construct):
 
     def _security_group_rules(self) -> None:
         cluster, node = self.cluster_security_group.id, self.node_security_group.id
-        VpcSecurityGroupIngressRule(self, "cluster-from-nodes-443", security_group_id=cluster,
-                                    referenced_security_group_id=node, ip_protocol="tcp", from_port=443,
-                                    to_port=443, description="Kubernetes API from nodes")
-        VpcSecurityGroupEgressRule(self, "cluster-to-nodes-kubelet", security_group_id=cluster,
-                                   referenced_security_group_id=node, ip_protocol="tcp", from_port=10250,
-                                   to_port=10250, description="kubelet (logs, exec, metrics)")
-        VpcSecurityGroupEgressRule(self, "cluster-to-nodes-webhooks", security_group_id=cluster,
-                                   referenced_security_group_id=node, ip_protocol="tcp", from_port=443,
-                                   to_port=443, description="admission webhooks served by pods")
-        VpcSecurityGroupIngressRule(self, "nodes-from-cluster-kubelet", security_group_id=node,
-                                    referenced_security_group_id=cluster, ip_protocol="tcp", from_port=10250,
-                                    to_port=10250, description="kubelet from the control plane")
-        VpcSecurityGroupIngressRule(self, "nodes-from-cluster-webhooks", security_group_id=node,
-                                    referenced_security_group_id=cluster, ip_protocol="tcp", from_port=443,
-                                    to_port=443, description="admission webhooks from the control plane")
-        VpcSecurityGroupIngressRule(self, "nodes-from-nodes", security_group_id=node,
-                                    referenced_security_group_id=node, ip_protocol="-1",
-                                    description="pod-to-pod and DNS between nodes")
-        VpcSecurityGroupEgressRule(self, "nodes-egress", security_group_id=node, cidr_ipv4="0.0.0.0/0",
-                                   ip_protocol="-1", description="image pulls, AWS APIs (through NAT)")
+        VpcSecurityGroupIngressRule(
+            self,
+            "cluster-from-nodes-443",
+            security_group_id=cluster,
+            referenced_security_group_id=node,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            description="Kubernetes API from nodes",
+        )
+        VpcSecurityGroupEgressRule(
+            self,
+            "cluster-to-nodes-kubelet",
+            security_group_id=cluster,
+            referenced_security_group_id=node,
+            ip_protocol="tcp",
+            from_port=10250,
+            to_port=10250,
+            description="kubelet (logs, exec, metrics)",
+        )
+        VpcSecurityGroupEgressRule(
+            self,
+            "cluster-to-nodes-webhooks",
+            security_group_id=cluster,
+            referenced_security_group_id=node,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            description="admission webhooks served by pods",
+        )
+        VpcSecurityGroupIngressRule(
+            self,
+            "nodes-from-cluster-kubelet",
+            security_group_id=node,
+            referenced_security_group_id=cluster,
+            ip_protocol="tcp",
+            from_port=10250,
+            to_port=10250,
+            description="kubelet from the control plane",
+        )
+        VpcSecurityGroupIngressRule(
+            self,
+            "nodes-from-cluster-webhooks",
+            security_group_id=node,
+            referenced_security_group_id=cluster,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            description="admission webhooks from the control plane",
+        )
+        VpcSecurityGroupIngressRule(
+            self,
+            "nodes-from-nodes",
+            security_group_id=node,
+            referenced_security_group_id=node,
+            ip_protocol="-1",
+            description="pod-to-pod and DNS between nodes",
+        )
+        VpcSecurityGroupEgressRule(
+            self,
+            "nodes-egress",
+            security_group_id=node,
+            cidr_ipv4="0.0.0.0/0",
+            ip_protocol="-1",
+            description="image pulls, AWS APIs (through NAT)",
+        )

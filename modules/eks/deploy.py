@@ -40,19 +40,32 @@ MANIFEST_EXTENSIONS = (".yaml", ".yml", ".json")
 PLACEHOLDER_VALUES = {"tag": "${IMAGE_URI##*:}", "uri": "$IMAGE_URI"}
 
 
-def eks_deploy_buildspec(*, cluster: str, namespace: str, image_placeholder: str = "IMAGE_TAG",
-                         placeholder_mode: Literal["tag", "uri"] = "tag", manifest_dir: str = "k8s",
-                         rollout_timeout: str = "5m", build_artifact: str = BUILD_OUTPUT) -> Buildspec:
+def eks_deploy_buildspec(
+    *,
+    cluster: str,
+    namespace: str,
+    image_placeholder: str = "IMAGE_TAG",
+    placeholder_mode: Literal["tag", "uri"] = "tag",
+    manifest_dir: str = "k8s",
+    rollout_timeout: str = "5m",
+    build_artifact: str = BUILD_OUTPUT,
+) -> Buildspec:
     manifests = 'find "$MANIFEST_DIR" -maxdepth 1 -type f \\( {} \\)'.format(
-        " -o ".join(f"-name '*{extension}'" for extension in MANIFEST_EXTENSIONS))
+        " -o ".join(f"-name '*{extension}'" for extension in MANIFEST_EXTENSIONS)
+    )
     return Buildspec(
         # DEPLOYMENT comes from the pipeline action: one project serves every service of the cluster.
-        variables={"EKS_CLUSTER_NAME": cluster, "K8S_NAMESPACE": namespace, "MANIFEST_DIR": manifest_dir,
-                   "IMAGE_PLACEHOLDER": image_placeholder, "ROLLOUT_TIMEOUT": rollout_timeout},
+        variables={
+            "EKS_CLUSTER_NAME": cluster,
+            "K8S_NAMESPACE": namespace,
+            "MANIFEST_DIR": manifest_dir,
+            "IMAGE_PLACEHOLDER": image_placeholder,
+            "ROLLOUT_TIMEOUT": rollout_timeout,
+        },
         install=("kubectl version --client",),
         pre_build=(
             "aws eks update-kubeconfig --name $EKS_CLUSTER_NAME --region $AWS_DEFAULT_REGION",
-            f"IMAGE_URI=$(jq -er .ImageURI \"$CODEBUILD_SRC_DIR_{build_artifact}/imageDetail.json\")",
+            f'IMAGE_URI=$(jq -er .ImageURI "$CODEBUILD_SRC_DIR_{build_artifact}/imageDetail.json")',
             'test -n "$IMAGE_URI" && test -n "$DEPLOYMENT"',
             f"IMAGE_VALUE={PLACEHOLDER_VALUES[placeholder_mode]}",
         ),
@@ -91,14 +104,33 @@ class ClusterApiClient(Construct):
     def __init__(self, scope: Construct, id: str, props: ClusterApiClientProps):
         super().__init__(scope, id)
         self.security_group = SecurityGroup(
-            self, "sg", name=props.name, vpc_id=props.vpc_id,
-            description=f"{props.name}: Kubernetes API and AWS APIs over HTTPS", tags={"Name": props.name})
-        VpcSecurityGroupEgressRule(self, "https-out", security_group_id=self.security_group.id,
-                                   cidr_ipv4="0.0.0.0/0", ip_protocol="tcp", from_port=443, to_port=443,
-                                   description="Kubernetes API (private endpoint); S3, logs, EKS, STS through NAT")
-        VpcSecurityGroupIngressRule(self, "cluster-api-from-client", security_group_id=props.cluster_security_group_id,
-                                    referenced_security_group_id=self.security_group.id, ip_protocol="tcp",
-                                    from_port=443, to_port=443, description=f"Kubernetes API from {props.name}")
+            self,
+            "sg",
+            name=props.name,
+            vpc_id=props.vpc_id,
+            description=f"{props.name}: Kubernetes API and AWS APIs over HTTPS",
+            tags={"Name": props.name},
+        )
+        VpcSecurityGroupEgressRule(
+            self,
+            "https-out",
+            security_group_id=self.security_group.id,
+            cidr_ipv4="0.0.0.0/0",
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            description="Kubernetes API (private endpoint); S3, logs, EKS, STS through NAT",
+        )
+        VpcSecurityGroupIngressRule(
+            self,
+            "cluster-api-from-client",
+            security_group_id=props.cluster_security_group_id,
+            referenced_security_group_id=self.security_group.id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            description=f"Kubernetes API from {props.name}",
+        )
         self.security_group_id = self.security_group.id
 
 
@@ -124,25 +156,48 @@ class EksDeployProject(PipelineProject):
     """The project every pipeline deploying into this cluster runs; its role may only describe the cluster."""
 
     def __init__(self, scope: Construct, id: str, props: EksDeployProjectProps):
-        super().__init__(scope, id, PipelineProjectProps(
-            name=props.name, arn=props.arn, role_name=props.role_name, account=props.account,
-            description=f"CodeBuild project {props.name}: kubectl apply into one namespace",
-            statements=self.statements(props), buildspec=props.buildspec, log_group=props.log_group,
-            log_retention_days=props.log_retention_days, log_kms_key_arn=props.log_kms_key_arn,
-            encryption_key=props.artifact_key_alias_arn, image=props.image, timeout_minutes=props.timeout_minutes,
-            vpc=props.vpc))
+        super().__init__(
+            scope,
+            id,
+            PipelineProjectProps(
+                name=props.name,
+                arn=props.arn,
+                role_name=props.role_name,
+                account=props.account,
+                description=f"CodeBuild project {props.name}: kubectl apply into one namespace",
+                statements=self.statements(props),
+                buildspec=props.buildspec,
+                log_group=props.log_group,
+                log_retention_days=props.log_retention_days,
+                log_kms_key_arn=props.log_kms_key_arn,
+                encryption_key=props.artifact_key_alias_arn,
+                image=props.image,
+                timeout_minutes=props.timeout_minutes,
+                vpc=props.vpc,
+            ),
+        )
 
     @staticmethod
     def statements(props: EksDeployProjectProps) -> tuple[Statement, ...]:
         account, sources = props.account, props.artifact_sources
         return (
-            Statement(("logs:CreateLogStream", "logs:PutLogEvents"),
-                      (f"{account.log_group_arn(props.log_group)}:log-stream:*",), sid="WriteLogs"),
-            Statement(("s3:GetObject", "s3:GetObjectVersion"),
-                      tuple(account.bucket_arn(source.bucket, f"{prefix}/*") for source in sources
-                            for prefix in source.prefixes), sid="ReadArtifacts"),
-            Statement(("s3:GetBucketAcl", "s3:GetBucketLocation"),
-                      tuple(account.bucket_arn(source.bucket) for source in sources), sid="LocateArtifactBuckets"),
+            Statement(
+                ("logs:CreateLogStream", "logs:PutLogEvents"),
+                (f"{account.log_group_arn(props.log_group)}:log-stream:*",),
+                sid="WriteLogs",
+            ),
+            Statement(
+                ("s3:GetObject", "s3:GetObjectVersion"),
+                tuple(
+                    account.bucket_arn(source.bucket, f"{prefix}/*") for source in sources for prefix in source.prefixes
+                ),
+                sid="ReadArtifacts",
+            ),
+            Statement(
+                ("s3:GetBucketAcl", "s3:GetBucketLocation"),
+                tuple(account.bucket_arn(source.bucket) for source in sources),
+                sid="LocateArtifactBuckets",
+            ),
             *(source.key.usage(ENCRYPT_DECRYPT, sid=f"UseArtifactKey{index}") for index, source in enumerate(sources)),
             Statement(("eks:DescribeCluster",), (props.cluster_arn,), sid="DescribeCluster"),
         )
@@ -161,13 +216,25 @@ class EksDeployTarget:
 
     def deploy_action(self) -> CodepipelineStageAction:
         return CodepipelineStageAction(
-            name=f"Kubernetes-{self.environment}", category="Build", owner="AWS", provider="CodeBuild",
-            version="1", input_artifacts=[SOURCE_OUTPUT, BUILD_OUTPUT],
-            configuration={"ProjectName": self.project, "PrimarySource": SOURCE_OUTPUT,
-                           "EnvironmentVariables": json.dumps([
-                               {"name": "DEPLOYMENT", "value": self.deployment, "type": "PLAINTEXT"}])})
+            name=f"Kubernetes-{self.environment}",
+            category="Build",
+            owner="AWS",
+            provider="CodeBuild",
+            version="1",
+            input_artifacts=[SOURCE_OUTPUT, BUILD_OUTPUT],
+            configuration={
+                "ProjectName": self.project,
+                "PrimarySource": SOURCE_OUTPUT,
+                "EnvironmentVariables": json.dumps(
+                    [{"name": "DEPLOYMENT", "value": self.deployment, "type": "PLAINTEXT"}]
+                ),
+            },
+        )
 
     def statements(self) -> list[Statement]:
         sid = self.environment.capitalize().replace("-", "")
-        return [Statement(("codebuild:BatchGetBuilds", "codebuild:StartBuild"), (self.project_arn,),
-                          sid=f"DeployToEks{sid}")]
+        return [
+            Statement(
+                ("codebuild:BatchGetBuilds", "codebuild:StartBuild"), (self.project_arn,), sid=f"DeployToEks{sid}"
+            )
+        ]

@@ -52,34 +52,62 @@ class NodeGroupsProps:
 class NodeGroups(Construct):
     def __init__(self, scope: Construct, id: str, props: NodeGroupsProps):
         super().__init__(scope, id)
-        self.role = IamRole(self, "role", name=props.role_name, assume_role_policy=service_trust_policy(
-            "ec2.amazonaws.com"), description=f"EKS {props.cluster_name} managed nodes", max_session_duration=3600)
-        attachments = [IamRolePolicyAttachment(self, f"managed-{name}", role=self.role.name,
-                                               policy_arn=props.account.managed_policy_arn(name))
-                       for name in NODE_MANAGED_POLICIES]
+        self.role = IamRole(
+            self,
+            "role",
+            name=props.role_name,
+            assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
+            description=f"EKS {props.cluster_name} managed nodes",
+            max_session_duration=3600,
+        )
+        attachments = [
+            IamRolePolicyAttachment(
+                self, f"managed-{name}", role=self.role.name, policy_arn=props.account.managed_policy_arn(name)
+            )
+            for name in NODE_MANAGED_POLICIES
+        ]
         self.node_groups: dict[str, EksNodeGroup] = {}
         for group, name in zip(props.groups, props.group_names, strict=True):
             template = LaunchTemplate(
-                self, f"{group.name}-template", name=name, update_default_version=True,
+                self,
+                f"{group.name}-template",
+                name=name,
+                update_default_version=True,
                 vpc_security_group_ids=[props.security_group_id],
                 metadata_options=LaunchTemplateMetadataOptions(
-                    http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1),
-                block_device_mappings=[LaunchTemplateBlockDeviceMappings(
-                    device_name="/dev/xvda", ebs=LaunchTemplateBlockDeviceMappingsEbs(
-                        volume_size=group.disk_size_gib, volume_type="gp3", encrypted="true",
-                        delete_on_termination="true"))],
-                tag_specifications=[LaunchTemplateTagSpecifications(
-                    resource_type="instance", tags={"Name": name})])
+                    http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+                ),
+                block_device_mappings=[
+                    LaunchTemplateBlockDeviceMappings(
+                        device_name="/dev/xvda",
+                        ebs=LaunchTemplateBlockDeviceMappingsEbs(
+                            volume_size=group.disk_size_gib,
+                            volume_type="gp3",
+                            encrypted="true",
+                            delete_on_termination="true",
+                        ),
+                    )
+                ],
+                tag_specifications=[LaunchTemplateTagSpecifications(resource_type="instance", tags={"Name": name})],
+            )
             self.node_groups[group.name] = EksNodeGroup(
-                self, f"{group.name}-group", cluster_name=props.cluster_name, node_group_name=name,
-                node_role_arn=self.role.arn, subnet_ids=list(props.subnet_ids),
-                instance_types=list(group.instance_types), capacity_type=group.capacity_type,
+                self,
+                f"{group.name}-group",
+                cluster_name=props.cluster_name,
+                node_group_name=name,
+                node_role_arn=self.role.arn,
+                subnet_ids=list(props.subnet_ids),
+                instance_types=list(group.instance_types),
+                capacity_type=group.capacity_type,
                 ami_type=group.ami_type,
                 scaling_config=EksNodeGroupScalingConfig(
-                    min_size=group.min_size, desired_size=group.desired_size, max_size=group.max_size),
+                    min_size=group.min_size, desired_size=group.desired_size, max_size=group.max_size
+                ),
                 update_config=EksNodeGroupUpdateConfig(max_unavailable=1),
-                launch_template=EksNodeGroupLaunchTemplate(id=template.id,
-                                                           version=Token.as_string(template.latest_version)),
+                launch_template=EksNodeGroupLaunchTemplate(
+                    id=template.id, version=Token.as_string(template.latest_version)
+                ),
                 labels={"node-group": group.name},
-                depends_on=attachments)
+                depends_on=attachments,
+            )
         self.role_arn = self.role.arn

@@ -26,10 +26,25 @@ from modules.shared.statements import ENCRYPT_DECRYPT, KeyReference, PolicyError
 
 # Administration without usage: the administrators manage the key but cannot read data with it.
 ADMIN_ACTIONS = (
-    "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias", "kms:DescribeKey", "kms:DisableKey",
-    "kms:EnableKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases",
-    "kms:ListGrants", "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:RevokeGrant", "kms:ScheduleKeyDeletion",
-    "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
 )
 # Grants only for AWS services acting for the administrators (ECR, CodeArtifact, EKS create them when
 # the deploying principal creates a resource encrypted with the key).
@@ -55,9 +70,15 @@ class EncryptionKeyProps:
 class EncryptionKey(Construct):
     def __init__(self, scope: Construct, id: str, props: EncryptionKeyProps):
         super().__init__(scope, id)
-        self.key = KmsKey(self, "key", description=props.description, enable_key_rotation=True,
-                          deletion_window_in_days=props.deletion_window_days,
-                          bypass_policy_lockout_safety_check=False, policy=self.key_policy(props))
+        self.key = KmsKey(
+            self,
+            "key",
+            description=props.description,
+            enable_key_rotation=True,
+            deletion_window_in_days=props.deletion_window_days,
+            bypass_policy_lockout_safety_check=False,
+            policy=self.key_policy(props),
+        )
         self.alias = KmsAlias(self, "alias", name=props.alias, target_key_id=self.key.key_id)
         self.arn = self.key.arn
         self.alias_name = props.alias
@@ -66,38 +87,70 @@ class EncryptionKey(Construct):
     @staticmethod
     def key_policy(props: EncryptionKeyProps) -> str:
         if not props.admin_principal_arns:
-            raise PolicyError(f"{props.alias}: no key administrators (set key_admin_principal_arns to the roles "
-                              "that run Terraform); the account root is no fallback")
+            raise PolicyError(
+                f"{props.alias}: no key administrators (set key_admin_principal_arns to the roles "
+                "that run Terraform); the account root is no fallback"
+            )
         account = props.account
         admins = {"AWS": sorted(props.admin_principal_arns)}
         statements = [
-            {"Sid": "AdministratorsManageKey", "Effect": "Allow", "Principal": admins,
-             "Action": sorted(ADMIN_ACTIONS), "Resource": "*"},
-            {"Sid": "AdministratorsGrantToAwsServices", "Effect": "Allow", "Principal": admins,
-             "Action": "kms:CreateGrant", "Resource": "*", "Condition": GRANT_FOR_AWS_RESOURCE},
+            {
+                "Sid": "AdministratorsManageKey",
+                "Effect": "Allow",
+                "Principal": admins,
+                "Action": sorted(ADMIN_ACTIONS),
+                "Resource": "*",
+            },
+            {
+                "Sid": "AdministratorsGrantToAwsServices",
+                "Effect": "Allow",
+                "Principal": admins,
+                "Action": "kms:CreateGrant",
+                "Resource": "*",
+                "Condition": GRANT_FOR_AWS_RESOURCE,
+            },
         ]
         if props.user_role_arns:
             # Named by condition rather than as principals: KMS rejects principals that do not exist
             # yet, and the roles are created alongside the key. Each role's own policy must allow it too.
-            statements.append({
-                "Sid": "NamedRolesUseKey", "Effect": "Allow", "Principal": {"AWS": account.root_arn},
-                "Action": sorted(ENCRYPT_DECRYPT), "Resource": "*",
-                "Condition": {"ArnEquals": {"aws:PrincipalArn": sorted(props.user_role_arns)}},
-            })
+            statements.append(
+                {
+                    "Sid": "NamedRolesUseKey",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": account.root_arn},
+                    "Action": sorted(ENCRYPT_DECRYPT),
+                    "Resource": "*",
+                    "Condition": {"ArnEquals": {"aws:PrincipalArn": sorted(props.user_role_arns)}},
+                }
+            )
         if props.log_group_prefixes:
-            statements.append({
-                "Sid": "CloudWatchLogsUsesKey", "Effect": "Allow",
-                "Principal": {"Service": f"logs.{account.region}.amazonaws.com"},
-                "Action": sorted(ENCRYPT_DECRYPT), "Resource": "*",
-                "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": [
-                    account.log_group_arn(f"{prefix}*") for prefix in sorted(props.log_group_prefixes)]}},
-            })
+            statements.append(
+                {
+                    "Sid": "CloudWatchLogsUsesKey",
+                    "Effect": "Allow",
+                    "Principal": {"Service": f"logs.{account.region}.amazonaws.com"},
+                    "Action": sorted(ENCRYPT_DECRYPT),
+                    "Resource": "*",
+                    "Condition": {
+                        "ArnLike": {
+                            "kms:EncryptionContext:aws:logs:arn": [
+                                account.log_group_arn(f"{prefix}*") for prefix in sorted(props.log_group_prefixes)
+                            ]
+                        }
+                    },
+                }
+            )
         for principal in sorted(props.service_principals):
-            statements.append({
-                "Sid": f"{principal.split('.')[0].capitalize()}UsesKey", "Effect": "Allow",
-                "Principal": {"Service": principal}, "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": account.account_id}},
-            })
+            statements.append(
+                {
+                    "Sid": f"{principal.split('.')[0].capitalize()}UsesKey",
+                    "Effect": "Allow",
+                    "Principal": {"Service": principal},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account.account_id}},
+                }
+            )
         if props.sns_publishing_services and not props.sns_topic_arns:
             raise ValueError(f"key {props.alias}: sns_publishing_services without sns_topic_arns would grant nothing")
         if props.sns_publishing_services:
@@ -105,12 +158,19 @@ class EncryptionKey(Construct):
             # through SNS (kms:ViaService), for the named topics (SNS's encryption context is the topic ARN).
             # https://docs.aws.amazon.com/dtconsole/latest/userguide/set-up-sns.html
             # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
-            statements.append({
-                "Sid": "ServicesPublishToEncryptedTopics", "Effect": "Allow",
-                "Principal": {"Service": sorted(props.sns_publishing_services)},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
-                "Condition": {"StringEquals": {
-                    "kms:ViaService": f"sns.{account.region}.{account.dns_suffix}",
-                    "kms:EncryptionContext:aws:sns:topicArn": sorted(props.sns_topic_arns)}},
-            })
+            statements.append(
+                {
+                    "Sid": "ServicesPublishToEncryptedTopics",
+                    "Effect": "Allow",
+                    "Principal": {"Service": sorted(props.sns_publishing_services)},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                    "Resource": "*",
+                    "Condition": {
+                        "StringEquals": {
+                            "kms:ViaService": f"sns.{account.region}.{account.dns_suffix}",
+                            "kms:EncryptionContext:aws:sns:topicArn": sorted(props.sns_topic_arns),
+                        }
+                    },
+                }
+            )
         return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)

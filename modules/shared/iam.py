@@ -30,10 +30,25 @@ class ServiceRole(Construct):
 
     def __init__(self, scope: Construct, id: str, props: ServiceRoleProps):
         super().__init__(scope, id)
-        self.role = IamRole(self, "role", name=props.name, description=props.description or None,
-                            assume_role_policy=self.trust_policy(props), max_session_duration=3600)
-        self.policy = IamRolePolicy(self, "policy", name=f"{props.name}-least-privilege", role=self.role.name,
-                                    policy=policy_document(list(props.statements))) if props.statements else None
+        self.role = IamRole(
+            self,
+            "role",
+            name=props.name,
+            description=props.description or None,
+            assume_role_policy=self.trust_policy(props),
+            max_session_duration=3600,
+        )
+        self.policy = (
+            IamRolePolicy(
+                self,
+                "policy",
+                name=f"{props.name}-least-privilege",
+                role=self.role.name,
+                policy=policy_document(list(props.statements)),
+            )
+            if props.statements
+            else None
+        )
         self.arn = self.role.arn
         self.name = self.role.name
 
@@ -45,9 +60,17 @@ class ServiceRole(Construct):
             raise PolicyError(f"role {props.name!r}: aws:SourceArn {source_arn_error(props.source_arn)}")
         if props.source_arn:
             condition["ArnLike"] = {"aws:SourceArn": props.source_arn}
-        return json.dumps({"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Service": props.service_principal},
-            "Action": "sts:AssumeRole",
-            "Condition": condition,
-        }]}, sort_keys=True)
+        return json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": props.service_principal},
+                        "Action": "sts:AssumeRole",
+                        "Condition": condition,
+                    }
+                ],
+            },
+            sort_keys=True,
+        )

@@ -31,11 +31,13 @@ class ApprovalTopic(Construct):
         super().__init__(scope, id)
         self.topic = SnsTopic(self, "topic", name=props.name, kms_master_key_id=props.kms_key_arn)
         for index, email in enumerate(props.subscriber_emails):
-            SnsTopicSubscription(self, f"subscriber-{index}", topic_arn=self.topic.arn, protocol="email",
-                                 endpoint=email)
+            SnsTopicSubscription(
+                self, f"subscriber-{index}", topic_arn=self.topic.arn, protocol="email", endpoint=email
+            )
         for index, url in enumerate(props.https_endpoints):
-            SnsTopicSubscription(self, f"https-subscriber-{index}", topic_arn=self.topic.arn, protocol="https",
-                                 endpoint=url)
+            SnsTopicSubscription(
+                self, f"https-subscriber-{index}", topic_arn=self.topic.arn, protocol="https", endpoint=url
+            )
         self.policy = SnsTopicPolicy(self, "policy", arn=self.topic.arn, policy=self.topic_policy(props))
         self.arn = self.topic.arn
 
@@ -47,22 +49,38 @@ class ApprovalTopic(Construct):
         topic_arn = account.arn("sns", props.name)
         statements = []
         if props.publisher_services:
-            statements.append({
-                "Sid": "ServicesPublish", "Effect": "Allow", "Principal": {"Service": sorted(props.publisher_services)},
-                "Action": "sns:Publish", "Resource": topic_arn,
-                "Condition": {"StringEquals": {"aws:SourceAccount": account.account_id}},
-            })
+            statements.append(
+                {
+                    "Sid": "ServicesPublish",
+                    "Effect": "Allow",
+                    "Principal": {"Service": sorted(props.publisher_services)},
+                    "Action": "sns:Publish",
+                    "Resource": topic_arn,
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account.account_id}},
+                }
+            )
         if props.publisher_role_arns:
             # By condition rather than as principals: SNS rejects principals that do not exist yet.
-            statements.append({
-                "Sid": "RolesPublish", "Effect": "Allow", "Principal": {"AWS": account.root_arn},
-                "Action": "sns:Publish", "Resource": topic_arn,
-                "Condition": {"ArnEquals": {"aws:PrincipalArn": sorted(props.publisher_role_arns)}},
-            })
+            statements.append(
+                {
+                    "Sid": "RolesPublish",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": account.root_arn},
+                    "Action": "sns:Publish",
+                    "Resource": topic_arn,
+                    "Condition": {"ArnEquals": {"aws:PrincipalArn": sorted(props.publisher_role_arns)}},
+                }
+            )
         # IAM principals other than the named roles may not publish, whatever their own policies say. Service
         # principals (no aws:PrincipalArn, aws:PrincipalServiceName set) are left to the Allow above.
-        deny = {"Sid": "NoOtherPublishers", "Effect": "Deny", "Principal": "*", "Action": "sns:Publish",
-                "Resource": topic_arn, "Condition": {"Null": {"aws:PrincipalServiceName": "true"}}}
+        deny = {
+            "Sid": "NoOtherPublishers",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {"Null": {"aws:PrincipalServiceName": "true"}},
+        }
         if props.publisher_role_arns:
             deny["Condition"]["ArnNotEquals"] = {"aws:PrincipalArn": sorted(props.publisher_role_arns)}
         statements.append(deny)

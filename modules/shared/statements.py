@@ -29,8 +29,11 @@ from reference import resource_naming_conditions, wildcard_resource_actions
 WILDCARDS = ("*", "?")
 # Services whose ARN resource part begins with the resource's own name, not a resource type.
 NAME_FIRST_SERVICES = ("s3", "sns", "sqs", "codecommit")
-_ARN = re.compile(r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):"
-                  r"(?P<resource>.*)$", re.DOTALL)
+_ARN = re.compile(
+    r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):"
+    r"(?P<resource>.*)$",
+    re.DOTALL,
+)
 _RESOURCE_PART = re.compile(r"^(?P<head>[^/:]*)[/:]?(?P<rest>.*)$", re.DOTALL)  # resource type (or name), the rest
 _NAMED_PREFIX = re.compile(r"^[^*?]*[A-Za-z0-9]")  # a literal name (some letter or digit) before any wildcard
 
@@ -62,8 +65,11 @@ def resource_scope_error(resource: str, conditions: dict | None = None, actions:
             return f"a wildcard in the ARN's {part}"
     head, rest = _RESOURCE_PART.match(arn["resource"]).group("head", "rest")
     if has_wildcard(head) or not _NAMED_PREFIX.match(head):
-        return "a wildcard in the resource's name" if arn["service"] in NAME_FIRST_SERVICES else \
-            "a wildcard in the resource type"
+        return (
+            "a wildcard in the resource's name"
+            if arn["service"] in NAME_FIRST_SERVICES
+            else "a wildcard in the resource type"
+        )
     if arn["service"] in NAME_FIRST_SERVICES or _NAMED_PREFIX.match(rest):
         return ""
     designation = resource_naming_conditions().get((arn["service"], head), {})
@@ -74,7 +80,8 @@ def resource_scope_error(resource: str, conditions: dict | None = None, actions:
     if actions and set(actions) <= set(designation.get("actions", ())):
         return ""
     return f"no literal name before the wildcard after {head!r}" + (
-        f" (and no literal {condition_key} condition)" if condition_key else "")
+        f" (and no literal {condition_key} condition)" if condition_key else ""
+    )
 
 
 def source_arn_error(value: str) -> str:
@@ -103,14 +110,17 @@ class Statement:
             service, _, name = action.partition(":")
             if not service or not name or has_wildcard(action):
                 raise PolicyError(f"statement {self.sid!r}: action {action!r} must name one API call")
-        broad = [resource for resource in self.resources
-                 if resource_scope_error(resource, self.conditions, self.actions)]
+        broad = [
+            resource for resource in self.resources if resource_scope_error(resource, self.conditions, self.actions)
+        ]
         if broad:
             not_allowed = sorted(set(self.actions) - set(wildcard_resource_actions()))
             if not_allowed:
                 reasons = "; ".join(f"{r!r}: {resource_scope_error(r, self.conditions, self.actions)}" for r in broad)
-                raise PolicyError(f"statement {self.sid!r}: {not_allowed} on resources as broad as '*' ({reasons}) "
-                                  "are not in the allow-list (reference/wildcard_resource_actions.json)")
+                raise PolicyError(
+                    f"statement {self.sid!r}: {not_allowed} on resources as broad as '*' ({reasons}) "
+                    "are not in the allow-list (reference/wildcard_resource_actions.json)"
+                )
         for key, values in condition_values(self.conditions).items():
             for value in values:
                 if has_wildcard(str(value)) and (not _ARN.match(str(value)) or resource_scope_error(str(value))):
@@ -131,13 +141,11 @@ class Statement:
 
 
 def policy_document(statements: list[Statement]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [s.to_json() for s in statements]},
-                      sort_keys=True)
+    return json.dumps({"Version": "2012-10-17", "Statement": [s.to_json() for s in statements]}, sort_keys=True)
 
 
 def pass_role(role_arns: list[str], to_service: str, sid: str = "PassRolesToService") -> Statement:
-    return Statement(("iam:PassRole",), tuple(role_arns),
-                     {"StringEquals": {"iam:PassedToService": to_service}}, sid)
+    return Statement(("iam:PassRole",), tuple(role_arns), {"StringEquals": {"iam:PassedToService": to_service}}, sid)
 
 
 @dataclass(frozen=True)
@@ -154,10 +162,17 @@ class KeyReference:
 
     def usage(self, actions: tuple[str, ...], sid: str = "UseKey") -> Statement:
         """The statement that lets a role use this key (and no other) for `actions`."""
-        return Statement(actions, (self.arn_pattern,),
-                         {"ForAnyValue:StringEquals": {"kms:ResourceAliases": [self.alias]}}, sid)
+        return Statement(
+            actions, (self.arn_pattern,), {"ForAnyValue:StringEquals": {"kms:ResourceAliases": [self.alias]}}, sid
+        )
 
 
-ENCRYPT_DECRYPT = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom",
-                   "kms:ReEncryptTo")
+ENCRYPT_DECRYPT = (
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+)
 DECRYPT = ("kms:Decrypt", "kms:DescribeKey")

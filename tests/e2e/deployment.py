@@ -3,6 +3,7 @@ destroy, and record how long each step took."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from contextlib import contextmanager
@@ -10,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from envconfig.model import Environment
-from tooling.emulator.server import Emulator
 from tooling.deploy.stackrun import Applied, EmulatorTarget, apply, destroy, replan, state_addresses
+from tooling.emulator.server import Emulator
 from tooling.harness.terraform import terraform
 
 TIMINGS: list[tuple[str, float]] = []  # ("apply dev-delivery", seconds), printed in the terminal summary
@@ -67,10 +68,9 @@ def deployed(env: Environment, stacks: list[str], stack_dirs: dict[str, Path], w
             yield deployment
         finally:
             if not deployment.destroyed:
-                try:
+                # the emulator is stopped anyway; the test reports the failure
+                with contextlib.suppress(Exception):
                     deployment.destroy_all()
-                except Exception:  # noqa: BLE001 - the emulator is stopped anyway; the test reports the failure
-                    pass
 
 
 def assert_nothing_left(deployment: Deployment) -> None:

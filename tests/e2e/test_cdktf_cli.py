@@ -39,15 +39,27 @@ class Cdktf:
         return self.root / "state"
 
     def env(self, **extra: str) -> dict[str, str]:
-        return {**terraform_env(), "CI": "1", "PLATFORM_TARGET": "emulator", "PLATFORM_ENVIRONMENTS": ENV,
-                "PLATFORM_EMULATOR_DIR": self.emulator.state_dir, "PLATFORM_EMULATOR_STATE": str(self.state),
-                **extra}
+        return {
+            **terraform_env(),
+            "CI": "1",
+            "PLATFORM_TARGET": "emulator",
+            "PLATFORM_ENVIRONMENTS": ENV,
+            "PLATFORM_EMULATOR_DIR": self.emulator.state_dir,
+            "PLATFORM_EMULATOR_STATE": str(self.state),
+            **extra,
+        }
 
     def run(self, *args: str) -> str:
         """`npx cdktf <args>` as a user runs it (cdktf.json's app), into a private output directory."""
         start = time.monotonic()
-        result = subprocess.run(["npx", "cdktf", *args, "--output", str(self.outdir)], cwd=ROOT, env=self.env(),
-                                capture_output=True, text=True, timeout=1200)
+        result = subprocess.run(
+            ["npx", "cdktf", *args, "--output", str(self.outdir)],
+            cwd=ROOT,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=1200,
+        )
         TIMINGS.append((f"npx cdktf {' '.join(args)}"[:36], time.monotonic() - start))
         output = ANSI.sub("", result.stdout + result.stderr)
         assert result.returncode == 0, f"npx cdktf {' '.join(args)} failed ({result.returncode}):\n{output[-6000:]}"
@@ -62,8 +74,14 @@ def cdktf(catalog, tmp_path_factory):
 
 
 def test_without_an_emulator_the_app_says_so_in_one_line(tmp_path):
-    result = subprocess.run([sys.executable, "main.py"], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "PLATFORM_TARGET": "emulator", "PLATFORM_EMULATOR_DIR": str(tmp_path)})
+    result = subprocess.run(
+        [sys.executable, "main.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PLATFORM_TARGET": "emulator", "PLATFORM_EMULATOR_DIR": str(tmp_path)},
+    )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "no emulator is running" in result.stderr, result.stderr
     assert not result.stdout

@@ -17,8 +17,9 @@ ENV = "dev"
 @pytest.fixture(scope="module")
 def dev(catalog, synthesis, tmp_path_factory):
     env = catalog.by_name[ENV]
-    with deployed(env, environment_stacks(synthesis, ENV), synthesis.stacks,
-                  tmp_path_factory.mktemp("e2e-dev")) as deployment:
+    with deployed(
+        env, environment_stacks(synthesis, ENV), synthesis.stacks, tmp_path_factory.mktemp("e2e-dev")
+    ) as deployment:
         yield deployment
 
 
@@ -63,8 +64,9 @@ def test_pipeline_stages_are_in_order(dev):
 
 def test_build_projects_use_the_delivery_key(dev):
     codebuild = dev.client("codebuild")
-    state = {r["values"]["name"]: r["values"] for r in dev.state(f"{ENV}-delivery")
-             if r["type"] == "aws_codebuild_project"}
+    state = {
+        r["values"]["name"]: r["values"] for r in dev.state(f"{ENV}-delivery") if r["type"] == "aws_codebuild_project"
+    }
     key_arns = {r["values"]["arn"] for r in dev.state(f"{ENV}-delivery") if r["type"] == "aws_kms_key"}
     projects = codebuild.batch_get_projects(names=list(state))["projects"]
     assert {p["name"] for p in projects} == set(state)

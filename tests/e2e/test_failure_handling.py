@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tooling.emulator.server import Emulator
 from tooling.deploy.rollout import Rollout
 from tooling.deploy.stackrun import EmulatorTarget, replan, stack_order, state_addresses
+from tooling.emulator.server import Emulator
 from tooling.harness.terraform import TerraformError
 
 
@@ -26,28 +26,43 @@ def write_app(outdir: Path, stacks: dict[str, dict], dependencies: dict[str, lis
 
 
 def role_stack(policy_arn: str) -> dict:
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
     return {
-        "terraform": {"required_providers": {"aws": {"source": "aws", "version": "5.100.0"}},
-                      "backend": {"local": {"path": "never-used.tfstate"}}},
+        "terraform": {
+            "required_providers": {"aws": {"source": "aws", "version": "5.100.0"}},
+            "backend": {"local": {"path": "never-used.tfstate"}},
+        },
         "provider": {"aws": [{"region": "eu-west-1", "allowed_account_ids": ["111111111111"]}]},
         "resource": {
             "aws_iam_role": {"role": {"name": "e2e-failure-role", "assume_role_policy": json.dumps(trust)}},
-            "aws_iam_role_policy_attachment": {"attach": {"role": "${aws_iam_role.role.name}",
-                                                          "policy_arn": policy_arn}},
+            "aws_iam_role_policy_attachment": {
+                "attach": {"role": "${aws_iam_role.role.name}", "policy_arn": policy_arn}
+            },
         },
         "output": {"role-name": {"value": "${aws_iam_role.role.name}"}},
     }
 
 
 def test_stack_order_follows_manifest_dependencies(tmp_path):
-    write_app(tmp_path, {"dev-service": {}, "dev-eks": {}, "dev-delivery": {}},
-              {"dev-service": ["dev-delivery"], "dev-eks": ["dev-service"]})
-    assert stack_order(tmp_path, ["dev-eks", "dev-service", "dev-delivery"]) == ["dev-delivery", "dev-service", "dev-eks"]
+    write_app(
+        tmp_path,
+        {"dev-service": {}, "dev-eks": {}, "dev-delivery": {}},
+        {"dev-service": ["dev-delivery"], "dev-eks": ["dev-service"]},
+    )
+    assert stack_order(tmp_path, ["dev-eks", "dev-service", "dev-delivery"]) == [
+        "dev-delivery",
+        "dev-service",
+        "dev-eks",
+    ]
     write_app(tmp_path, {"dev-delivery": {}, "dev-eks": {}, "dev-service": {}}, {})  # no dependencies recorded
-    assert stack_order(tmp_path, ["dev-eks", "dev-service", "dev-delivery"],
-                       declared=["dev-delivery", "dev-service", "dev-eks"]) == ["dev-delivery", "dev-service", "dev-eks"]
+    assert stack_order(
+        tmp_path, ["dev-eks", "dev-service", "dev-delivery"], declared=["dev-delivery", "dev-service", "dev-eks"]
+    ) == ["dev-delivery", "dev-service", "dev-eks"]
     write_app(tmp_path, {"a": {}, "b": {}}, {"a": ["b"], "b": ["a"]})
     with pytest.raises(TerraformError, match="cycle"):
         stack_order(tmp_path, ["a", "b"])

@@ -41,8 +41,9 @@ def test_deployment_group_is_blue_green_with_both_target_groups(staging):
     assert groups, "staging deploys blue/green: a deployment group is expected"
     codedeploy = staging.client("codedeploy")
     for planned in groups:
-        info = codedeploy.get_deployment_group(applicationName=planned["app_name"],
-                                               deploymentGroupName=planned["deployment_group_name"])
+        info = codedeploy.get_deployment_group(
+            applicationName=planned["app_name"], deploymentGroupName=planned["deployment_group_name"]
+        )
         info = info["deploymentGroupInfo"]
         assert info["computePlatform"] == "ECS"
         assert info["deploymentStyle"] == {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"}
@@ -51,8 +52,12 @@ def test_deployment_group_is_blue_green_with_both_target_groups(staging):
         routes = set(pair["prodTrafficRoute"]["listenerArns"]) | set(pair["testTrafficRoute"]["listenerArns"])
         assert routes == listeners and len(listeners) == 2
         assert info["autoRollbackConfiguration"]["enabled"] is True
-        assert info["ecsServices"] == [{"serviceName": planned["ecs_service"][0]["service_name"],
-                                        "clusterName": planned["ecs_service"][0]["cluster_name"]}]
+        assert info["ecsServices"] == [
+            {
+                "serviceName": planned["ecs_service"][0]["service_name"],
+                "clusterName": planned["ecs_service"][0]["cluster_name"],
+            }
+        ]
 
 
 def test_service_is_controlled_by_codedeploy(staging):

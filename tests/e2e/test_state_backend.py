@@ -39,12 +39,17 @@ def s3_backend(synthesis, stack: str) -> dict:
 
 
 def write_stack(directory: Path, stack: str, account_id: str, backend: dict, hold: bool = False) -> dict[str, Path]:
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
     resources: dict = {"aws_iam_role": {"role": {"name": f"{stack}-role", "assume_role_policy": json.dumps(trust)}}}
     if hold:  # `exec`, so Terraform's stop signal reaches the sleep itself
-        resources["terraform_data"] = {"hold": {"input": "hold", "provisioner": [
-            {"local-exec": {"command": f"exec sleep {HOLD_SECONDS}"}}]}}
+        resources["terraform_data"] = {
+            "hold": {"input": "hold", "provisioner": [{"local-exec": {"command": f"exec sleep {HOLD_SECONDS}"}}]}
+        }
     config = {
         "terraform": {"required_providers": {"aws": {"source": "aws", "version": "5.100.0"}}, "backend": backend},
         "provider": {"aws": [{"region": "eu-west-1", "allowed_account_ids": [account_id]}]},
@@ -112,8 +117,14 @@ def holding_apply(site):
     """A first apply of the stack, stopped in its sleeping provisioner while it holds the state lock."""
     stack_dirs = write_stack(site.root / "out-hold", STACK, site.env.account_id, site.backend, hold=True)
     work_dir = site.target.prepare(STACK, stack_dirs[STACK])
-    process = subprocess.Popen(["terraform", "apply", "-input=false", "-auto-approve", "-no-color"], cwd=work_dir,
-                               env=terraform_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        ["terraform", "apply", "-input=false", "-auto-approve", "-no-color"],
+        cwd=work_dir,
+        env=terraform_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lock = f"{site.key}.tflock"
     deadline = time.monotonic() + 120
     while lock not in site.objects() and process.poll() is None and time.monotonic() < deadline:
@@ -172,8 +183,9 @@ def test_ctrl_c_releases_the_lock(site, holding_apply):
     assert lock not in site.objects(), "the lock outlived the interrupted apply"
     state = site.state(site.key)
     assert "aws_iam_role" in [r["type"] for r in state["resources"]]  # the state was written, not lost
-    result = terraform(["plan", "-input=false", "-lock-timeout=0s", "-detailed-exitcode"],
-                       site.target.work_dir(STACK), check=False)
+    result = terraform(
+        ["plan", "-input=false", "-lock-timeout=0s", "-detailed-exitcode"], site.target.work_dir(STACK), check=False
+    )
     assert result.returncode in (0, 2), result.stderr  # a new run acquires the lock
     assert lock not in site.objects()
 

@@ -77,8 +77,9 @@ def test_every_resource_is_located_at_the_line_that_creates_it(recorded):
 @pytest.fixture(scope="session")
 def real_findings(synthesis, plan_files, skips, tmp_path_factory):
     synth_files = {name: path / "cdk.tf.json" for name, path in synthesis.stacks.items()}
-    findings = gate.scan(plan_files, synth_files, [s.id for s in skips if not s.scoped],
-                         workdir=tmp_path_factory.mktemp("gate-scan"))
+    findings = gate.scan(
+        plan_files, synth_files, [s.id for s in skips if not s.scoped], workdir=tmp_path_factory.mktemp("gate-scan")
+    )
     gate.prefer_plan_results(findings)
     stale = gate.apply_skips(findings, skips, sorted(synthesis.stacks))
     return findings, stale
@@ -92,24 +93,31 @@ def test_gate_is_green_on_the_project_as_configured(real_findings, synthesis, pl
     scanned = {(f.stack, f.framework) for f in findings}
     assert {(s, gate.PLAN) for s in plans} <= scanned, "every plan is scanned"
     assert {(s, gate.SYNTH) for s in synthesis.stacks if s.endswith("-gitops")} <= scanned or not any(
-        s.endswith("-gitops") for s in synthesis.stacks), (
-        "the unplannable gitops stacks are scanned as synthesized JSON")
+        s.endswith("-gitops") for s in synthesis.stacks
+    ), "the unplannable gitops stacks are scanned as synthesized JSON"
     ran = {f.check_id for f in findings}
     assert {"CKV_DLP_1", "CKV_DLP_10", "CKV_DLP_12", "CKV_DLP_21", "CKV_DLP_30", "CKV2_DLP_1"} <= ran
     assert any(c.startswith("CKV_AWS_") for c in ran), "built-in checks run too"
 
 
 def test_plans_do_not_broaden_against_themselves(plan_files, tmp_path):
-    assert gate.check_broadening(plan_files["prod-service"].parent, plan_files, accept_all=False,
-                                 ack_file=tmp_path / "none") == []
+    assert (
+        gate.check_broadening(
+            plan_files["prod-service"].parent, plan_files, accept_all=False, ack_file=tmp_path / "none"
+        )
+        == []
+    )
 
 
 # ---------------------------------------------------------------------------- mutations
 def _resources(document: dict, resource_type: str):
     """(planned value dict, resource_changes `after` dict) pairs of one type."""
     after = {c["address"]: c["change"]["after"] for c in document["resource_changes"] if c["type"] == resource_type}
-    return [(r["address"], r["values"], after.get(r["address"]))
-            for r in document["planned_values"]["root_module"]["resources"] if r["type"] == resource_type]
+    return [
+        (r["address"], r["values"], after.get(r["address"]))
+        for r in document["planned_values"]["root_module"]["resources"]
+        if r["type"] == resource_type
+    ]
 
 
 def _mutate(document: dict, resource_type: str, change, name_contains: str = "") -> str:
@@ -175,9 +183,20 @@ def mutated(plans, skips, recorded, tmp_path_factory):
     found = gate.check_broadening(baseline, files, accept_all=False, ack_file=directory / "none")
     locator = recorded[1]
     gate.locate(findings, found, locator)
-    result = GateResult(stacks=list(files), planned=list(files), reused=[], resources=0, findings=findings,
-                        plan_failures={}, test_summary={}, broadening=found, broadening_checked=True,
-                        stale_skips=[], seconds={}, environment_files=locator.environment_files(list(files)))
+    result = GateResult(
+        stacks=list(files),
+        planned=list(files),
+        reused=[],
+        resources=0,
+        findings=findings,
+        plan_failures={},
+        test_summary={},
+        broadening=found,
+        broadening_checked=True,
+        stale_skips=[],
+        seconds={},
+        environment_files=locator.environment_files(list(files)),
+    )
     return expected, findings, result
 
 
@@ -214,11 +233,14 @@ def test_sarif_locations_are_lines_of_the_repository(mutated, tmp_path):
             assert 1 <= line <= len(path.read_text().splitlines()), f"{uri}:{line}"
             seen.add(uri)
         primary = entry["locations"][0]
-        uri, line = primary["physicalLocation"]["artifactLocation"]["uri"], primary["physicalLocation"]["region"][
-            "startLine"]
+        uri, line = (
+            primary["physicalLocation"]["artifactLocation"]["uri"],
+            primary["physicalLocation"]["region"]["startLine"],
+        )
         resource = primary["logicalLocations"][0]["name"]
         assert _class_name(resource) in (ROOT / uri).read_text().splitlines()[line - 1], (uri, line, resource)
     assert {"environments/prod.hcl", "modules/ecs/blue_green.py"} <= seen
     policy = next(f for f in findings if f.check_id == "CKV_DLP_1" and f.result == "FAILED")
     assert policy.source_file == "modules/shared/iam.py" and policy.created_by[0].startswith(
-        "modules/ecs/deploy_hooks.py:"), "a shared construct's finding names the user it is about"
+        "modules/ecs/deploy_hooks.py:"
+    ), "a shared construct's finding names the user it is about"

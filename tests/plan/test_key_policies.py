@@ -15,10 +15,25 @@ from tooling.iam.evaluator import Request, action_matches, evaluate
 # Every KMS action that manages a key rather than using it (Service Authorization Reference, access
 # levels "Permissions management" and "Write" on the key itself).
 KEY_ADMINISTRATION = (
-    "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:CreateGrant", "kms:DeleteAlias", "kms:DisableKey",
-    "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation", "kms:PutKeyPolicy", "kms:RetireGrant",
-    "kms:RevokeGrant", "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias",
-    "kms:UpdateKeyDescription", "kms:UpdatePrimaryRegion", "kms:ImportKeyMaterial", "kms:DeleteImportedKeyMaterial",
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:CreateGrant",
+    "kms:DeleteAlias",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:PutKeyPolicy",
+    "kms:RetireGrant",
+    "kms:RevokeGrant",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+    "kms:UpdatePrimaryRegion",
+    "kms:ImportKeyMaterial",
+    "kms:DeleteImportedKeyMaterial",
 )
 
 
@@ -64,7 +79,8 @@ def test_only_named_administrators_administer_keys(plans, catalog):
         stranger = account.role_arn("some-other-role")
         for action in KEY_ADMINISTRATION:
             assert not decision_for(policy, stranger, action, {"kms:GrantIsForAWSResource": "true"}).allowed, (
-                f"{stack}: {action} allowed to a principal that is no administrator")
+                f"{stack}: {action} allowed to a principal that is no administrator"
+            )
 
 
 def test_every_administrator_can_still_change_the_policy(plans, catalog):
@@ -83,7 +99,8 @@ def test_grants_only_for_aws_resources(plans, catalog):
         for statement in policy["Statement"]:
             if statement["Effect"] == "Allow" and action_matches(as_list(statement["Action"]), "kms:CreateGrant"):
                 assert statement.get("Condition") == {"Bool": {"kms:GrantIsForAWSResource": "true"}}, (
-                    f"{stack} {statement.get('Sid')}: kms:CreateGrant without kms:GrantIsForAWSResource")
+                    f"{stack} {statement.get('Sid')}: kms:CreateGrant without kms:GrantIsForAWSResource"
+                )
         for admin in env_of(catalog, stack).key_admin_principal_arns:
             assert decision_for(policy, admin, "kms:CreateGrant", {"kms:GrantIsForAWSResource": "true"}).allowed
             assert not decision_for(policy, admin, "kms:CreateGrant", {"kms:GrantIsForAWSResource": "false"}).allowed
@@ -95,9 +112,11 @@ def test_a_key_without_administrators_is_refused():
     from modules.shared.statements import PolicyError
 
     with pytest.raises(PolicyError, match="no key administrators"):
-        EncryptionKey.key_policy(EncryptionKeyProps(alias="alias/x", description="x",
-                                                    account=Account("111111111111", "eu-west-1"),
-                                                    admin_principal_arns=()))
+        EncryptionKey.key_policy(
+            EncryptionKeyProps(
+                alias="alias/x", description="x", account=Account("111111111111", "eu-west-1"), admin_principal_arns=()
+            )
+        )
 
 
 def test_lambda_settings_use_no_customer_key_without_a_matching_key_policy(plans):
@@ -107,5 +126,6 @@ def test_lambda_settings_use_no_customer_key_without_a_matching_key_policy(plans
     assert functions, "expected the deploy hook functions"
     for stack, function in functions:
         assert not plans[stack].references(function["address"], "kms_key_arn"), (
-            f"{stack} {function['address']}: environment encrypted with a customer key")
+            f"{stack} {function['address']}: environment encrypted with a customer key"
+        )
         assert not function["values"].get("kms_key_arn")

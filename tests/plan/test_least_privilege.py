@@ -32,8 +32,11 @@ def test_broad_resources_only_for_allow_listed_actions(plans):
         for address, statement in permission_statements(plan):
             assert "NotResource" not in statement, f"{name} {address}: NotResource grants everything else"
             conditions = statement.get("Condition", {})
-            broad = [r for r in as_list(statement["Resource"])
-                     if resource_scope_error(r, conditions, tuple(as_list(statement["Action"])))]
+            broad = [
+                r
+                for r in as_list(statement["Resource"])
+                if resource_scope_error(r, conditions, tuple(as_list(statement["Action"])))
+            ]
             if broad:
                 seen += 1
                 not_allowed = set(as_list(statement["Action"])) - set(wildcard_resource_actions())
@@ -48,11 +51,13 @@ def test_pass_role_names_roles_and_their_service(plans):
             if "iam:PassRole" in as_list(statement["Action"]):
                 checked += 1
                 for resource in as_list(statement["Resource"]):
-                    assert resource.startswith("arn:aws:iam::") and ":role/" in resource and not has_wildcard(
-                        resource), f"{name} {address}: PassRole on {resource!r}"
+                    assert (
+                        resource.startswith("arn:aws:iam::") and ":role/" in resource and not has_wildcard(resource)
+                    ), f"{name} {address}: PassRole on {resource!r}"
                 services = condition_values(statement.get("Condition", {})).get("iam:PassedToService")
                 assert services and not any(has_wildcard(s) for s in services), (
-                    f"{name} {address}: PassRole to {services or 'any service'}")
+                    f"{name} {address}: PassRole to {services or 'any service'}"
+                )
     assert checked, "the pipelines pass the task roles to ECS: expected PassRole statements"
 
 

@@ -35,12 +35,13 @@ def test_names_used_across_stacks_are_the_planned_names(plans, catalog, env_name
         assert svc_names.task_family in planned(service, "aws_ecs_task_definition", "family")
         assert svc_names.task_log_group in planned(service, "aws_cloudwatch_log_group", "name")
         roles = planned(service, "aws_iam_role", "name") | planned(delivery, "aws_iam_role", "name")
-        for purpose in ("codebuild", "pipeline", "task-execution", "task")[0 if env.promotion else 2:]:
+        for purpose in ("codebuild", "pipeline", "task-execution", "task")[0 if env.promotion else 2 :]:
             assert svc_names.role(purpose) in roles
         if svc.deployment.strategy == "blue_green":
             assert svc_names.codedeploy_application in planned(service, "aws_codedeploy_app", "name")
-            assert svc_names.deployment_group in planned(service, "aws_codedeploy_deployment_group",
-                                                         "deployment_group_name")
+            assert svc_names.deployment_group in planned(
+                service, "aws_codedeploy_deployment_group", "deployment_group_name"
+            )
 
 
 def test_prod_pipeline_targets_the_planned_staging_and_prod_services(plans, catalog):
@@ -52,18 +53,26 @@ def test_prod_pipeline_targets_the_planned_staging_and_prod_services(plans, cata
             assert {action["ProjectName"]} == planned(plans[f"{env_name}-eks"], "aws_codebuild_project", "name")
             continue
         group = next(r["values"] for r in plans[f"{env_name}-service"].of_type("aws_codedeploy_deployment_group"))
-        assert (action["ApplicationName"], action["DeploymentGroupName"]) == (group["app_name"],
-                                                                               group["deployment_group_name"])
+        assert (action["ApplicationName"], action["DeploymentGroupName"]) == (
+            group["app_name"],
+            group["deployment_group_name"],
+        )
 
 
 @pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_task_executions_may_pull_from_the_pipeline_that_deploys_there(plans, catalog, env_name):
     """Staging's tasks run the images prod's pipeline built: they pull from prod's repository."""
-    policy = next(json.loads(r["values"]["policy"]) for r in plans[f"{env_name}-service"].of_type(
-        "aws_iam_role_policy") if r["values"]["name"].endswith("task-execution-least-privilege"))
+    policy = next(
+        json.loads(r["values"]["policy"])
+        for r in plans[f"{env_name}-service"].of_type("aws_iam_role_policy")
+        if r["values"]["name"].endswith("task-execution-least-privilege")
+    )
     pull = next(s for s in policy["Statement"] if s["Sid"] == "PullReleasedImages")
     sources = catalog.promoting_into(catalog.by_name[env_name])
-    repositories = {r["values"]["name"] for source in sources
-                    for r in plans[f"{source.name}-delivery"].of_type("aws_ecr_repository")}
+    repositories = {
+        r["values"]["name"]
+        for source in sources
+        for r in plans[f"{source.name}-delivery"].of_type("aws_ecr_repository")
+    }
     assert {arn.split("/")[-1] for arn in pull["Resource"]} == repositories
     assert [source.name for source in sources] == {"staging": ["prod"]}.get(env_name, [env_name])

@@ -33,12 +33,24 @@ TEAMS = "arn:aws:chatbot::222222222222:chat-configuration/microsoft-teams-channe
 def codecommit_catalog(catalog):
     prod = catalog.by_name["prod"]
     service = prod.services[0]
-    changed = dataclasses.replace(prod, delivery=dataclasses.replace(prod.delivery, notifications=Notifications(
-        https_endpoints=("https://hooks.acme.example/aws/pipelines",), chatbot_channel_arns=(TEAMS,),
-        events=("pipeline-execution-failed", "pipeline-execution-succeeded", "manual-approval-needed"))),
-        services=(dataclasses.replace(
-            service, source=Source(repository="acme-app", provider="codecommit", branch="main", create_repository=True),
-            pull_request_build=PullRequestBuild(base_branches=("main", "release/2.0"))),))
+    changed = dataclasses.replace(
+        prod,
+        delivery=dataclasses.replace(
+            prod.delivery,
+            notifications=Notifications(
+                https_endpoints=("https://hooks.acme.example/aws/pipelines",),
+                chatbot_channel_arns=(TEAMS,),
+                events=("pipeline-execution-failed", "pipeline-execution-succeeded", "manual-approval-needed"),
+            ),
+        ),
+        services=(
+            dataclasses.replace(
+                service,
+                source=Source(repository="acme-app", provider="codecommit", branch="main", create_repository=True),
+                pull_request_build=PullRequestBuild(base_branches=("main", "release/2.0")),
+            ),
+        ),
+    )
     return Catalog((changed,), {**catalog.by_name, "prod": changed})
 
 
@@ -46,8 +58,9 @@ def codecommit_catalog(catalog):
 def codecommit_plan(codecommit_catalog, plans, tmp_path_factory):
     """prod-delivery with a CodeCommit source (`plans` first: the session's synthesis has loaded the bindings)."""
     result = synthesize(codecommit_catalog, outdir=tmp_path_factory.mktemp("codecommit.out"))
-    return plan_stacks({"prod-delivery": result.stacks["prod-delivery"]},
-                       work_root=tmp_path_factory.mktemp("codecommit-plans"))["prod-delivery"]
+    return plan_stacks(
+        {"prod-delivery": result.stacks["prod-delivery"]}, work_root=tmp_path_factory.mktemp("codecommit-plans")
+    )["prod-delivery"]
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +92,12 @@ def role_named(plan, name) -> dict:
 
 
 def identity_statements(plan, role_name) -> list[dict]:
-    return [s for r in plan.of_type("aws_iam_role_policy") if r["values"]["role"] == role_name
-            for s in json.loads(r["values"]["policy"])["Statement"]]
+    return [
+        s
+        for r in plan.of_type("aws_iam_role_policy")
+        if r["values"]["role"] == role_name
+        for s in json.loads(r["values"]["policy"])["Statement"]
+    ]
 
 
 def role_of(plan, address, attribute="role_arn") -> str:
@@ -109,37 +126,53 @@ def condition_holds(conditions: dict, context: dict) -> bool:
     return True
 
 
-def statement_applies(statement: dict, action: str, resource_arn: str, principal: tuple[str, str],
-                      context: dict) -> bool:
+def statement_applies(
+    statement: dict, action: str, resource_arn: str, principal: tuple[str, str], context: dict
+) -> bool:
     kind, name = principal
     principals = statement.get("Principal", "*")
-    named = principals == "*" or name in as_list(principals.get(kind)) or (
-        kind == "AWS" and f"arn:aws:iam::{name.split(':')[4]}:root" in as_list(principals.get("AWS")))
-    return (named and action.lower() in [a.lower() for a in as_list(statement["Action"])]
-            and any(fnmatch.fnmatchcase(resource_arn, r) for r in as_list(statement["Resource"]))
-            and condition_holds(statement.get("Condition", {}), context))
+    named = (
+        principals == "*"
+        or name in as_list(principals.get(kind))
+        or (kind == "AWS" and f"arn:aws:iam::{name.split(':')[4]}:root" in as_list(principals.get("AWS")))
+    )
+    return (
+        named
+        and action.lower() in [a.lower() for a in as_list(statement["Action"])]
+        and any(fnmatch.fnmatchcase(resource_arn, r) for r in as_list(statement["Resource"]))
+        and condition_holds(statement.get("Condition", {}), context)
+    )
 
 
 def resource_policy_allows(policy: dict, action, resource_arn, principal, context, identity_allows=False) -> bool:
     """Explicit deny wins; a service needs the resource policy; a same-account role either policy."""
     statements = policy["Statement"]
-    if any(s["Effect"] == "Deny" and statement_applies(s, action, resource_arn, principal, context)
-           for s in statements):
+    if any(
+        s["Effect"] == "Deny" and statement_applies(s, action, resource_arn, principal, context) for s in statements
+    ):
         return False
-    return identity_allows or any(s["Effect"] == "Allow" and statement_applies(s, action, resource_arn, principal,
-                                                                                context) for s in statements)
+    return identity_allows or any(
+        s["Effect"] == "Allow" and statement_applies(s, action, resource_arn, principal, context) for s in statements
+    )
 
 
 def identity_allows(statements: list[dict], action: str, resource_arn: str) -> bool:
-    return any(s["Effect"] == "Allow" and action in as_list(s["Action"])
-               and any(fnmatch.fnmatchcase(resource_arn, r) for r in as_list(s["Resource"])) for s in statements)
+    return any(
+        s["Effect"] == "Allow"
+        and action in as_list(s["Action"])
+        and any(fnmatch.fnmatchcase(resource_arn, r) for r in as_list(s["Resource"]))
+        for s in statements
+    )
 
 
 def topic_of(plan, topic_address) -> tuple[str, dict, dict]:
     """(topic ARN, its topic policy, its key's policy)."""
     topic = resource(plan, topic_address)
-    policy = next(r for r in plan.of_type("aws_sns_topic_policy")
-                  if referenced(configured(plan, r["address"])["arn"]) == topic_address)
+    policy = next(
+        r
+        for r in plan.of_type("aws_sns_topic_policy")
+        if referenced(configured(plan, r["address"])["arn"]) == topic_address
+    )
     key = resource(plan, referenced(configured(plan, topic_address)["kms_master_key_id"]))
     region, account = plan_account(plan)
     arn = f"arn:aws:sns:{region}:{account}:{topic['values']['name']}"
@@ -150,8 +183,9 @@ def plan_account(plan) -> tuple[str, str]:
     """(region, account) of a delivery plan: the account of the delivery key's administrators (every delivery
     stack has the key; not every one has a role: `promotion = []` runs no pipeline)."""
     [key] = plan.of_type("aws_kms_key")
-    administrators = next(s for s in json.loads(key["values"]["policy"])["Statement"]
-                          if s["Sid"] == "AdministratorsManageKey")["Principal"]["AWS"]
+    administrators = next(
+        s for s in json.loads(key["values"]["policy"])["Statement"] if s["Sid"] == "AdministratorsManageKey"
+    )["Principal"]["AWS"]
     account = as_list(administrators)[0].split(":")[4]
     region = plan.document["configuration"]["provider_config"]["aws"]["expressions"]["region"]["constant_value"]
     return region, account
@@ -170,17 +204,31 @@ def test_every_publisher_of_every_topic_can_publish_and_nobody_else(all_delivery
                     continue
                 topic_arn, topic_policy, key_policy = topic_of(plan, referenced(target["address"]))
                 service = ("Service", CODESTAR)
-                assert resource_policy_allows(topic_policy, "sns:Publish", topic_arn, service,
-                                              {"aws:SourceAccount": account, "aws:PrincipalServiceName": CODESTAR})
-                assert not resource_policy_allows(topic_policy, "sns:Publish", topic_arn, service,
-                                                  {"aws:SourceAccount": "999999999999",
-                                                   "aws:PrincipalServiceName": CODESTAR}), "confused deputy"
-                via_sns = {"kms:ViaService": f"sns.{region}.amazonaws.com", "aws:SourceAccount": account,
-                           "kms:EncryptionContext:aws:sns:topicArn": topic_arn, "aws:PrincipalServiceName": CODESTAR}
+                assert resource_policy_allows(
+                    topic_policy,
+                    "sns:Publish",
+                    topic_arn,
+                    service,
+                    {"aws:SourceAccount": account, "aws:PrincipalServiceName": CODESTAR},
+                )
+                assert not resource_policy_allows(
+                    topic_policy,
+                    "sns:Publish",
+                    topic_arn,
+                    service,
+                    {"aws:SourceAccount": "999999999999", "aws:PrincipalServiceName": CODESTAR},
+                ), "confused deputy"
+                via_sns = {
+                    "kms:ViaService": f"sns.{region}.amazonaws.com",
+                    "aws:SourceAccount": account,
+                    "kms:EncryptionContext:aws:sns:topicArn": topic_arn,
+                    "aws:PrincipalServiceName": CODESTAR,
+                }
                 for action in ("kms:GenerateDataKey", "kms:Decrypt"):
                     assert resource_policy_allows(key_policy, action, "*", service, via_sns), f"{topic_arn}: {action}"
-                    assert not resource_policy_allows(key_policy, action, "*", service, {
-                        **via_sns, "kms:ViaService": f"s3.{region}.amazonaws.com"}), "key usable outside SNS"
+                    assert not resource_policy_allows(
+                        key_policy, action, "*", service, {**via_sns, "kms:ViaService": f"s3.{region}.amazonaws.com"}
+                    ), "key usable outside SNS"
                 checked += 1
         for pipeline in plan.of_type("aws_codepipeline"):
             role = role_of(plan, pipeline["address"])
@@ -190,19 +238,33 @@ def test_every_publisher_of_every_topic_can_publish_and_nobody_else(all_delivery
                     if action["provider"] != "Manual":
                         continue
                     topic_arn = action["configuration"]["NotificationArn"]
-                    topic = next(t["address"] for t in plan.of_type("aws_sns_topic")
-                                 if topic_arn.endswith(f":{t['values']['name']}"))
+                    topic = next(
+                        t["address"]
+                        for t in plan.of_type("aws_sns_topic")
+                        if topic_arn.endswith(f":{t['values']['name']}")
+                    )
                     _, topic_policy, key_policy = topic_of(plan, topic)
                     own = identity_statements(plan, role)
-                    assert resource_policy_allows(topic_policy, "sns:Publish", topic_arn, ("AWS", role_arn),
-                                                  {"aws:PrincipalArn": role_arn},
-                                                  identity_allows(own, "sns:Publish", topic_arn))
-                    assert resource_policy_allows(key_policy, "kms:GenerateDataKey", "*", ("AWS", role_arn),
-                                                  {"aws:PrincipalArn": role_arn})
+                    assert resource_policy_allows(
+                        topic_policy,
+                        "sns:Publish",
+                        topic_arn,
+                        ("AWS", role_arn),
+                        {"aws:PrincipalArn": role_arn},
+                        identity_allows(own, "sns:Publish", topic_arn),
+                    )
+                    assert resource_policy_allows(
+                        key_policy, "kms:GenerateDataKey", "*", ("AWS", role_arn), {"aws:PrincipalArn": role_arn}
+                    )
                     intruder = f"arn:aws:iam::{account}:role/developer"
-                    assert not resource_policy_allows(topic_policy, "sns:Publish", topic_arn, ("AWS", intruder),
-                                                      {"aws:PrincipalArn": intruder}, identity_allows=True), (
-                        "another principal of the account could forge approval requests")
+                    assert not resource_policy_allows(
+                        topic_policy,
+                        "sns:Publish",
+                        topic_arn,
+                        ("AWS", intruder),
+                        {"aws:PrincipalArn": intruder},
+                        identity_allows=True,
+                    ), "another principal of the account could forge approval requests"
                     checked += 1
     # dev's and prod's pipelines (staging runs none) and the planned variants
     assert checked >= 5, "expected notification rules and approval actions in the plans"
@@ -214,14 +276,19 @@ def test_pipeline_failures_reach_the_topic_and_its_subscribers(plans, catalog, e
     notifications = environment.delivery.notifications
     topic = plan.of_type("aws_sns_topic")[0]["address"]
     for pipeline in plan.of_type("aws_codepipeline"):
-        rules = [r for r in plan.of_type("aws_codestarnotifications_notification_rule")
-                 if referenced(configured(plan, r["address"])["resource"]) == pipeline["address"]]
-        to_topic = [r for r in rules if any(referenced(t["address"]) == topic
-                                            for t in configured(plan, r["address"])["target"])]
+        rules = [
+            r
+            for r in plan.of_type("aws_codestarnotifications_notification_rule")
+            if referenced(configured(plan, r["address"])["resource"]) == pipeline["address"]
+        ]
+        to_topic = [
+            r for r in rules if any(referenced(t["address"]) == topic for t in configured(plan, r["address"])["target"])
+        ]
         assert [r["values"]["event_type_ids"] for r in to_topic] == [[FAILED]]
     subscriptions = {(s["protocol"], s["endpoint"]) for s in values(plan, "aws_sns_topic_subscription")}
     assert subscriptions == {("email", e) for e in notifications.emails} | {
-        ("https", u) for u in notifications.https_endpoints}
+        ("https", u) for u in notifications.https_endpoints
+    }
 
 
 def test_prod_approvals_reach_email_once_and_chat(plans, catalog):
@@ -241,11 +308,15 @@ def test_prod_approvals_reach_email_once_and_chat(plans, catalog):
 def test_variant_teams_channel_https_subscriber_and_listed_events(codecommit_plan):
     rules = {r["name"]: r for r in values(codecommit_plan, "aws_codestarnotifications_notification_rule")}
     assert sorted(rules["acme-prod-app-pipeline-events"]["event_type_ids"]) == [
-        FAILED, "codepipeline-pipeline-pipeline-execution-succeeded"]
-    assert rules["acme-prod-app-pipeline-approvals"]["target"] == [{"address": TEAMS,
-                                                                    "type": "AWSChatbotMicrosoftTeams"}]
+        FAILED,
+        "codepipeline-pipeline-pipeline-execution-succeeded",
+    ]
+    assert rules["acme-prod-app-pipeline-approvals"]["target"] == [
+        {"address": TEAMS, "type": "AWSChatbotMicrosoftTeams"}
+    ]
     assert [(s["protocol"], s["endpoint"]) for s in values(codecommit_plan, "aws_sns_topic_subscription")] == [
-        ("https", "https://hooks.acme.example/aws/pipelines")]
+        ("https", "https://hooks.acme.example/aws/pipelines")
+    ]
 
 
 # ------------------------------------------------------------------------------------------ what starts a pipeline
@@ -262,8 +333,9 @@ def event_rules_starting(plan, target_arn: str, action: str) -> list[dict]:
         rule_arn = f"arn:aws:events:{region}:{account}:rule/{rule['name']}"
         assert trust["Principal"] == {"Service": "events.amazonaws.com"}
         assert condition_holds(trust["Condition"], {"aws:SourceAccount": account, "aws:SourceArn": rule_arn})
-        assert not condition_holds(trust["Condition"], {"aws:SourceAccount": account,
-                                                        "aws:SourceArn": rule_arn + "-other"}), "trust too broad"
+        assert not condition_holds(
+            trust["Condition"], {"aws:SourceAccount": account, "aws:SourceArn": rule_arn + "-other"}
+        ), "trust too broad"
         statements = identity_statements(plan, role["values"]["name"])
         assert [(s["Action"], s["Resource"]) for s in statements] == [([action], [target_arn])], "role too broad"
         found.append({**rule, "event_pattern": json.loads(rule["event_pattern"]), "target": target["values"]})
@@ -285,10 +357,12 @@ def test_every_pipeline_is_started_by_its_source(all_delivery_plans):
             assert source["provider"] == "CodeCommit" and configuration["PollForSourceChanges"] == "false"
             rules = event_rules_starting(plan, pipeline_arn, "codepipeline:StartPipelineExecution")
             repository_arn = f"arn:aws:codecommit:{region}:{account}:{configuration['RepositoryName']}"
-            assert any(rule["event_pattern"]["resources"] == [repository_arn]
-                       and rule["event_pattern"]["detail"]["referenceName"] == [configuration["BranchName"]]
-                       and rule["event_pattern"]["detail-type"] == ["CodeCommit Repository State Change"]
-                       for rule in rules), f"{pipeline['name']}: nothing starts it"
+            assert any(
+                rule["event_pattern"]["resources"] == [repository_arn]
+                and rule["event_pattern"]["detail"]["referenceName"] == [configuration["BranchName"]]
+                and rule["event_pattern"]["detail-type"] == ["CodeCommit Repository State Change"]
+                for rule in rules
+            ), f"{pipeline['name']}: nothing starts it"
 
 
 def test_prod_trigger_filters_pushes_as_the_file_says(plans, catalog):
@@ -324,8 +398,11 @@ def test_every_pull_request_build_is_started_and_reports(all_delivery_plans):
         for project in pull_request_projects(plan):
             values_ = project["values"]
             source = values_["source"][0]
-            webhooks = [w["values"] for w in plan.of_type("aws_codebuild_webhook")
-                        if referenced(configured(plan, w["address"])["project_name"]) == project["address"]]
+            webhooks = [
+                w["values"]
+                for w in plan.of_type("aws_codebuild_webhook")
+                if referenced(configured(plan, w["address"])["project_name"]) == project["address"]
+            ]
             if source["type"] == "CODECOMMIT":
                 assert not webhooks and not source["report_build_status"]
                 arn = f"arn:aws:codebuild:{region}:{account}:project/{values_['name']}"
@@ -337,7 +414,10 @@ def test_every_pull_request_build_is_started_and_reports(all_delivery_plans):
                 (group,) = webhook["filter_group"]
                 filters = {f["type"]: f["pattern"] for f in group["filter"]}
                 assert set(filters["EVENT"].replace(" ", "").split(",")) == {
-                    "PULL_REQUEST_CREATED", "PULL_REQUEST_UPDATED", "PULL_REQUEST_REOPENED"}
+                    "PULL_REQUEST_CREATED",
+                    "PULL_REQUEST_UPDATED",
+                    "PULL_REQUEST_REOPENED",
+                }
                 assert filters["BASE_REF"].startswith("^refs/heads/(")
                 assert source["report_build_status"] is True
                 assert source["auth"] == [{"type": "CODECONNECTIONS", "resource": source["auth"][0]["resource"]}]
@@ -390,14 +470,23 @@ def test_dev_pull_request_build_tests_pull_requests_into_develop(plans, catalog)
 def test_variant_pull_requests_into_either_base_branch(codecommit_plan):
     (project,) = pull_request_projects(codecommit_plan)
     assert project["values"]["source"][0]["location"] == (
-        "https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/acme-app")
+        "https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/acme-app"
+    )
     (rule,) = [r for r in values(codecommit_plan, "aws_cloudwatch_event_rule") if r["name"].endswith("pull-request")]
     assert json.loads(rule["event_pattern"])["detail"]["destinationReference"] == [
-        "refs/heads/main", "refs/heads/release/2.0"]
+        "refs/heads/main",
+        "refs/heads/release/2.0",
+    ]
 
 
-@pytest.mark.parametrize("rule", ["test_no_wildcard_actions", "test_broad_resources_only_for_allow_listed_actions",
-                                  "test_service_trust_policies_carry_source_conditions",
-                                  "test_pass_role_names_roles_and_their_service"])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "test_no_wildcard_actions",
+        "test_broad_resources_only_for_allow_listed_actions",
+        "test_service_trust_policies_carry_source_conditions",
+        "test_pass_role_names_roles_and_their_service",
+    ],
+)
 def test_variant_holds_to_least_privilege(codecommit_plan, rule):
     getattr(least_privilege, rule)({"prod-delivery (codecommit)": codecommit_plan})

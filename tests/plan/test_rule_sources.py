@@ -21,8 +21,10 @@ def _first_nat_rule_from(plan: Plan, eip: str, template: str = "${%s.public_ip}/
     rule = next(r for r in rules(broken) if source(broken, r).kind == "nat_eip")
     for resource in broken.configuration_resources():
         if resource["address"] == rule["address"]:
-            resource["expressions"]["cidr_ipv4"] = {"constant_value": template % eip,
-                                                    "references": [f"{eip}.public_ip", eip]}
+            resource["expressions"]["cidr_ipv4"] = {
+                "constant_value": template % eip,
+                "references": [f"{eip}.public_ip", eip],
+            }
     return broken
 
 
@@ -32,7 +34,9 @@ def test_only_a_host_address_of_a_nat_of_the_same_stack_is_a_nat_source(plans):
     another_nat = sorted(nat_eips(plan))[-1]
     kinds = {source(p, r).kind for p in [_first_nat_rule_from(plan, another_nat)] for r in rules(p)}
     assert "unknown" not in kinds
-    for broken in (_first_nat_rule_from(plan, "aws_eip.not_a_nat"),
-                   _first_nat_rule_from(plan, "aws_instance.bastion"),
-                   _first_nat_rule_from(plan, another_nat, "${%s.public_ip}/24")):
+    for broken in (
+        _first_nat_rule_from(plan, "aws_eip.not_a_nat"),
+        _first_nat_rule_from(plan, "aws_instance.bastion"),
+        _first_nat_rule_from(plan, another_nat, "${%s.public_ip}/24"),
+    ):
         assert "unknown" in {source(broken, r).kind for r in rules(broken)}

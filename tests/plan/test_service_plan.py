@@ -9,9 +9,9 @@ import urllib.parse
 import pytest
 
 from envconfig.naming import EnvironmentNames
+from tests.plan.conftest import CERTIFICATE_ARN
 from tests.plan.documented import documented_arn
 from tests.plan.rule_sources import Source, nat_eips, referenced_resource, source
-from tests.plan.conftest import CERTIFICATE_ARN
 from tooling.gate.replacements import unsafe_replacements
 
 ENVIRONMENTS = ["dev", "staging", "prod"]
@@ -34,8 +34,11 @@ def traffic_shape(plan, config_name: str) -> tuple:
     custom one as this plan creates it."""
     if config_name in PREDEFINED_ECS_CONFIGS:
         return PREDEFINED_ECS_CONFIGS[config_name]
-    [config] = [r["values"] for r in plan.of_type("aws_codedeploy_deployment_config")
-                if r["values"]["deployment_config_name"] == config_name]
+    [config] = [
+        r["values"]
+        for r in plan.of_type("aws_codedeploy_deployment_config")
+        if r["values"]["deployment_config_name"] == config_name
+    ]
     assert config["compute_platform"] == "ECS"
     [routing] = config["traffic_routing_config"]
     traffic = ROUTING_TYPES[routing["type"]]
@@ -57,15 +60,22 @@ def test_deployment_group_is_blue_green_exactly_as_configured(plans, catalog, en
     plan = plans[f"{env}-service"]
     group = resource(plan, "aws_codedeploy_deployment_group")
     values = group["values"]
-    assert values["deployment_style"] == [{"deployment_option": "WITH_TRAFFIC_CONTROL", "deployment_type": "BLUE_GREEN"}]
+    assert values["deployment_style"] == [
+        {"deployment_option": "WITH_TRAFFIC_CONTROL", "deployment_type": "BLUE_GREEN"}
+    ]
     terminate = values["blue_green_deployment_config"][0]["terminate_blue_instances_on_deployment_success"][0]
-    assert terminate == {"action": "TERMINATE",
-                         "termination_wait_time_in_minutes": service.deployment.termination_wait_minutes}
+    assert terminate == {
+        "action": "TERMINATE",
+        "termination_wait_time_in_minutes": service.deployment.termination_wait_minutes,
+    }
     assert values["auto_rollback_configuration"] == [
-        {"enabled": True, "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]}]
+        {"enabled": True, "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]}
+    ]
     alarms = values["alarm_configuration"][0]
     assert alarms["enabled"] is True
-    assert sorted(alarms["alarms"]) == sorted(a["values"]["alarm_name"] for a in plan.of_type("aws_cloudwatch_metric_alarm"))
+    assert sorted(alarms["alarms"]) == sorted(
+        a["values"]["alarm_name"] for a in plan.of_type("aws_cloudwatch_metric_alarm")
+    )
     pair = values["load_balancer_info"][0]["target_group_pair_info"][0]
     # the pair is the two planned target groups, blue (where the listeners send traffic now) first
     blue = resource(plan, "aws_lb_target_group", "blue")["values"]["name"]
@@ -74,16 +84,25 @@ def test_deployment_group_is_blue_green_exactly_as_configured(plans, catalog, en
     assert {g["name"] for g in pair["target_group"]} == planned_groups and len(planned_groups) == 2
     production = resource(plan, "aws_lb_listener", "production")["address"]
     test = resource(plan, "aws_lb_listener", "_test_")["address"]
-    assert plan.references(group["address"], "load_balancer_info.target_group_pair_info.prod_traffic_route."
-                           "listener_arns") == [f"{production}.arn", production]
-    assert plan.references(group["address"], "load_balancer_info.target_group_pair_info.test_traffic_route."
-                           "listener_arns") == [f"{test}.arn", test]
+    assert plan.references(
+        group["address"], "load_balancer_info.target_group_pair_info.prod_traffic_route.listener_arns"
+    ) == [f"{production}.arn", production]
+    assert plan.references(
+        group["address"], "load_balancer_info.target_group_pair_info.test_traffic_route.listener_arns"
+    ) == [f"{test}.arn", test]
     deployment = service.deployment
-    configured = ("all_at_once", None, None) if deployment.traffic == "all_at_once" else (
-        deployment.traffic, deployment.percent, deployment.interval_minutes)
+    configured = (
+        ("all_at_once", None, None)
+        if deployment.traffic == "all_at_once"
+        else (deployment.traffic, deployment.percent, deployment.interval_minutes)
+    )
     assert traffic_shape(plan, values["deployment_config_name"]) == configured
-    assert values["ecs_service"] == [{"cluster_name": resource(plan, "aws_ecs_cluster")["values"]["name"],
-                                      "service_name": resource(plan, "aws_ecs_service")["values"]["name"]}]
+    assert values["ecs_service"] == [
+        {
+            "cluster_name": resource(plan, "aws_ecs_cluster")["values"]["name"],
+            "service_name": resource(plan, "aws_ecs_service")["values"]["name"],
+        }
+    ]
 
 
 def test_prod_uses_canary_traffic(plans):
@@ -123,8 +142,9 @@ def listener_ports(plan) -> set[int]:
 
 def alb_security_group(plan) -> str:
     [alb] = plan.of_type("aws_lb")
-    [group] = {referenced_resource([ref]) for ref in plan.references(alb["address"], "security_groups")
-               if ref.count(".") == 1}
+    [group] = {
+        referenced_resource([ref]) for ref in plan.references(alb["address"], "security_groups") if ref.count(".") == 1
+    }
     return group
 
 
@@ -138,9 +158,11 @@ def test_security_groups_are_least_open(plans, catalog, env):
         values = rule["values"]
         if found.kind == "cidr":  # from outside: only the listeners; the test port only from the testers
             assert values["from_port"] == values["to_port"] and values["from_port"] in listener_ports(plan), values
-            allowed = (service.deployment.test_listener_cidrs
-                       if values["from_port"] == service.deployment.test_listener_port
-                       else network.allowed_ingress_cidrs)
+            allowed = (
+                service.deployment.test_listener_cidrs
+                if values["from_port"] == service.deployment.test_listener_port
+                else network.allowed_ingress_cidrs
+            )
             assert found.value in allowed, values
     task_ingress = [r for r in plan.of_type("aws_vpc_security_group_ingress_rule") if "from-alb" in r["address"]]
     assert len(task_ingress) == 1
@@ -149,8 +171,9 @@ def test_security_groups_are_least_open(plans, catalog, env):
     for rule in plan.of_type("aws_vpc_security_group_egress_rule"):
         assert rule["values"]["ip_protocol"] == "tcp" and rule["values"]["from_port"] == rule["values"]["to_port"], rule
     assert not plan.of_type("aws_security_group_rule"), "use one resource per rule"
-    assert [(sg["values"]["ingress"], sg["values"]["egress"])
-            for sg in plan.of_type("aws_default_security_group")] == [([], [])]
+    assert [(sg["values"]["ingress"], sg["values"]["egress"]) for sg in plan.of_type("aws_default_security_group")] == [
+        ([], [])
+    ]
 
 
 def test_test_listeners_admit_only_the_hooks_and_testers(service_plans):
@@ -166,12 +189,17 @@ def test_test_listeners_admit_only_the_hooks_and_testers(service_plans):
                 values = rule["values"]
                 if not values["from_port"] <= port <= values["to_port"]:
                     continue
-                sources = plan.references(rule["address"], "referenced_security_group_id") + \
-                    plan.references(rule["address"], "cidr_ipv4")
-                hooks = [source for source in sources if source.startswith("aws_eip.")
-                         or source.startswith("aws_security_group.") and "_hooks_" in source]
-                assert values.get("cidr_ipv4") in testers or hooks, \
+                sources = plan.references(rule["address"], "referenced_security_group_id") + plan.references(
+                    rule["address"], "cidr_ipv4"
+                )
+                hooks = [
+                    source
+                    for source in sources
+                    if source.startswith("aws_eip.") or source.startswith("aws_security_group.") and "_hooks_" in source
+                ]
+                assert values.get("cidr_ipv4") in testers or hooks, (
                     f"{plan.stack}: {rule['address']} opens test port {port}: {values}"
+                )
                 if values.get("cidr_ipv4") in testers:
                     assert values["description"].startswith("test listener"), values
                     testers_seen += 1
@@ -181,10 +209,14 @@ def test_test_listeners_admit_only_the_hooks_and_testers(service_plans):
 
 def _test_listener_ports(plan) -> set[int]:
     listeners = {listener["address"]: listener["values"]["port"] for listener in plan.of_type("aws_lb_listener")}
-    return {listeners[reference] for group in plan.of_type("aws_codedeploy_deployment_group")
-            for reference in plan.references(group["address"], "load_balancer_info.target_group_pair_info."
-                                                                 "test_traffic_route.listener_arns")
-            if reference in listeners}
+    return {
+        listeners[reference]
+        for group in plan.of_type("aws_codedeploy_deployment_group")
+        for reference in plan.references(
+            group["address"], "load_balancer_info.target_group_pair_info.test_traffic_route.listener_arns"
+        )
+        if reference in listeners
+    }
 
 
 def test_rollback_alarms_watch_both_target_groups_of_every_pair(service_plans):
@@ -198,12 +230,16 @@ def test_rollback_alarms_watch_both_target_groups_of_every_pair(service_plans):
             values = group["values"]
             if values["deployment_style"][0]["deployment_type"] != "BLUE_GREEN":
                 continue
-            pair = {target_groups[g["name"]]
-                    for g in values["load_balancer_info"][0]["target_group_pair_info"][0]["target_group"]}
-            watched = {reference.removesuffix(".arn_suffix")
-                       for name in values["alarm_configuration"][0]["alarms"]
-                       for reference in plan.references(alarms[name], "dimensions")
-                       if reference.startswith("aws_lb_target_group.") and reference.endswith(".arn_suffix")}
+            pair = {
+                target_groups[g["name"]]
+                for g in values["load_balancer_info"][0]["target_group_pair_info"][0]["target_group"]
+            }
+            watched = {
+                reference.removesuffix(".arn_suffix")
+                for name in values["alarm_configuration"][0]["alarms"]
+                for reference in plan.references(alarms[name], "dimensions")
+                if reference.startswith("aws_lb_target_group.") and reference.endswith(".arn_suffix")
+            }
             assert len(pair) == 2 and pair <= watched, f"{plan.stack}: alarms watch {watched}, the pair is {pair}"
             checked += 1
     assert checked
@@ -218,8 +254,9 @@ def test_no_plan_replaces_what_codedeploy_rewired(plans):
 
 def test_https_listeners_of_the_certificate_variant(certificate_plan):
     """With a certificate both listeners are HTTPS on the certificate, and port 80 only redirects."""
-    listeners = {listener["values"]["port"]: listener["values"]
-                 for listener in certificate_plan.of_type("aws_lb_listener")}
+    listeners = {
+        listener["values"]["port"]: listener["values"] for listener in certificate_plan.of_type("aws_lb_listener")
+    }
     assert sorted(listeners) == [80, 443, 8080]
     for port in (443, 8080):
         assert (listeners[port]["protocol"], listeners[port]["certificate_arn"]) == ("HTTPS", CERTIFICATE_ARN)
@@ -232,8 +269,11 @@ def test_hook_checks_reach_an_internet_facing_alb_through_every_nat_address(plan
     after apply: each listener must admit each NAT address of this stack (a hook runs in any zone), on its own
     port, over TCP, and nothing else may come from those addresses. An internal ALB needs none of it."""
     plan = plans[f"{env}-service"]
-    from_nat = [(r, source(plan, r)) for r in plan.of_type("aws_vpc_security_group_ingress_rule")
-                if source(plan, r).kind == "nat_eip"]
+    from_nat = [
+        (r, source(plan, r))
+        for r in plan.of_type("aws_vpc_security_group_ingress_rule")
+        if source(plan, r).kind == "nat_eip"
+    ]
     if catalog.by_name[env].network.alb_internal:
         assert from_nat == []
         return
@@ -265,12 +305,22 @@ def test_hook_functions_may_only_report_to_their_deployment_group(plans, catalog
     plan = plans["prod-service"]
     names = EnvironmentNames(catalog.by_name["prod"]).service(catalog.by_name["prod"].services[0])
     group = resource(plan, "aws_codedeploy_deployment_group")["values"]
-    policy = next(json.loads(r["values"]["policy"]) for r in plan.of_type("aws_iam_role_policy")
-                  if r["values"]["name"] == f"{names.base}-hooks-least-privilege")
+    policy = next(
+        json.loads(r["values"]["policy"])
+        for r in plan.of_type("aws_iam_role_policy")
+        if r["values"]["name"] == f"{names.base}-hooks-least-privilege"
+    )
     report = next(s for s in policy["Statement"] if s["Sid"] == "ReportHookStatus")
     assert report["Action"] == ["codedeploy:PutLifecycleEventHookExecutionStatus"]
-    assert report["Resource"] == [documented_arn("codedeploy", "deploymentgroup", EnvironmentNames(catalog.by_name[
-        "prod"]).account, ApplicationName=group["app_name"], DeploymentGroupName=group["deployment_group_name"])]
+    assert report["Resource"] == [
+        documented_arn(
+            "codedeploy",
+            "deploymentgroup",
+            EnvironmentNames(catalog.by_name["prod"]).account,
+            ApplicationName=group["app_name"],
+            DeploymentGroupName=group["deployment_group_name"],
+        )
+    ]
     functions = {f["values"]["function_name"] for f in plan.of_type("aws_lambda_function")}
     assert functions == {names.hook_function(h) for h in ("AfterAllowTestTraffic", "AfterAllowTraffic")}
 
@@ -279,8 +329,11 @@ def test_hook_functions_may_only_report_to_their_deployment_group(plans, catalog
 # AfterAllowTestTraffic until BeforeAllowTraffic, production from AfterAllowTraffic. AWS: "AppSpec 'hooks' section
 # for an Amazon ECS deployment", https://docs.aws.amazon.com/codedeploy/latest/userguide/
 # reference-appspec-file-structure-hooks.html#appspec-hooks-ecs
-HOOK_ROUTES = {"AfterAllowTestTraffic": "test_traffic_route", "BeforeAllowTraffic": "test_traffic_route",
-               "AfterAllowTraffic": "prod_traffic_route"}
+HOOK_ROUTES = {
+    "AfterAllowTestTraffic": "test_traffic_route",
+    "BeforeAllowTraffic": "test_traffic_route",
+    "AfterAllowTraffic": "prod_traffic_route",
+}
 _INTERPOLATION = re.compile(r"^\$\{(aws_[a-z0-9_]+)\.([\w-]+)\.([\w]+)\}$")
 
 
@@ -288,18 +341,23 @@ def test_hooks_check_each_listener_over_its_protocol_port_and_name(stack_config,
     """Every hook's check URL has the scheme and port of the listener it checks; over HTTPS it names the host the
     certificate covers and connects to the ALB's DNS name (which the certificate does not cover)."""
     variant_catalog, variant = certificate_variant
-    configs = [(name, config, catalog.by_name[name.split("-")[0]]) for name, config in stack_config.items()
-               if name.endswith("-service")]
-    configs.append(("prod-service (with certificate)", variant.config("prod-service"),
-                    variant_catalog.by_name["prod"]))
+    configs = [
+        (name, config, catalog.by_name[name.split("-")[0]])
+        for name, config in stack_config.items()
+        if name.endswith("-service")
+    ]
+    configs.append(("prod-service (with certificate)", variant.config("prod-service"), variant_catalog.by_name["prod"]))
     checked = 0
     for stack, config, env in configs:
         resources = config["resource"]
         functions = {f["function_name"]: f for f in resources.get("aws_lambda_function", {}).values()}
         for group in resources.get("aws_codedeploy_deployment_group", {}).values():
             pair = group["load_balancer_info"]["target_group_pair_info"]
-            service = next(s for s in env.services if EnvironmentNames(env).service(s).deployment_group
-                           == group["deployment_group_name"])
+            service = next(
+                s
+                for s in env.services
+                if EnvironmentNames(env).service(s).deployment_group == group["deployment_group_name"]
+            )
             for hook in service.deployment.validation_hooks:
                 function = functions[EnvironmentNames(env).service(service).hook_function(hook)]
                 route = pair[HOOK_ROUTES[hook]]["listener_arns"][0]

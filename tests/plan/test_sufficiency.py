@@ -46,15 +46,21 @@ def test_every_role_kind_is_checked_in_every_environment(results, plans, catalog
     for env in catalog.selected:
         pipelines = {"pipeline", "build"} if env.promotion else set()  # promotion = []: no pipeline runs here
         assert {kind for stack, kind in checked if stack.startswith(f"{env.name}-")} >= {
-            "task_execution", "flow_logs", *pipelines}
+            "task_execution",
+            "flow_logs",
+            *pipelines,
+        }
     assert all(r.checked for r in results), "a role with no call checked"
 
 
 def test_calls_are_calls_aws_knows(catalog):
     """Independent of any plan: each rendered call exists in the reference, on a resource of its type."""
-    problems = {f"{role.kind}: {call_problem(call.action, call.resource)}"
-                for role in role_instances(catalog) for call in calls_of(role)
-                if call_problem(call.action, call.resource)}
+    problems = {
+        f"{role.kind}: {call_problem(call.action, call.resource)}"
+        for role in role_instances(catalog)
+        for call in calls_of(role)
+        if call_problem(call.action, call.resource)
+    }
     assert not problems, sorted(problems)
 
 
@@ -98,8 +104,12 @@ def test_every_statement_of_every_role_is_needed_by_some_call(catalog, plans):
 def test_a_removed_statement_is_reported_with_role_action_and_resource(plans, catalog):
     role = next(r for r in role_instances(catalog) if r.kind == "pipeline" and r.stack == "prod-delivery")
     policies = role_policies(plans[role.stack], role.name)
-    without = [{**policies[0], "Statement": [s for s in policies[0]["Statement"]
-                                             if not s["Sid"].startswith("TagTaskDefinitions")]}]
+    without = [
+        {
+            **policies[0],
+            "Statement": [s for s in policies[0]["Statement"] if not s["Sid"].startswith("TagTaskDefinitions")],
+        }
+    ]
     _, findings = check_role(role, without)
     assert findings and {f.call.action for f in findings} == {"ecs:TagResource"}
     message = str(findings[0])
@@ -107,11 +117,26 @@ def test_a_removed_statement_is_reported_with_role_action_and_resource(plans, ca
 
 
 def test_an_unknown_call_is_reported_even_when_allowed():
-    role = RoleInstance("flow_logs", "x-service", "x-flow-logs",
-                        {"partition": "aws", "region": "eu-west-1", "account": "111111111111", "flow_log_group": "/x"})
-    data = {**service_calls(), "roles": {"flow_logs": {"calls": [
-        {"action": "logs:PutLogEvent", "resource": "arn:aws:logs:eu-west-1:1:log-group:/x:log-stream:s",
-         "source": "-"}]}}}
+    role = RoleInstance(
+        "flow_logs",
+        "x-service",
+        "x-flow-logs",
+        {"partition": "aws", "region": "eu-west-1", "account": "111111111111", "flow_log_group": "/x"},
+    )
+    data = {
+        **service_calls(),
+        "roles": {
+            "flow_logs": {
+                "calls": [
+                    {
+                        "action": "logs:PutLogEvent",
+                        "resource": "arn:aws:logs:eu-west-1:1:log-group:/x:log-stream:s",
+                        "source": "-",
+                    }
+                ]
+            }
+        },
+    }
     everything = [{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}]
     _, findings = check_role(role, everything, data)
     assert findings and "no such action" in findings[0].problem
@@ -121,23 +146,36 @@ def test_an_unknown_call_is_reported_even_when_allowed():
 def test_allow_listed_actions_have_no_resource_type():
     """An action AWS authorizes on a resource type (e.g. ec2:CreateNetworkInterface) can be scoped, so it
     has no place on the "*" allow-list."""
-    scoped = {action: sorted(t for t in resource_types(action) if t) for action in wildcard_resource_actions()
-              if set(resource_types(action)) != {""}}
+    scoped = {
+        action: sorted(t for t in resource_types(action) if t)
+        for action in wildcard_resource_actions()
+        if set(resource_types(action)) != {""}
+    }
     assert not scoped, f"allow-listed actions AWS authorizes on resources: {scoped}"
 
 
 def test_every_allow_list_entry_is_used_by_a_planned_statement_on_star(plans):
-    used = {action for plan in plans.values() for _, statement in permission_statements(plan)
-            if "*" in as_list(statement.get("Resource")) for action in as_list(statement["Action"])}
+    used = {
+        action
+        for plan in plans.values()
+        for _, statement in permission_statements(plan)
+        if "*" in as_list(statement.get("Resource"))
+        for action in as_list(statement["Action"])
+    }
     unused = sorted(set(wildcard_resource_actions()) - used)
     assert not unused, f"reference/wildcard_resource_actions.json entries no planned statement uses: {unused}"
 
 
 # ------------------------------------------------------------------------------ artifacts and caches
 def _object_resources(policies) -> set[str]:
-    return {resource for policy in policies for statement in policy["Statement"] if statement["Effect"] == "Allow"
-            and any(a.startswith("s3:") and "Bucket" not in a for a in as_list(statement["Action"]))
-            for resource in as_list(statement["Resource"])}
+    return {
+        resource
+        for policy in policies
+        for statement in policy["Statement"]
+        if statement["Effect"] == "Allow"
+        and any(a.startswith("s3:") and "Bucket" not in a for a in as_list(statement["Action"]))
+        for resource in as_list(statement["Resource"])
+    }
 
 
 def test_artifact_rights_stop_at_the_roles_own_pipeline_prefix(catalog, plans):
@@ -167,7 +205,9 @@ def test_pipelines_sharing_a_prefix_are_refused(catalog):
 
     prod = catalog.by_name["prod"]
     app = prod.services[0]
-    twins = dataclasses.replace(prod, services=(dataclasses.replace(app, name="orders-service-a"),
-                                                dataclasses.replace(app, name="orders-service-b")))
+    twins = dataclasses.replace(
+        prod,
+        services=(dataclasses.replace(app, name="orders-service-a"), dataclasses.replace(app, name="orders-service-b")),
+    )
     with pytest.raises(ValueError, match="share an artifact prefix"):
         EnvironmentNames(twins).artifact_prefixes()

@@ -6,6 +6,7 @@ JSON, so by default a resource runs in both formats. `synth_values` replaces the
 file only; `frameworks` limits a resource to one format. A Case pairs a resource with the result its
 case file's check must report: PASSED, FAILED, or UNKNOWN (the check must not report the resource).
 """
+
 from __future__ import annotations
 
 import copy
@@ -52,8 +53,9 @@ def variant(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------ IAM
 REPO_ARN = f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/app"
 PASSED_TO_ECS = {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
-PASSED_TO_ECS_BLOCK = [{"test": "StringEquals", "variable": "iam:PassedToService",
-                        "values": ["ecs-tasks.amazonaws.com"]}]  # PASSED_TO_ECS as a policy-document block
+PASSED_TO_ECS_BLOCK = [
+    {"test": "StringEquals", "variable": "iam:PassedToService", "values": ["ecs-tasks.amazonaws.com"]}
+]  # PASSED_TO_ECS as a policy-document block
 SOURCE_ACCOUNT = {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
 
 
@@ -84,8 +86,9 @@ def role(name: str, inline: str | None = None, assume: str = CODEBUILD_TRUST, **
 
 
 def document(name: str, *statements: dict[str, Any], frameworks: tuple[str, ...] = FRAMEWORKS) -> Resource:
-    return Resource(name, "aws_iam_policy_document", {"statement": list(statements)}, frameworks=frameworks,
-                    mode="data")
+    return Resource(
+        name, "aws_iam_policy_document", {"statement": list(statements)}, frameworks=frameworks, mode="data"
+    )
 
 
 # ------------------------------------------------------------------------------------ CodeDeploy
@@ -97,16 +100,27 @@ GOOD_GROUP: dict[str, Any] = {  # a production ECS blue/green group every deploy
     "deployment_config_name": "CodeDeployDefault.ECSCanary10Percent5Minutes",
     "deployment_style": [{"deployment_type": "BLUE_GREEN", "deployment_option": "WITH_TRAFFIC_CONTROL"}],
     "ecs_service": [{"cluster_name": "platform", "service_name": "web"}],
-    "load_balancer_info": [{"target_group_pair_info": [{
-        "target_group": [{"name": "web-blue"}, {"name": "web-green"}],
-        "prod_traffic_route": [{"listener_arns": [f"{LISTENER}/1"]}],
-        "test_traffic_route": [{"listener_arns": [f"{LISTENER}/2"]}]}]}],
+    "load_balancer_info": [
+        {
+            "target_group_pair_info": [
+                {
+                    "target_group": [{"name": "web-blue"}, {"name": "web-green"}],
+                    "prod_traffic_route": [{"listener_arns": [f"{LISTENER}/1"]}],
+                    "test_traffic_route": [{"listener_arns": [f"{LISTENER}/2"]}],
+                }
+            ]
+        }
+    ],
     "auto_rollback_configuration": [{"enabled": True, "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]}],
     "alarm_configuration": [{"enabled": True, "alarms": ["web-5xx"], "ignore_poll_alarm_failure": False}],
-    "blue_green_deployment_config": [{
-        "deployment_ready_option": [{"action_on_timeout": "CONTINUE_DEPLOYMENT"}],
-        "terminate_blue_instances_on_deployment_success": [{"action": "TERMINATE",
-                                                            "termination_wait_time_in_minutes": 15}]}],
+    "blue_green_deployment_config": [
+        {
+            "deployment_ready_option": [{"action_on_timeout": "CONTINUE_DEPLOYMENT"}],
+            "terminate_blue_instances_on_deployment_success": [
+                {"action": "TERMINATE", "termination_wait_time_in_minutes": 15}
+            ],
+        }
+    ],
     "tags": PROD,
     "tags_all": PROD,
 }
@@ -119,54 +133,118 @@ def group(name: str, frameworks: tuple[str, ...] = FRAMEWORKS, **changes: Any) -
 
 def dev_group(name: str) -> Resource:
     """A dev-tier in-place, all-at-once group without safeguards: production-only checks pass it."""
-    return group(name, tags={"tier": "dev"}, tags_all={"tier": "dev"},
-                 deployment_style=[{"deployment_type": "IN_PLACE", "deployment_option": "WITHOUT_TRAFFIC_CONTROL"}],
-                 deployment_config_name="CodeDeployDefault.ECSAllAtOnce", auto_rollback_configuration=None,
-                 alarm_configuration=None, blue_green_deployment_config=None, load_balancer_info=None)
+    return group(
+        name,
+        tags={"tier": "dev"},
+        tags_all={"tier": "dev"},
+        deployment_style=[{"deployment_type": "IN_PLACE", "deployment_option": "WITHOUT_TRAFFIC_CONTROL"}],
+        deployment_config_name="CodeDeployDefault.ECSAllAtOnce",
+        auto_rollback_configuration=None,
+        alarm_configuration=None,
+        blue_green_deployment_config=None,
+        load_balancer_info=None,
+    )
 
 
 # ---------------------------------------------------------------------------------- CodePipeline
-SOURCE = {"name": "Source", "category": "Source", "owner": "AWS", "provider": "CodeStarSourceConnection",
-          "version": "1", "output_artifacts": ["source"],
-          "configuration": {"ConnectionArn": f"arn:aws:codeconnections:eu-west-1:{ACCOUNT}:connection/x",
-                            "FullRepositoryId": "org/app", "BranchName": "main"}}
-BUILD = {"name": "Build", "category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1",
-         "input_artifacts": ["source"], "output_artifacts": ["image"], "configuration": {"ProjectName": "build"}}
-APPROVE = {"name": "Approve", "category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1",
-           "configuration": {"NotificationArn": f"arn:aws:sns:eu-west-1:{ACCOUNT}:approvals"}}
-BLUE_GREEN = {"name": "BlueGreen", "category": "Deploy", "owner": "AWS", "provider": "CodeDeployToECS",
-              "version": "1", "input_artifacts": ["image"],
-              "configuration": {"ApplicationName": "web", "DeploymentGroupName": "web-production"}}
-ECS_ROLLING = {"name": "Rolling", "category": "Deploy", "owner": "AWS", "provider": "ECS", "version": "1",
-               "input_artifacts": ["image"], "configuration": {"ClusterName": "platform", "ServiceName": "web"}}
+SOURCE = {
+    "name": "Source",
+    "category": "Source",
+    "owner": "AWS",
+    "provider": "CodeStarSourceConnection",
+    "version": "1",
+    "output_artifacts": ["source"],
+    "configuration": {
+        "ConnectionArn": f"arn:aws:codeconnections:eu-west-1:{ACCOUNT}:connection/x",
+        "FullRepositoryId": "org/app",
+        "BranchName": "main",
+    },
+}
+BUILD = {
+    "name": "Build",
+    "category": "Build",
+    "owner": "AWS",
+    "provider": "CodeBuild",
+    "version": "1",
+    "input_artifacts": ["source"],
+    "output_artifacts": ["image"],
+    "configuration": {"ProjectName": "build"},
+}
+APPROVE = {
+    "name": "Approve",
+    "category": "Approval",
+    "owner": "AWS",
+    "provider": "Manual",
+    "version": "1",
+    "configuration": {"NotificationArn": f"arn:aws:sns:eu-west-1:{ACCOUNT}:approvals"},
+}
+BLUE_GREEN = {
+    "name": "BlueGreen",
+    "category": "Deploy",
+    "owner": "AWS",
+    "provider": "CodeDeployToECS",
+    "version": "1",
+    "input_artifacts": ["image"],
+    "configuration": {"ApplicationName": "web", "DeploymentGroupName": "web-production"},
+}
+ECS_ROLLING = {
+    "name": "Rolling",
+    "category": "Deploy",
+    "owner": "AWS",
+    "provider": "ECS",
+    "version": "1",
+    "input_artifacts": ["image"],
+    "configuration": {"ClusterName": "platform", "ServiceName": "web"},
+}
 STORE = {"location": "artifacts-bucket", "type": "S3", "encryption_key": [{"id": KEY_ARN, "type": "KMS"}]}
 
 
 def pipeline(name: str, *stages: tuple[str, list[dict[str, Any]]], store: dict[str, Any] = STORE) -> Resource:
     """An aws_codepipeline with the given (stage name, actions) in order."""
-    return Resource(name, "aws_codepipeline",
-                    {"name": name, "role_arn": f"arn:aws:iam::{ACCOUNT}:role/pipeline", "pipeline_type": "V2",
-                     "artifact_store": [store],
-                     "stage": [{"name": stage_name, "action": actions} for stage_name, actions in stages]})
+    return Resource(
+        name,
+        "aws_codepipeline",
+        {
+            "name": name,
+            "role_arn": f"arn:aws:iam::{ACCOUNT}:role/pipeline",
+            "pipeline_type": "V2",
+            "artifact_store": [store],
+            "stage": [{"name": stage_name, "action": actions} for stage_name, actions in stages],
+        },
+    )
 
 
 def good_pipeline(name: str) -> Resource:
     """Source, build, approval, then the production blue/green deploy: every pipeline check passes it."""
-    return pipeline(name, ("Source", [SOURCE]), ("Build", [BUILD]), ("Approve", [APPROVE]),
-                    ("DeployProduction", [BLUE_GREEN]))
+    return pipeline(
+        name, ("Source", [SOURCE]), ("Build", [BUILD]), ("Approve", [APPROVE]), ("DeployProduction", [BLUE_GREEN])
+    )
 
 
 # ---------------------------------------------------------------------------------- supply chain
-GOOD_REPO: dict[str, Any] = {"name": "web", "image_tag_mutability": "IMMUTABLE",
-                             "image_scanning_configuration": [{"scan_on_push": True}],
-                             "encryption_configuration": [{"encryption_type": "KMS", "kms_key": KEY_ARN}]}
+GOOD_REPO: dict[str, Any] = {
+    "name": "web",
+    "image_tag_mutability": "IMMUTABLE",
+    "image_scanning_configuration": [{"scan_on_push": True}],
+    "encryption_configuration": [{"encryption_type": "KMS", "kms_key": KEY_ARN}],
+}
 GOOD_PROJECT: dict[str, Any] = {
-    "name": "build", "service_role": f"arn:aws:iam::{ACCOUNT}:role/build", "encryption_key": KEY_ARN,
-    "artifacts": [{"type": "CODEPIPELINE"}], "source": [{"type": "CODEPIPELINE"}],
-    "environment": [{"compute_type": "BUILD_GENERAL1_SMALL", "image": "aws/codebuild/standard:7.0",
-                     "type": "LINUX_CONTAINER", "privileged_mode": False}],
+    "name": "build",
+    "service_role": f"arn:aws:iam::{ACCOUNT}:role/build",
+    "encryption_key": KEY_ARN,
+    "artifacts": [{"type": "CODEPIPELINE"}],
+    "source": [{"type": "CODEPIPELINE"}],
+    "environment": [
+        {
+            "compute_type": "BUILD_GENERAL1_SMALL",
+            "image": "aws/codebuild/standard:7.0",
+            "type": "LINUX_CONTAINER",
+            "privileged_mode": False,
+        }
+    ],
     "logs_config": [{"cloudwatch_logs": [{"status": "ENABLED", "group_name": "/build"}]}],
-    "tags": {"tier": "production"}}
+    "tags": {"tier": "production"},
+}
 
 
 def repository(name: str, frameworks: tuple[str, ...] = FRAMEWORKS, **changes: Any) -> Resource:
@@ -184,28 +262,61 @@ def plan_document(resources: list[Resource]) -> dict[str, Any]:
     """A `terraform show -json` plan holding the PLAN resources (planned_values, resource_changes, configuration)."""
     planned, changes, configuration = [], [], []
     for resource in (r for r in resources if PLAN in r.frameworks):
-        common = {"address": resource.address, "mode": resource.mode, "type": resource.type, "name": resource.name,
-                  "provider_name": "registry.terraform.io/hashicorp/aws"}
+        common = {
+            "address": resource.address,
+            "mode": resource.mode,
+            "type": resource.type,
+            "name": resource.name,
+            "provider_name": "registry.terraform.io/hashicorp/aws",
+        }
         planned.append({**common, "schema_version": 0, "values": resource.values, "sensitive_values": {}})
-        changes.append({**common, "change": {"actions": ["read" if resource.mode == "data" else "create"],
-                                             "before": None, "after": resource.values, "after_unknown": {},
-                                             "before_sensitive": False, "after_sensitive": {}}})
-        configuration.append({**{k: common[k] for k in ("address", "mode", "type", "name")},
-                              "provider_config_key": "aws", "expressions": resource.expressions, "schema_version": 0})
-    return {"format_version": "1.2", "terraform_version": "1.11.4",
-            "planned_values": {"root_module": {"resources": planned}},
-            "resource_changes": changes,
-            "configuration": {"provider_config": {"aws": {"name": "aws",
-                                                          "full_name": "registry.terraform.io/hashicorp/aws",
-                                                          "version_constraint": "5.100.0"}},
-                              "root_module": {"resources": configuration}}}
+        changes.append(
+            {
+                **common,
+                "change": {
+                    "actions": ["read" if resource.mode == "data" else "create"],
+                    "before": None,
+                    "after": resource.values,
+                    "after_unknown": {},
+                    "before_sensitive": False,
+                    "after_sensitive": {},
+                },
+            }
+        )
+        configuration.append(
+            {
+                **{k: common[k] for k in ("address", "mode", "type", "name")},
+                "provider_config_key": "aws",
+                "expressions": resource.expressions,
+                "schema_version": 0,
+            }
+        )
+    return {
+        "format_version": "1.2",
+        "terraform_version": "1.11.4",
+        "planned_values": {"root_module": {"resources": planned}},
+        "resource_changes": changes,
+        "configuration": {
+            "provider_config": {
+                "aws": {
+                    "name": "aws",
+                    "full_name": "registry.terraform.io/hashicorp/aws",
+                    "version_constraint": "5.100.0",
+                }
+            },
+            "root_module": {"resources": configuration},
+        },
+    }
 
 
 def synth_document(resources: list[Resource]) -> dict[str, Any]:
     """A cdktf-style cdk.tf.json holding the SYNTH resources."""
     synthesized: dict[str, Any] = {
         "terraform": {"required_providers": {"aws": {"source": "aws", "version": "5.100.0"}}},
-        "provider": {"aws": [{"region": "eu-west-1"}]}, "resource": {}, "data": {}}
+        "provider": {"aws": [{"region": "eu-west-1"}]},
+        "resource": {},
+        "data": {},
+    }
     for resource in (r for r in resources if SYNTH in r.frameworks):
         section = synthesized["data" if resource.mode == "data" else "resource"]
         section.setdefault(resource.type, {})[resource.name] = resource.synth_values or resource.values

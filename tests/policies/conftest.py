@@ -3,6 +3,7 @@
 The checkov binary comes from $CHECKOV_BIN, default `.venv-checkov/bin/checkov` under the repo
 root. A missing binary fails the tests: the policy gate is not optional.
 """
+
 from __future__ import annotations
 
 import ast
@@ -32,17 +33,30 @@ def policy_metadata() -> list[dict]:
             for node in tree.body:
                 if not isinstance(node, ast.ClassDef):
                     continue
-                fields = {t.id: stmt.value.value for stmt in node.body if isinstance(stmt, ast.Assign)
-                          for t in stmt.targets if isinstance(t, ast.Name) and isinstance(stmt.value, ast.Constant)}
+                fields = {
+                    t.id: stmt.value.value
+                    for stmt in node.body
+                    if isinstance(stmt, ast.Assign)
+                    for t in stmt.targets
+                    if isinstance(t, ast.Name) and isinstance(stmt.value, ast.Constant)
+                }
                 if fields.get("ID"):
-                    entries.append({"path": path, "id": fields["ID"], "name": fields.get("NAME"),
-                                    "doc": ast.get_docstring(tree), "class_doc": ast.get_docstring(node)})
+                    entries.append(
+                        {
+                            "path": path,
+                            "id": fields["ID"],
+                            "name": fields.get("NAME"),
+                            "doc": ast.get_docstring(tree),
+                            "class_doc": ast.get_docstring(node),
+                        }
+                    )
         elif path.suffix in (".yaml", ".yml", ".json"):
             text = path.read_text()
             meta = (yaml.safe_load(text) or {}).get("metadata", {})
             comment = "\n".join(line for line in text.splitlines() if line.startswith("#"))
-            entries.append({"path": path, "id": meta.get("id"), "name": meta.get("name"),
-                            "doc": comment, "class_doc": comment})
+            entries.append(
+                {"path": path, "id": meta.get("id"), "name": meta.get("name"), "doc": comment, "class_doc": comment}
+            )
     return entries
 
 
@@ -56,16 +70,29 @@ def checkov_binary() -> Path:
     if not path.is_absolute():
         path = REPO_ROOT / path
     if not (path.is_file() and os.access(path, os.X_OK)):
-        pytest.fail(f"checkov binary not found or not executable at {path}. Run `make setup` (creates "
-                    f"{DEFAULT_CHECKOV}) or point CHECKOV_BIN at a checkov 3.x binary.",
-                    pytrace=False)
+        pytest.fail(
+            f"checkov binary not found or not executable at {path}. Run `make setup` (creates "
+            f"{DEFAULT_CHECKOV}) or point CHECKOV_BIN at a checkov 3.x binary.",
+            pytrace=False,
+        )
     return path
 
 
 def checkov_entries(args: list[str], framework: str, extra_env: dict[str, str] | None = None) -> list[dict]:
     """Run checkov with every project policy; its PASSED/FAILED/SKIPPED result entries (with `file_abs_path`)."""
-    command = [str(checkov_binary()), *args, "--framework", framework, "--external-checks-dir",
-               str(POLICIES_DIR), "--check", ",".join(policy_ids()), "--skip-download", "-o", "json"]
+    command = [
+        str(checkov_binary()),
+        *args,
+        "--framework",
+        framework,
+        "--external-checks-dir",
+        str(POLICIES_DIR),
+        "--check",
+        ",".join(policy_ids()),
+        "--skip-download",
+        "-o",
+        "json",
+    ]
     env = {k: v for k, v in os.environ.items() if k != "DLP_MIN_TERMINATION_WAIT_MINUTES"}  # policy default
     env.update({"CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", **(extra_env or {})})
     proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
@@ -76,18 +103,25 @@ def checkov_entries(args: list[str], framework: str, extra_env: dict[str, str] |
     except ValueError:
         pytest.fail(f"checkov output is not JSON:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}", pytrace=False)
     reports = report if isinstance(report, list) else [report]
-    entries = [entry for item in reports for key in ("passed_checks", "failed_checks", "skipped_checks")
-               for entry in item.get("results", {}).get(key, [])]
+    entries = [
+        entry
+        for item in reports
+        for key in ("passed_checks", "failed_checks", "skipped_checks")
+        for entry in item.get("results", {}).get(key, [])
+    ]
     if not entries:
-        pytest.fail(f"checkov reported no results for {framework}:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}",
-                    pytrace=False)
+        pytest.fail(
+            f"checkov reported no results for {framework}:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}", pytrace=False
+        )
     return entries
 
 
 def run_checkov(args: list[str], framework: str, extra_env: dict[str, str] | None = None) -> dict:
     """Run checkov; return {(check_id, resource): (result, details)} for PASSED/FAILED/SKIPPED results."""
-    return {(entry["check_id"], entry["resource"]): (entry["check_result"]["result"], entry.get("details") or [])
-            for entry in checkov_entries(args, framework, extra_env)}
+    return {
+        (entry["check_id"], entry["resource"]): (entry["check_result"]["result"], entry.get("details") or [])
+        for entry in checkov_entries(args, framework, extra_env)
+    }
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ The policy ids come from policies/: a new policy without a mutation here fails. 
         resource.values[...] = ...
         return resource.address  # the resource the policy must fail
 """
+
 from __future__ import annotations
 
 import copy
@@ -62,11 +63,17 @@ class PlanCopy:
 
     def resource(self, resource_type: str, name_part: str = "") -> PlannedResource:
         """The one resource of `resource_type` whose address contains `name_part`."""
-        planned = [r for r in self.document["planned_values"]["root_module"]["resources"]
-                   if r["type"] == resource_type and name_part in r["address"]]
+        planned = [
+            r
+            for r in self.document["planned_values"]["root_module"]["resources"]
+            if r["type"] == resource_type and name_part in r["address"]
+        ]
         assert len(planned) == 1, f"{resource_type} {name_part!r}: {[r['address'] for r in planned]}"
-        configured = next(r for r in self.document["configuration"]["root_module"]["resources"]
-                          if r["address"] == planned[0]["address"])
+        configured = next(
+            r
+            for r in self.document["configuration"]["root_module"]["resources"]
+            if r["address"] == planned[0]["address"]
+        )
         return PlannedResource(planned[0], configured)
 
 
@@ -85,6 +92,7 @@ def mutation(check_id: str, stack: str):
         assert check_id not in MUTATIONS, f"two mutations for {check_id}"
         MUTATIONS[check_id] = Mutation(check_id, stack, function)
         return function
+
     return register
 
 
@@ -129,8 +137,9 @@ def pipeline_role_trusts_codepipeline_for_any_account(plan: PlanCopy) -> str:
 @mutation("CKV_DLP_5", "prod-eks")
 def nodes_get_administrator_access(plan: PlanCopy) -> str:
     attachment = plan.resource("aws_iam_role_policy_attachment", "AmazonEKSWorkerNodePolicy")
-    attachment.values["policy_arn"] = attachment.values["policy_arn"].replace("AmazonEKSWorkerNodePolicy",
-                                                                              "AdministratorAccess")
+    attachment.values["policy_arn"] = attachment.values["policy_arn"].replace(
+        "AmazonEKSWorkerNodePolicy", "AdministratorAccess"
+    )
     return attachment.address
 
 
@@ -138,8 +147,7 @@ def nodes_get_administrator_access(plan: PlanCopy) -> str:
 @mutation("CKV_DLP_10", "prod-service")
 def group_deploys_in_place(plan: PlanCopy) -> str:
     group = plan.resource("aws_codedeploy_deployment_group")
-    group.values["deployment_style"] = [{"deployment_type": "IN_PLACE",
-                                         "deployment_option": "WITHOUT_TRAFFIC_CONTROL"}]
+    group.values["deployment_style"] = [{"deployment_type": "IN_PLACE", "deployment_option": "WITHOUT_TRAFFIC_CONTROL"}]
     return group.address
 
 
@@ -208,16 +216,22 @@ def artifact_store_with_default_key(plan: PlanCopy) -> str:
 @mutation("CKV_DLP_21", "prod-delivery")
 def production_without_approval(plan: PlanCopy) -> str:
     pipeline = plan.resource("aws_codepipeline")
-    pipeline.values["stage"] = [stage for stage in pipeline.values["stage"]
-                                if not any(action["category"] == "Approval" for action in stage["action"])]
+    pipeline.values["stage"] = [
+        stage
+        for stage in pipeline.values["stage"]
+        if not any(action["category"] == "Approval" for action in stage["action"])
+    ]
     return pipeline.address
 
 
 @mutation("CKV_DLP_22", "prod-delivery")
 def production_from_source(plan: PlanCopy) -> str:
     pipeline = plan.resource("aws_codepipeline")
-    pipeline.values["stage"] = [stage for stage in pipeline.values["stage"]
-                                if not any(action["category"] == "Build" for action in stage["action"])]
+    pipeline.values["stage"] = [
+        stage
+        for stage in pipeline.values["stage"]
+        if not any(action["category"] == "Build" for action in stage["action"])
+    ]
     return pipeline.address
 
 
@@ -306,17 +320,21 @@ def scan(plans, tmp_path_factory) -> Scan:
         path.write_text(json.dumps(plan.document))
         mutated[check_id], files = (str(path), address), [*files, path]
     entries = checkov_entries([arg for path in files for arg in ("-f", str(path))], "terraform_plan")
-    results = {(e["check_id"], str(Path(e["file_abs_path"]).resolve()), e["resource"]): e["check_result"]["result"]
-               for e in entries}
+    results = {
+        (e["check_id"], str(Path(e["file_abs_path"]).resolve()), e["resource"]): e["check_result"]["result"]
+        for e in entries
+    }
     resolve = {str(path): str(Path(path).resolve()) for path in files}
-    return Scan(results, {s: resolve[f] for s, f in real_files.items()},
-                {c: (resolve[f], a) for c, (f, a) in mutated.items()})
+    return Scan(
+        results, {s: resolve[f] for s, f in real_files.items()}, {c: (resolve[f], a) for c, (f, a) in mutated.items()}
+    )
 
 
 def test_every_policy_has_a_mutation_of_a_real_plan():
     assert sorted(MUTATIONS) == policy_ids(), (
         f"policies without a mutation: {sorted(set(policy_ids()) - set(MUTATIONS))}; "
-        f"mutations of no policy: {sorted(set(MUTATIONS) - set(policy_ids()))}")
+        f"mutations of no policy: {sorted(set(MUTATIONS) - set(policy_ids()))}"
+    )
 
 
 @pytest.mark.parametrize("check_id", policy_ids())
@@ -325,11 +343,16 @@ def test_policy_fails_on_its_mutation_only(scan, check_id):
     mutated_file, address = scan.mutated[check_id]
     real_file = scan.real_files[MUTATIONS[check_id].stack]
     assert scan.results.get((check_id, real_file, address)) == "PASSED", (
-        f"{check_id} does not judge {address} in the real plan: it passes vacuously or not at all")
+        f"{check_id} does not judge {address} in the real plan: it passes vacuously or not at all"
+    )
     assert scan.results.get((check_id, mutated_file, address)) == "FAILED", (
-        f"{check_id} does not fail on {address} mutated by {MUTATIONS[check_id].apply.__name__}")
-    others = sorted((c, r) for (c, f, r), result in scan.results.items()
-                    if f == mutated_file and result == "FAILED" and (c, r) != (check_id, address))
+        f"{check_id} does not fail on {address} mutated by {MUTATIONS[check_id].apply.__name__}"
+    )
+    others = sorted(
+        (c, r)
+        for (c, f, r), result in scan.results.items()
+        if f == mutated_file and result == "FAILED" and (c, r) != (check_id, address)
+    )
     assert not others, f"the mutation for {check_id} breaks other policies too: {others}"
 
 

@@ -1,4 +1,5 @@
 """Each policy file declares exactly one unique ID in the project namespace, a name and a docstring."""
+
 from __future__ import annotations
 
 import re

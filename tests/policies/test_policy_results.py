@@ -1,4 +1,5 @@
 """Every fixture resource gets the expected result from each policy, in plan JSON and synthesized JSON."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,12 @@ from tests.policies.conftest import policy_metadata
 
 
 def _params(check_id: str, cases: list[Case], frameworks=FRAMEWORKS):
-    return [pytest.param(case, check_id, framework, id=f"{framework}-{check_id}-{case.resource.name}")
-            for case in cases for framework in frameworks if framework in case.resource.frameworks]
+    return [
+        pytest.param(case, check_id, framework, id=f"{framework}-{check_id}-{case.resource.name}")
+        for case in cases
+        for framework in frameworks
+        if framework in case.resource.frameworks
+    ]
 
 
 def _result(results: dict, check_id: str, case: Case, framework: str):
@@ -30,18 +35,21 @@ def _assert(results: dict, check_id: str, case: Case, framework: str) -> None:
     actual = reported[0] if reported else UNKNOWN
     assert actual == case.expected, (
         f"{check_id} on {case.resource.address} ({framework}): expected {case.expected}, got {actual}"
-        f"{' - ' + '; '.join(reported[1]) if reported and reported[1] else ''}")
+        f"{' - ' + '; '.join(reported[1]) if reported and reported[1] else ''}"
+    )
 
 
-@pytest.mark.parametrize("case,check_id,framework",
-                         [param for file in case_files() for param in _params(file.check_id, file.cases)])
+@pytest.mark.parametrize(
+    "case,check_id,framework", [param for file in case_files() for param in _params(file.check_id, file.cases)]
+)
 def test_policy_result(case, check_id, framework, request):
     results = request.getfixturevalue("plan_results" if framework == PLAN else "synth_results")
     _assert(results, check_id, case, framework)
 
 
-@pytest.mark.parametrize("case,check_id,framework",
-                         _params(termination_wait.CHECK_ID, termination_wait.MIN_WAIT_CASES, (PLAN,)))
+@pytest.mark.parametrize(
+    "case,check_id,framework", _params(termination_wait.CHECK_ID, termination_wait.MIN_WAIT_CASES, (PLAN,))
+)
 def test_min_termination_wait_env_override(case, check_id, framework, min_wait_results):
     _assert(min_wait_results, check_id, case, framework)
 

@@ -4,6 +4,7 @@ One table for the three places that judge wildcards: the app's Statement guard (
 test_statement_wildcards.py), checkov's rule in policies/dlp_base.py (tests/policies/test_wildcard_rule_parity.py
 and the case files of CKV_DLP_1..4) and the plan tests (tests/plan/test_least_privilege.py, through the app's rule).
 """
+
 from __future__ import annotations
 
 ACCOUNT = "111122223333"

@@ -76,8 +76,11 @@ class StandIn:
         with self._changed:
             while True:
                 for seen in self.seen:
-                    if (f"/task-results/{task_result_id}/" in seen.path and seen.method == "PATCH"
-                            and seen.body["data"]["attributes"]["status"] != "running"):
+                    if (
+                        f"/task-results/{task_result_id}/" in seen.path
+                        and seen.method == "PATCH"
+                        and seen.body["data"]["attributes"]["status"] != "running"
+                    ):
                         return seen
                 remaining = deadline - time.monotonic()
                 assert remaining > 0, f"no final task result for {task_result_id} in {timeout}s"
@@ -124,21 +127,45 @@ def _handler(standin: StandIn):
 
 
 # ---------------------------------------------------------------------------- requests
-def payload(standin: StandIn, task_result_id: str, plan_url: str, token: str, *, run_id: str = "run-1",
-            workspace_id: str = "ws-clean", stack: str = "prod-delivery", stage: str = "post_plan",
-            speculative: bool = False) -> dict:
+def payload(
+    standin: StandIn,
+    task_result_id: str,
+    plan_url: str,
+    token: str,
+    *,
+    run_id: str = "run-1",
+    workspace_id: str = "ws-clean",
+    stack: str = "prod-delivery",
+    stage: str = "post_plan",
+    speculative: bool = False,
+) -> dict:
     """A run task request shaped like the documented sample payload."""
     return {
-        "payload_version": 1, "stage": stage, "access_token": token, "capabilities": {"outcomes": True},
-        "configuration_version_download_url": None, "configuration_version_id": "cv-1",
-        "is_speculative": speculative, "organization_name": "acme", "plan_json_api_url": plan_url,
+        "payload_version": 1,
+        "stage": stage,
+        "access_token": token,
+        "capabilities": {"outcomes": True},
+        "configuration_version_download_url": None,
+        "configuration_version_id": "cv-1",
+        "is_speculative": speculative,
+        "organization_name": "acme",
+        "plan_json_api_url": plan_url,
         "run_app_url": f"https://app.terraform.io/app/acme/platform-{stack}/runs/{run_id}",
-        "run_created_at": "2025-01-01T00:00:00.000Z", "run_created_by": "someone", "run_id": run_id,
-        "run_message": "Triggered via CLI", "task_result_callback_url": standin.callback_url(task_result_id),
-        "task_result_enforcement_level": "mandatory", "task_result_id": task_result_id, "vcs_branch": None,
-        "vcs_commit_url": None, "vcs_pull_request_url": None, "vcs_repo_url": None,
-        "workspace_app_url": f"https://app.terraform.io/app/acme/platform-{stack}", "workspace_id": workspace_id,
-        "workspace_name": f"platform-{stack}", "workspace_working_directory": f"cdktf.out/stacks/{stack}",
+        "run_created_at": "2025-01-01T00:00:00.000Z",
+        "run_created_by": "someone",
+        "run_id": run_id,
+        "run_message": "Triggered via CLI",
+        "task_result_callback_url": standin.callback_url(task_result_id),
+        "task_result_enforcement_level": "mandatory",
+        "task_result_id": task_result_id,
+        "vcs_branch": None,
+        "vcs_commit_url": None,
+        "vcs_pull_request_url": None,
+        "vcs_repo_url": None,
+        "workspace_app_url": f"https://app.terraform.io/app/acme/platform-{stack}",
+        "workspace_id": workspace_id,
+        "workspace_name": f"platform-{stack}",
+        "workspace_working_directory": f"cdktf.out/stacks/{stack}",
     }
 
 
@@ -159,11 +186,20 @@ def send(url: str, body: dict | bytes, key: bytes | None, signature_header: str 
 
 # ---------------------------------------------------------------------------- plans
 def ecr_repository(name: str, mutability: str = "IMMUTABLE") -> tuple[str, str, dict]:
-    return "aws_ecr_repository", name, {
-        "name": f"prod-{name}", "image_tag_mutability": mutability, "force_delete": False, "tags": {"stack": "x"},
-        "encryption_configuration": [{"encryption_type": "KMS",
-                                      "kms_key": "arn:aws:kms:eu-west-1:111111111111:key/0a1b2c3d"}],
-        "image_scanning_configuration": [{"scan_on_push": True}]}
+    return (
+        "aws_ecr_repository",
+        name,
+        {
+            "name": f"prod-{name}",
+            "image_tag_mutability": mutability,
+            "force_delete": False,
+            "tags": {"stack": "x"},
+            "encryption_configuration": [
+                {"encryption_type": "KMS", "kms_key": "arn:aws:kms:eu-west-1:111111111111:key/0a1b2c3d"}
+            ],
+            "image_scanning_configuration": [{"scan_on_push": True}],
+        },
+    )
 
 
 def role_policy(name: str, role: str, actions: list[str], resource: str) -> tuple[str, str, dict]:
@@ -173,21 +209,55 @@ def role_policy(name: str, role: str, actions: list[str], resource: str) -> tupl
 
 def plan(*resources: tuple[str, str, dict]) -> dict:
     """A Terraform JSON plan creating `resources` ((type, name, values) each)."""
+
     def address(rtype, name):
         return f"{rtype}.{name}"
 
     return {
-        "format_version": "1.2", "terraform_version": "1.9.8",
-        "planned_values": {"root_module": {"resources": [
-            {"address": address(t, n), "mode": "managed", "type": t, "name": n, "provider_name": PROVIDER,
-             "schema_version": 0, "values": v} for t, n, v in resources]}},
+        "format_version": "1.2",
+        "terraform_version": "1.9.8",
+        "planned_values": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": address(t, n),
+                        "mode": "managed",
+                        "type": t,
+                        "name": n,
+                        "provider_name": PROVIDER,
+                        "schema_version": 0,
+                        "values": v,
+                    }
+                    for t, n, v in resources
+                ]
+            }
+        },
         "resource_changes": [
-            {"address": address(t, n), "mode": "managed", "type": t, "name": n, "provider_name": PROVIDER,
-             "change": {"actions": ["create"], "before": None, "after": v, "after_unknown": {}}}
-            for t, n, v in resources],
+            {
+                "address": address(t, n),
+                "mode": "managed",
+                "type": t,
+                "name": n,
+                "provider_name": PROVIDER,
+                "change": {"actions": ["create"], "before": None, "after": v, "after_unknown": {}},
+            }
+            for t, n, v in resources
+        ],
         "configuration": {
             "provider_config": {"aws": {"name": "aws", "full_name": PROVIDER}},
-            "root_module": {"resources": [
-                {"address": address(t, n), "mode": "managed", "type": t, "name": n, "provider_config_key": "aws",
-                 "expressions": {}, "schema_version": 0} for t, n, _ in resources]}},
+            "root_module": {
+                "resources": [
+                    {
+                        "address": address(t, n),
+                        "mode": "managed",
+                        "type": t,
+                        "name": n,
+                        "provider_config_key": "aws",
+                        "expressions": {},
+                        "schema_version": 0,
+                    }
+                    for t, n, _ in resources
+                ]
+            },
+        },
     }

@@ -29,29 +29,41 @@ GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 
 # The documented sample payload (run tasks integration API, "Sample Payload").
 SAMPLE = {
-    "payload_version": 1, "stage": "post_plan",
+    "payload_version": 1,
+    "stage": "post_plan",
     "access_token": "4QEuyyxug1f2rw.atlasv1.iDyxqhXGVZ0ykes53YdQyHyYtFOrdAWNBxcVUgWvzb64NFHjcquu8gJMEdUwoSLRu4Q",
     "capabilities": {"outcomes": True},
     "configuration_version_download_url": "https://app.terraform.io/api/v2/configuration-versions/cv-ntv3HbhJqvFzamy7/download",
-    "configuration_version_id": "cv-ntv3HbhJqvFzamy7", "is_speculative": False, "organization_name": "hashicorp",
+    "configuration_version_id": "cv-ntv3HbhJqvFzamy7",
+    "is_speculative": False,
+    "organization_name": "hashicorp",
     "plan_json_api_url": "https://app.terraform.io/api/v2/plans/plan-6AFmRJW1PFJ7qbAh/json-output",
     "run_app_url": "https://app.terraform.io/app/hashicorp/my-workspace/runs/run-i3Df5to9ELvibKpQ",
-    "run_created_at": "2021-09-02T14:47:13.036Z", "run_created_by": "username", "run_id": "run-i3Df5to9ELvibKpQ",
+    "run_created_at": "2021-09-02T14:47:13.036Z",
+    "run_created_by": "username",
+    "run_id": "run-i3Df5to9ELvibKpQ",
     "run_message": "Triggered via UI",
     "task_result_callback_url": "https://app.terraform.io/api/v2/task-results/5ea8d46c-2ceb-42cd-83f2-82e54697bddd/callback",
-    "task_result_enforcement_level": "mandatory", "task_result_id": "taskrs-2nH5dncYoXaMVQmJ", "vcs_branch": "main",
+    "task_result_enforcement_level": "mandatory",
+    "task_result_id": "taskrs-2nH5dncYoXaMVQmJ",
+    "vcs_branch": "main",
     "vcs_commit_url": "https://github.com/hashicorp/terraform-random/commit/7d8fb2a2d601edebdb7a59ad2088a96673637d22",
-    "vcs_pull_request_url": None, "vcs_repo_url": "https://github.com/hashicorp/terraform-random",
-    "workspace_app_url": "https://app.terraform.io/app/hashicorp/my-workspace", "workspace_id": "ws-ck4G5bb1Yei5szRh",
-    "workspace_name": "tfr_github_0", "workspace_working_directory": "/terraform",
+    "vcs_pull_request_url": None,
+    "vcs_repo_url": "https://github.com/hashicorp/terraform-random",
+    "workspace_app_url": "https://app.terraform.io/app/hashicorp/my-workspace",
+    "workspace_id": "ws-ck4G5bb1Yei5szRh",
+    "workspace_name": "tfr_github_0",
+    "workspace_working_directory": "/terraform",
 }
 
 
 # ---------------------------------------------------------------------------- signature
 def test_the_signature_is_hex_hmac_sha512_of_the_body():
     # RFC 4231 test case 2, the value `openssl dgst -sha512 -hmac Jefe` prints for that body
-    expected = ("164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554"
-                "9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737")
+    expected = (
+        "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554"
+        "9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"
+    )
     assert signature(b"what do ya want for nothing?", b"Jefe") == expected
     assert signature_valid(b"what do ya want for nothing?", expected.upper() + "\n", b"Jefe")
     assert not signature_valid(b"what do ya want for nothing!", expected, b"Jefe")
@@ -62,8 +74,11 @@ def test_the_signature_is_hex_hmac_sha512_of_the_body():
 # ---------------------------------------------------------------------------- request
 def test_the_documented_sample_payload_parses():
     request = parse_request(SAMPLE)
-    assert (request.stage, request.workspace_id, request.run_id) == ("post_plan", "ws-ck4G5bb1Yei5szRh",
-                                                                     "run-i3Df5to9ELvibKpQ")
+    assert (request.stage, request.workspace_id, request.run_id) == (
+        "post_plan",
+        "ws-ck4G5bb1Yei5szRh",
+        "run-i3Df5to9ELvibKpQ",
+    )
     assert request.plan_json_api_url.endswith("/json-output") and not request.is_verification
     assert not request.is_speculative and request.task_result_enforcement_level == "mandatory"
 
@@ -73,12 +88,15 @@ def test_the_verification_request_needs_only_its_token():
     assert parse_request({**SAMPLE, "access_token": "test-token"}).is_verification
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"payload_version": 2}, "only 1 is supported"),
-    ({"task_result_callback_url": ""}, "task_result_callback_url"),
-    ({"workspace_id": None}, "workspace_id"),
-    ({"plan_json_api_url": "file:///etc/passwd"}, "not an http(s) URL"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"payload_version": 2}, "only 1 is supported"),
+        ({"task_result_callback_url": ""}, "task_result_callback_url"),
+        ({"workspace_id": None}, "workspace_id"),
+        ({"plan_json_api_url": "file:///etc/passwd"}, "not an http(s) URL"),
+    ],
+)
 def test_a_request_it_cannot_act_on_is_refused(change, message):
     with pytest.raises(RequestError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_request({**SAMPLE, **change})
@@ -88,18 +106,40 @@ def test_a_request_it_cannot_act_on_is_refused(change, message):
 
 # ---------------------------------------------------------------------------- result document
 def test_the_result_document_has_the_documented_shape():
-    outcome = Outcome("CKV_X:aws_s3_bucket.b", "one\nline", body="# body", url="https://example.com/x",
-                      status=Tag("Failed", "error"), severity=Tag("High", "error"))
+    outcome = Outcome(
+        "CKV_X:aws_s3_bucket.b",
+        "one\nline",
+        body="# body",
+        url="https://example.com/x",
+        status=Tag("Failed", "error"),
+        severity=Tag("High", "error"),
+    )
     document = task_result_document("failed", "0 passed, 0 skipped, 1 failed", (outcome,))
-    assert document == {"data": {
-        "type": "task-results",
-        "attributes": {"status": "failed", "message": "0 passed, 0 skipped, 1 failed"},
-        "relationships": {"outcomes": {"data": [{
-            "type": "task-result-outcomes",
-            "attributes": {"outcome-id": "CKV_X:aws_s3_bucket.b", "description": "one line", "body": "# body",
-                           "url": "https://example.com/x",
-                           "tags": {"Status": [{"label": "Failed", "level": "error"}],
-                                    "Severity": [{"label": "High", "level": "error"}]}}}]}}}}
+    assert document == {
+        "data": {
+            "type": "task-results",
+            "attributes": {"status": "failed", "message": "0 passed, 0 skipped, 1 failed"},
+            "relationships": {
+                "outcomes": {
+                    "data": [
+                        {
+                            "type": "task-result-outcomes",
+                            "attributes": {
+                                "outcome-id": "CKV_X:aws_s3_bucket.b",
+                                "description": "one line",
+                                "body": "# body",
+                                "url": "https://example.com/x",
+                                "tags": {
+                                    "Status": [{"label": "Failed", "level": "error"}],
+                                    "Severity": [{"label": "High", "level": "error"}],
+                                },
+                            },
+                        }
+                    ]
+                }
+            },
+        }
+    }
     assert "relationships" not in task_result_document("passed", "ok")["data"]
 
 
@@ -133,8 +173,15 @@ def test_the_baseline_is_the_last_passed_plan_of_another_run(tmp_path):
 
 # ---------------------------------------------------------------------------- verdicts (checkov stubbed)
 def _finding(check_id: str, result: str, resource: str = "aws_ecr_repository.app", stack: str = "prod-service"):
-    return Finding(stack=stack, framework="terraform_plan", check_id=check_id, check_name=f"name of {check_id}",
-                   resource=resource, result=result, file="plan.json")
+    return Finding(
+        stack=stack,
+        framework="terraform_plan",
+        check_id=check_id,
+        check_name=f"name of {check_id}",
+        resource=resource,
+        result=result,
+        file="plan.json",
+    )
 
 
 @pytest.fixture
@@ -146,9 +193,15 @@ def stub_checkov(monkeypatch):
 
 def _policy_plan(*actions: str) -> dict:
     rtype, name, values = role_policy("p", "prod-app-task", list(actions), "arn:aws:s3:::b/*")
-    return {"planned_values": {"root_module": {"resources": [
-        {"address": f"{rtype}.{name}", "type": rtype, "mode": "managed", "values": values}]}},
-        "resource_changes": [], "configuration": {"root_module": {"resources": []}}}
+    return {
+        "planned_values": {
+            "root_module": {
+                "resources": [{"address": f"{rtype}.{name}", "type": rtype, "mode": "managed", "values": values}]
+            }
+        },
+        "resource_changes": [],
+        "configuration": {"root_module": {"resources": []}},
+    }
 
 
 def test_an_acknowledged_broadening_passes(stub_checkov, tmp_path):
@@ -161,8 +214,9 @@ def test_an_acknowledged_broadening_passes(stub_checkov, tmp_path):
     (tmp_path / "ack").write_text(f"{fingerprint}  # reviewed in #123\n")
     verdict = checks.check_plan(wider, "prod-service", baseline, tmp_path / "w", ack_file=tmp_path / "ack")
     assert verdict.status == "passed"
-    assert verdict.message == ("checkov: 1 passed, 0 skipped, 0 failed; "
-                               "permission broadening since run-0: 0 new, 1 acknowledged")
+    assert verdict.message == (
+        "checkov: 1 passed, 0 skipped, 0 failed; permission broadening since run-0: 0 new, 1 acknowledged"
+    )
     assert (verdict.outcomes[0].status, verdict.outcomes[0].severity) == (checks.ACKNOWLEDGED, checks.LOW)
 
 
@@ -211,8 +265,15 @@ def service(tmp_path, monkeypatch):
 
 
 def _request(task_result_id: str, plan: str, speculative: bool = False, run_id: str = "run-1") -> bytes:
-    return json.dumps({**SAMPLE, "task_result_id": task_result_id, "plan_json_api_url": f"https://tfc/{plan}",
-                       "is_speculative": speculative, "run_id": run_id}).encode()
+    return json.dumps(
+        {
+            **SAMPLE,
+            "task_result_id": task_result_id,
+            "plan_json_api_url": f"https://tfc/{plan}",
+            "is_speculative": speculative,
+            "run_id": run_id,
+        }
+    ).encode()
 
 
 def _finals() -> list[str]:
@@ -250,8 +311,10 @@ def test_a_failed_download_reports_failed(service):
     assert service.wait_idle(10)
     (_, running), (_, final) = FakeClient.sent
     assert running["data"]["attributes"]["status"] == "running"
-    assert final["data"]["attributes"] == {"status": "failed", "message": "could not download the plan JSON: "
-                                                                          "HCP Terraform answered 404 Not Found"}
+    assert final["data"]["attributes"] == {
+        "status": "failed",
+        "message": "could not download the plan JSON: HCP Terraform answered 404 Not Found",
+    }
 
 
 # ---------------------------------------------------------------------------- workspaces
@@ -261,11 +324,15 @@ def test_every_stack_of_an_environment_with_a_cloud_backend_gets_a_workspace(cat
     assert cloud == ["prod"], "the environment files changed: update this test"
     assert [s["stack"] for s in settings] == ["prod-delivery", "prod-service", "prod-eks", "prod-gitops"]
     service = settings[1]
-    assert service["workspace"] == {"name": "platform-prod-service", "execution-mode": "remote",
-                                    "working-directory": "cdktf.out/stacks/prod-service"}
+    assert service["workspace"] == {
+        "name": "platform-prod-service",
+        "execution-mode": "remote",
+        "working-directory": "cdktf.out/stacks/prod-service",
+    }
     assert (service["organization"], service["hostname"]) == ("acme", "app.terraform.io")
-    assert service["run-tasks"] == [{"task": "platform-policy-gate", "enforcement-level": "mandatory",
-                                     "stages": ["post_plan"]}]
+    assert service["run-tasks"] == [
+        {"task": "platform-policy-gate", "enforcement-level": "mandatory", "stages": ["post_plan"]}
+    ]
 
 
 def test_the_stack_names_are_those_synthesized(catalog):
@@ -300,7 +367,9 @@ def test_an_error_in_the_checks_reports_failed_with_its_first_line(service):
     service.receive(_request("t1", "plan-crash"), "")
     assert service.wait_idle(10)
     final = FakeClient.sent[-1][1]["data"]
-    assert final["attributes"] == {"status": "failed",
-                                   "message": "the run task failed: checkov (terraform_plan) exited 2:"}
+    assert final["attributes"] == {
+        "status": "failed",
+        "message": "the run task failed: checkov (terraform_plan) exited 2:",
+    }
     outcome = final["relationships"]["outcomes"]["data"][0]["attributes"]
     assert outcome["outcome-id"] == "run-task-error" and "KeyError: 'x'" in outcome["body"]

@@ -29,8 +29,9 @@ def standin():
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
-    service = RunTaskService(tmp_path_factory.mktemp("runtask-state"), KEY, workers=2,
-                             ack_file=tmp_path_factory.mktemp("ack") / "none")
+    service = RunTaskService(
+        tmp_path_factory.mktemp("runtask-state"), KEY, workers=2, ack_file=tmp_path_factory.mktemp("ack") / "none"
+    )
     server = RunTaskServer(("127.0.0.1", 0), service)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     service.url = f"http://127.0.0.1:{server.server_port}/"
@@ -52,8 +53,9 @@ def outcomes(seen) -> list[dict]:
 @pytest.mark.parametrize("header", ["", "0" * 128, "not-hex"], ids=["missing", "wrong", "garbage"])
 def test_a_bad_signature_is_401_and_nothing_runs(service, standin, header):
     plan_url = standin.serve_plan("plan-unsigned", plan(ecr_repository("app")), TOKEN)
-    status, _ = send(service.url, payload(standin, f"taskrs-bad-{len(header)}", plan_url, TOKEN), KEY,
-                     signature_header=header)
+    status, _ = send(
+        service.url, payload(standin, f"taskrs-bad-{len(header)}", plan_url, TOKEN), KEY, signature_header=header
+    )
     assert status == 401
     time.sleep(QUIET)
     assert standin.requests("plan-unsigned") == [], "the plan was downloaded"
@@ -85,15 +87,17 @@ def test_a_body_that_is_not_a_run_task_request_is_400(service):
 # ---------------------------------------------------------------------------- jobs without checkov
 def test_an_invalid_token_fails_the_task_with_a_clear_message(service, standin):
     plan_url = standin.serve_plan("plan-token", plan(ecr_repository("app")), token="the-real-token")
-    status, _ = send(service.url, payload(standin, "taskrs-token", plan_url, "an-expired-token", workspace_id="ws-t"),
-                     KEY)
+    status, _ = send(
+        service.url, payload(standin, "taskrs-token", plan_url, "an-expired-token", workspace_id="ws-t"), KEY
+    )
     assert status == 200
     final = standin.final_result("taskrs-token", timeout=30)
     assert attributes(final)["status"] == "failed"
     message = attributes(final)["message"]
     assert "could not download the plan JSON" in message and "401" in message and "access token" in message
     assert [(o["outcome-id"], o["description"]) for o in outcomes(final)] == [
-        ("plan-download", "could not download the plan JSON: HCP Terraform answered 401 Unauthorized")]
+        ("plan-download", "could not download the plan JSON: HCP Terraform answered 401 Unauthorized")
+    ]
     assert outcomes(final)[0]["tags"]["Status"] == [{"label": "Error", "level": "error"}]
     assert final.headers["Authorization"] == "Bearer an-expired-token"
 
@@ -121,19 +125,25 @@ def started(service, standin):
 @pytest.fixture(scope="module")
 def clean_run(started, standin):
     final = standin.final_result("taskrs-clean")
-    return {**started, "final": final, "download": standin.requests("/plans/plan-clean/json-output")[0],
-            "storage": standin.requests("/archivist/plan-clean")[0], "callbacks": standin.callbacks("taskrs-clean")}
+    return {
+        **started,
+        "final": final,
+        "download": standin.requests("/plans/plan-clean/json-output")[0],
+        "storage": standin.requests("/archivist/plan-clean")[0],
+        "callbacks": standin.callbacks("taskrs-clean"),
+    }
 
 
 @pytest.fixture(scope="module")
 def failing_run(service, standin, clean_run):
     """The next run of the same workspace: its ECR repository has MUTABLE tags (the project's CKV_DLP_30 and
     checkov's CKV_AWS_51 fail) and a new role policy grants s3:GetObject (broadening over the clean run)."""
-    changed = plan(ecr_repository("app", "MUTABLE"),
-                   role_policy("reader", "prod-app-task", ["s3:GetObject"], "arn:aws:s3:::prod-artifacts/*"))
+    changed = plan(
+        ecr_repository("app", "MUTABLE"),
+        role_policy("reader", "prod-app-task", ["s3:GetObject"], "arn:aws:s3:::prod-artifacts/*"),
+    )
     plan_url = standin.serve_plan("plan-changed", changed, TOKEN)
-    status, seconds = send(service.url, payload(standin, "taskrs-changed", plan_url, TOKEN, run_id="run-changed"),
-                           KEY)
+    status, seconds = send(service.url, payload(standin, "taskrs-changed", plan_url, TOKEN, run_id="run-changed"), KEY)
     return status, seconds, standin.final_result("taskrs-changed")
 
 
@@ -148,8 +158,10 @@ def test_a_policy_failure_fails_the_task_with_one_outcome_per_finding(failing_ru
     found = {o["outcome-id"]: o for o in outcomes(final) if not o["outcome-id"].startswith("broadening:")}
     assert set(found) == {"CKV_DLP_30:aws_ecr_repository.app", "CKV_AWS_51:aws_ecr_repository.app"}
     ours, builtin = found["CKV_DLP_30:aws_ecr_repository.app"], found["CKV_AWS_51:aws_ecr_repository.app"]
-    assert ours["tags"] == {"Status": [{"label": "Failed", "level": "error"}],
-                            "Severity": [{"label": "High", "level": "error"}]}
+    assert ours["tags"] == {
+        "Status": [{"label": "Failed", "level": "error"}],
+        "Severity": [{"label": "High", "level": "error"}],
+    }
     assert builtin["tags"]["Severity"] == [{"label": "Medium", "level": "warning"}]
     assert "image_tag_mutability is MUTABLE" in ours["body"] and "`prod-delivery`" in ours["body"]
     assert "\n" not in ours["description"] and ours["description"].startswith("CKV_DLP_30 aws_ecr_repository.app")
@@ -180,6 +192,8 @@ def test_the_200_comes_before_the_slow_download_and_the_result_after(clean_run):
     assert final.at - clean_run["sent"] > 2.0, "the result came before the plan download finished"
     assert clean_run["download"].headers["Authorization"] == f"Bearer {TOKEN}"
     assert "Authorization" not in clean_run["storage"].headers, "the token followed the redirect"
-    print(f"\nPOST -> 200 in {clean_run['answer'] * 1000:.0f} ms; running after "
-          f"{first.at - clean_run['sent']:.2f} s; {attributes(final)['status']} after "
-          f"{final.at - clean_run['sent']:.2f} s")
+    print(
+        f"\nPOST -> 200 in {clean_run['answer'] * 1000:.0f} ms; running after "
+        f"{first.at - clean_run['sent']:.2f} s; {attributes(final)['status']} after "
+        f"{final.at - clean_run['sent']:.2f} s"
+    )

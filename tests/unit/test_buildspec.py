@@ -13,8 +13,13 @@ from release.buildspec import PackageLogin, container_image_buildspec, json_file
 
 def render(**overrides) -> dict:
     spec = container_image_buildspec(
-        overrides.pop("build", Build()), registry="111111111111.dkr.ecr.eu-west-1.amazonaws.com",
-        repository="acme-dev-app", container_name="app", coverage_report_group="coverage", **overrides)
+        overrides.pop("build", Build()),
+        registry="111111111111.dkr.ecr.eu-west-1.amazonaws.com",
+        repository="acme-dev-app",
+        container_name="app",
+        coverage_report_group="coverage",
+        **overrides,
+    )
     return yaml.safe_load(spec.render())
 
 
@@ -52,8 +57,9 @@ def test_parameter_and_secret_references_are_passed_through():
 def test_codeartifact_logins_come_first():
     login = PackageLogin("pip", "acme", "111111111111", "pypi-store")
     commands = render(package_logins=(login,))["phases"]["install"]["commands"]
-    assert commands[0] == ("aws codeartifact login --tool pip --domain acme --domain-owner 111111111111 "
-                           "--repository pypi-store")
+    assert commands[0] == (
+        "aws codeartifact login --tool pip --domain acme --domain-owner 111111111111 --repository pypi-store"
+    )
 
 
 def test_generated_files_written_by_the_shell_equal_the_model(tmp_path):

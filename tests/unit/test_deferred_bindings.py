@@ -24,8 +24,11 @@ def stack_files(outdir: Path) -> dict[str, dict]:
 
 def test_binding_submodules_are_deferred_in_this_process(synthesis):
     assert lazy.deferring()
-    deferred = [name for name, module in sys.modules.items()
-                if name.startswith("cdktf_cdktf_provider_aws.") and type(module) is lazy._DeferredModule]
+    deferred = [
+        name
+        for name, module in sys.modules.items()
+        if name.startswith("cdktf_cdktf_provider_aws.") and type(module) is lazy._DeferredModule
+    ]
     assert deferred, "expected unused resource modules to stay deferred"
 
 
@@ -62,8 +65,10 @@ def test_eager_and_deferred_synthesis_are_identical(synthesis, tmp_path):
     outdir = tmp_path / "eager"
     env = {key: value for key, value in os.environ.items() if key != "PLATFORM_ENVIRONMENTS"}
     env |= {"PLATFORM_EAGER_BINDINGS": "1", "CDKTF_OUTDIR": str(outdir)}
-    code = ("from stacks.app import build_app; from envconfig.loader import load_environments; "
-            f"build_app(load_environments(), outdir={str(outdir)!r}).synth()")
+    code = (
+        "from stacks.app import build_app; from envconfig.loader import load_environments; "
+        f"build_app(load_environments(), outdir={str(outdir)!r}).synth()"
+    )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True)
     eager = stack_files(outdir)
     assert set(eager) == set(synthesis.stacks)

@@ -29,13 +29,27 @@ import pytest
 # name another resource (a deployment group's app_name, a node group's cluster_name) are references, checked.
 IDENTIFYING_KEYS_OF = {"aws_ecs_task_definition": ("family",)}
 # Keys that are labels or Terraform meta-arguments, not references.
-NOT_REFERENCES = {"//", "tags", "tags_all", "labels", "lifecycle", "depends_on", "provider", "description",
-                  "alarm_description"}
+NOT_REFERENCES = {
+    "//",
+    "tags",
+    "tags_all",
+    "labels",
+    "lifecycle",
+    "depends_on",
+    "provider",
+    "description",
+    "alarm_description",
+}
 # Words that do not say which kind of resource a key refers to; and the ARN service/resource-type words
 # spelled as the provider's resource types spell them.
 _GENERIC_WORDS = {"aws", "name", "names", "arn", "arns", "id", "ids"}
-_SYNONYMS = {"application": "app", "elasticloadbalancing": "lb", "loadbalancer": "lb", "logs": "log",
-             "targetgroup": "target"}
+_SYNONYMS = {
+    "application": "app",
+    "elasticloadbalancing": "lb",
+    "loadbalancer": "lb",
+    "logs": "log",
+    "targetgroup": "target",
+}
 _INTERPOLATION = re.compile(r"\$\{([^}]*)\}")
 _ADDRESS = re.compile(r"(?<![\w.])((?:data\.)?[a-z][a-z0-9_]*\.[\w-]+)")
 
@@ -150,15 +164,21 @@ def missing_edges(configs: dict[str, dict]) -> list[str]:
                 if "${" in literal or path in own:
                     continue
                 names, literal_words = named_in(literal)
-                candidates = {node for name in names for node in index.get(name, ())
-                              if not (node.stack == stack and node.address == address)}
+                candidates = {
+                    node
+                    for name in names
+                    for node in index.get(name, ())
+                    if not (node.stack == stack and node.address == address)
+                }
                 hint = words(path[-1]) | literal_words
                 compatible = {node for node in candidates if words(node.type) & hint}
                 is_arn = bool(literal_words)  # an ARN always says its kind: no fallback to other kinds
                 for node in compatible if (compatible or is_arn) else candidates:
                     if node.stack == stack and node.address not in reachable:
-                        violations.append(f"{stack}: {address} {'.'.join(path)}={literal!r} names "
-                                          f"{node.address} without a dependency edge")
+                        violations.append(
+                            f"{stack}: {address} {'.'.join(path)}={literal!r} names "
+                            f"{node.address} without a dependency edge"
+                        )
     return violations
 
 
@@ -181,8 +201,7 @@ def environments(stack_config: dict[str, dict]) -> dict[str, dict[str, dict]]:
 
 def test_literal_names_of_same_stack_resources_come_with_an_edge(stack_config):
     violations = [found for configs in environments(stack_config).values() for found in missing_edges(configs)]
-    assert not violations, "resources name others by plain strings (first apply may race):\n" + "\n".join(
-        violations)
+    assert not violations, "resources name others by plain strings (first apply may race):\n" + "\n".join(violations)
 
 
 # ---------------------------------------------------------------------------- the rule on small stacks
@@ -190,23 +209,45 @@ def _stack(**resources_by_type) -> dict:
     return {"resource": resources_by_type}
 
 
-ECS = {"aws_ecs_cluster": {"cluster": {"name": "acme"}},
-       "aws_ecs_service": {"svc": {"name": "acme-app", "cluster": "${aws_ecs_cluster.cluster.arn}"}},
-       "aws_lb": {"alb": {"name": "acme-app"}}}
+ECS = {
+    "aws_ecs_cluster": {"cluster": {"name": "acme"}},
+    "aws_ecs_service": {"svc": {"name": "acme-app", "cluster": "${aws_ecs_cluster.cluster.arn}"}},
+    "aws_lb": {"alb": {"name": "acme-app"}},
+}
 
 
-@pytest.mark.parametrize("referrer,expected", [
-    pytest.param({"ecs_service": {"cluster_name": "acme", "service_name": "acme-app"}},
-                 ["aws_ecs_cluster.cluster", "aws_ecs_service.svc"], id="names-only"),
-    pytest.param({"ecs_service": {"cluster_name": "acme", "service_name": "acme-app"},
-                  "depends_on": ["aws_ecs_service.svc"]}, [], id="depends-on-transitively"),
-    pytest.param({"ecs_service": {"cluster_name": "${aws_ecs_cluster.cluster.name}",
-                                  "service_name": "${aws_ecs_service.svc.name}"}}, [], id="attributes"),
-    pytest.param({"dimensions": {"ServiceName": "acme-app"}}, ["aws_ecs_service.svc"], id="kind-from-key"),
-    pytest.param({"role_arn": "arn:aws:iam::111122223333:role/acme"}, [], id="arn-of-another-kind"),
-    pytest.param({"location": "acme/cache/x"}, ["aws_ecs_cluster.cluster"], id="location-prefix"),
-    pytest.param({"tags": {"Name": "acme"}, "description": "acme"}, [], id="labels-are-not-references"),
-])
+@pytest.mark.parametrize(
+    "referrer,expected",
+    [
+        pytest.param(
+            {"ecs_service": {"cluster_name": "acme", "service_name": "acme-app"}},
+            ["aws_ecs_cluster.cluster", "aws_ecs_service.svc"],
+            id="names-only",
+        ),
+        pytest.param(
+            {
+                "ecs_service": {"cluster_name": "acme", "service_name": "acme-app"},
+                "depends_on": ["aws_ecs_service.svc"],
+            },
+            [],
+            id="depends-on-transitively",
+        ),
+        pytest.param(
+            {
+                "ecs_service": {
+                    "cluster_name": "${aws_ecs_cluster.cluster.name}",
+                    "service_name": "${aws_ecs_service.svc.name}",
+                }
+            },
+            [],
+            id="attributes",
+        ),
+        pytest.param({"dimensions": {"ServiceName": "acme-app"}}, ["aws_ecs_service.svc"], id="kind-from-key"),
+        pytest.param({"role_arn": "arn:aws:iam::111122223333:role/acme"}, [], id="arn-of-another-kind"),
+        pytest.param({"location": "acme/cache/x"}, ["aws_ecs_cluster.cluster"], id="location-prefix"),
+        pytest.param({"tags": {"Name": "acme"}, "description": "acme"}, [], id="labels-are-not-references"),
+    ],
+)
 def test_rule_finds_names_without_edges(referrer, expected):
     config = _stack(**ECS, aws_codedeploy_deployment_group={"group": {"deployment_group_name": "g", **referrer}})
     found = missing_edges({"env-service": config})
@@ -214,16 +255,20 @@ def test_rule_finds_names_without_edges(referrer, expected):
 
 
 def test_rule_leaves_names_of_sibling_stacks_to_the_deploy_order():
-    delivery = _stack(aws_ecr_repository={"repo": {"name": "acme-app"}},
-                      aws_codepipeline={"p": {"stage": [{"action": [{"configuration": {"ServiceName": "acme-app"}}]}]}})
+    delivery = _stack(
+        aws_ecr_repository={"repo": {"name": "acme-app"}},
+        aws_codepipeline={"p": {"stage": [{"action": [{"configuration": {"ServiceName": "acme-app"}}]}]}},
+    )
     assert missing_edges({"env-delivery": delivery, "env-service": _stack(**ECS)}) == []
 
 
 def test_rule_reads_arns_by_service_and_resource_type():
-    config = _stack(aws_iam_role={"role": {"name": "deployer"}}, aws_codebuild_project={"p": {"name": "deployer"}},
-                    aws_eks_access_entry={"e": {"principal_arn": "arn:aws:iam::111122223333:role/deployer"}})
-    assert [line.split(" names ")[1].split()[0] for line in missing_edges({"env-eks": config})] == [
-        "aws_iam_role.role"]
+    config = _stack(
+        aws_iam_role={"role": {"name": "deployer"}},
+        aws_codebuild_project={"p": {"name": "deployer"}},
+        aws_eks_access_entry={"e": {"principal_arn": "arn:aws:iam::111122223333:role/deployer"}},
+    )
+    assert [line.split(" names ")[1].split()[0] for line in missing_edges({"env-eks": config})] == ["aws_iam_role.role"]
 
 
 # ---------------------------------------------------------------------------- target groups and listeners
@@ -251,14 +296,17 @@ def unattached_target_groups(config: dict) -> list[str]:
         for load_balancer in body.get("load_balancer") or []:
             group = _target_group(load_balancer.get("target_group_arn", ""))
             if group and not attaching[group] & _reachable(address, edges):
-                violations.append(f"{address} registers with {group} but depends on no listener attaching it "
-                                  f"({sorted(attaching[group]) or 'none'})")
+                violations.append(
+                    f"{address} registers with {group} but depends on no listener attaching it "
+                    f"({sorted(attaching[group]) or 'none'})"
+                )
     return violations
 
 
 def test_ecs_services_depend_on_the_listeners_that_attach_their_target_groups(stack_config):
-    violations = [f"{stack}: {found}" for stack, config in stack_config.items()
-                  for found in unattached_target_groups(config)]
+    violations = [
+        f"{stack}: {found}" for stack, config in stack_config.items() for found in unattached_target_groups(config)
+    ]
     services = sum(len(config.get("resource", {}).get("aws_ecs_service", {})) for config in stack_config.values())
     assert services, "expected ECS services in the synthesized stacks"
     assert not violations, "\n".join(violations)
@@ -267,8 +315,9 @@ def test_ecs_services_depend_on_the_listeners_that_attach_their_target_groups(st
 def test_unattached_target_group_rule():
     listener = {"default_action": [{"type": "forward", "target_group_arn": "${aws_lb_target_group.blue.arn}"}]}
     service = {"load_balancer": [{"target_group_arn": "${aws_lb_target_group.blue.arn}"}]}
-    config = _stack(aws_lb_target_group={"blue": {"name": "b"}}, aws_lb_listener={"l": listener},
-                    aws_ecs_service={"s": service})
+    config = _stack(
+        aws_lb_target_group={"blue": {"name": "b"}}, aws_lb_listener={"l": listener}, aws_ecs_service={"s": service}
+    )
     assert len(unattached_target_groups(config)) == 1
     config["resource"]["aws_ecs_service"]["s"]["depends_on"] = ["aws_lb_listener.l"]
     assert unattached_target_groups(config) == []
@@ -305,15 +354,21 @@ def deliveries_before_bucket_policy(config: dict) -> list[str]:
 
 
 def test_deliveries_into_a_bucket_wait_for_its_policy(stack_config):
-    violations = [f"{stack}: {found}" for stack, config in stack_config.items()
-                  for found in deliveries_before_bucket_policy(config)]
+    violations = [
+        f"{stack}: {found}"
+        for stack, config in stack_config.items()
+        for found in deliveries_before_bucket_policy(config)
+    ]
     assert not violations, "\n".join(violations)
 
 
 def test_bucket_policy_rule():
     policy = {"bucket": "${aws_s3_bucket.logs.id}", "policy": '{"Statement": [{"Effect": "Allow"}]}'}
-    config = _stack(aws_s3_bucket={"logs": {"bucket": "logs-1"}}, aws_s3_bucket_policy={"p": policy},
-                    aws_lb={"alb": {"access_logs": {"bucket": "logs-1"}}})
+    config = _stack(
+        aws_s3_bucket={"logs": {"bucket": "logs-1"}},
+        aws_s3_bucket_policy={"p": policy},
+        aws_lb={"alb": {"access_logs": {"bucket": "logs-1"}}},
+    )
     assert len(deliveries_before_bucket_policy(config)) == 1
     config["resource"]["aws_lb"]["alb"]["depends_on"] = ["aws_s3_bucket_policy.p"]
     assert deliveries_before_bucket_policy(config) == []

@@ -51,8 +51,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
     seen: list[dict] = []
 
     def do_GET(self):  # noqa: N802 (http.server's API)
-        Handler.seen.append({"host": self.headers["Host"], "path": self.path,
-                             "server_name": getattr(self.connection, "server_name_seen", None)})
+        Handler.seen.append(
+            {
+                "host": self.headers["Host"],
+                "path": self.path,
+                "server_name": getattr(self.connection, "server_name_seen", None),
+            }
+        )
         self.send_response(Handler.status)
         self.end_headers()
 
@@ -79,16 +84,23 @@ def certificate(directory, name: str):
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_file, key_file = directory / f"{name}.pem", directory / f"{name}.key"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_file, key_file
 
 
@@ -161,8 +173,11 @@ def raw_server(reply: bytes | None):
     return listener, connections
 
 
-@pytest.mark.parametrize("reply", [b"SSH-2.0-OpenSSH_9.6\r\n", b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 101 + b"\r\n",
-                                   b""], ids=["not-http", "too-many-headers", "closed"])
+@pytest.mark.parametrize(
+    "reply",
+    [b"SSH-2.0-OpenSSH_9.6\r\n", b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 101 + b"\r\n", b""],
+    ids=["not-http", "too-many-headers", "closed"],
+)
 def test_http_protocol_errors_report_failed(codedeploy, monkeypatch, reply):
     """http.client raises its own exceptions (BadStatusLine, RemoteDisconnected, ...), not only OSError."""
     listener, _ = raw_server(reply)
@@ -190,8 +205,9 @@ def test_checks_stop_in_time_to_report_before_lambda_times_out(codedeploy, monke
     monkeypatch.setenv("CHECK_DELAY_SECONDS", "6")
     started = time.monotonic()
     result = {}
-    thread = threading.Thread(target=lambda: result.update(run_hook(codedeploy, "Failed", LambdaContext(12))),
-                              daemon=True)
+    thread = threading.Thread(
+        target=lambda: result.update(run_hook(codedeploy, "Failed", LambdaContext(12))), daemon=True
+    )
     thread.start()
     thread.join(timeout=15)
     listener.close()
@@ -199,15 +215,19 @@ def test_checks_stop_in_time_to_report_before_lambda_times_out(codedeploy, monke
     assert time.monotonic() - started < 12 - validate.REPORT_RESERVE_SECONDS + 1
 
 
-@pytest.mark.parametrize("environment", [
-    {},
-    {"CHECK_URL": "ftp://listener.example/health"},
-    {"CHECK_URL": "http:///health"},
-    {"CHECK_URL": "http://127.0.0.1:99999/health"},
-    {"CHECK_URL": "http://127.0.0.1:9/health", "CHECK_ATTEMPTS": "ten"},
-    {"CHECK_URL": "http://127.0.0.1:9/health", "CHECK_ATTEMPTS": "0"},
-    {"CHECK_URL": "https://app.acme.example/health", "HOOK_CA_BUNDLE": "/no/such/bundle.pem"},
-], ids=["no-url", "not-http", "no-host", "bad-port", "attempts-not-a-number", "no-attempts", "no-ca-bundle"])
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {},
+        {"CHECK_URL": "ftp://listener.example/health"},
+        {"CHECK_URL": "http:///health"},
+        {"CHECK_URL": "http://127.0.0.1:99999/health"},
+        {"CHECK_URL": "http://127.0.0.1:9/health", "CHECK_ATTEMPTS": "ten"},
+        {"CHECK_URL": "http://127.0.0.1:9/health", "CHECK_ATTEMPTS": "0"},
+        {"CHECK_URL": "https://app.acme.example/health", "HOOK_CA_BUNDLE": "/no/such/bundle.pem"},
+    ],
+    ids=["no-url", "not-http", "no-host", "bad-port", "attempts-not-a-number", "no-attempts", "no-ca-bundle"],
+)
 def test_bad_settings_report_failed(codedeploy, monkeypatch, environment):
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -223,8 +243,7 @@ def test_https_listener_is_checked_under_the_certificates_name(tls_server, coded
     monkeypatch.setenv("CHECK_ADDRESS", "127.0.0.1")
     monkeypatch.setenv("HOOK_CA_BUNDLE", str(cert_file))
     assert run_hook(codedeploy, "Succeeded") == {"status": "Succeeded"}
-    assert Handler.seen[0] == {"host": f"{HOST_NAME}:{httpd.server_port}", "path": "/health",
-                               "server_name": HOST_NAME}
+    assert Handler.seen[0] == {"host": f"{HOST_NAME}:{httpd.server_port}", "path": "/health", "server_name": HOST_NAME}
 
 
 @pytest.mark.parametrize("case", ["other-name", "untrusted", "plain-http"])
@@ -248,8 +267,9 @@ def test_a_failed_report_is_retried_once(server, codedeploy, monkeypatch):
     httpd, _ = server
     monkeypatch.setenv("CHECK_URL", f"http://127.0.0.1:{httpd.server_port}/health")
     client, stub = codedeploy
-    stub.add_client_error(REPORT, "ThrottlingException", http_status_code=400,
-                          expected_params=expected_report("Succeeded"))
+    stub.add_client_error(
+        REPORT, "ThrottlingException", http_status_code=400, expected_params=expected_report("Succeeded")
+    )
     stub.add_response(REPORT, {"lifecycleEventHookExecutionId": "hook-1"}, expected_report("Succeeded"))
     assert validate.handler(EVENT, None, codedeploy=client) == {"status": "Succeeded"}
 

@@ -38,22 +38,41 @@ if Path(sys.argv[0]).name == "kubectl" and args[0] == "apply":
 
 
 def deployment(image: str) -> dict:
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "app"},
-            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "app"}},
-                     "template": {"metadata": {"labels": {"app": "app"}},
-                                  "spec": {"containers": [{"name": "app", "image": image,
-                                                           "ports": [{"containerPort": 80}]}]}}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "app"},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": "app"}},
+            "template": {
+                "metadata": {"labels": {"app": "app"}},
+                "spec": {"containers": [{"name": "app", "image": image, "ports": [{"containerPort": 80}]}]},
+            },
+        },
+    }
 
 
 def cronjob(image: str) -> dict:
-    return {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "app-cleanup"},
-            "spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": {"spec": {
-                "restartPolicy": "OnFailure", "containers": [{"name": "cleanup", "image": image}]}}}}}}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "app-cleanup"},
+        "spec": {
+            "schedule": "0 3 * * *",
+            "jobTemplate": {
+                "spec": {
+                    "template": {
+                        "spec": {"restartPolicy": "OnFailure", "containers": [{"name": "cleanup", "image": image}]}
+                    }
+                }
+            },
+        },
+    }
 
 
 def config_map(version: str) -> dict:
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "app-release"},
-            "data": {"version": version}}
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "app-release"}, "data": {"version": version}}
 
 
 def write_manifests(directory: Path, image: str, version: str) -> None:
@@ -72,8 +91,9 @@ def shipped_buildspec(stack_config, stack: str) -> dict:
     return yaml.safe_load(project["source"]["buildspec"].replace("$${", "${").replace("%%{", "%{"))
 
 
-def run_deploy(spec: dict, tmp_path: Path, deployment_name: str = "app", image_detail: dict | None = None
-               ) -> tuple[subprocess.CompletedProcess, Path]:
+def run_deploy(
+    spec: dict, tmp_path: Path, deployment_name: str = "app", image_detail: dict | None = None
+) -> tuple[subprocess.CompletedProcess, Path]:
     """Every phase's commands, in order, in one shell (variables carry over, as in CodeBuild), stopping at the
     first command whose exit status is not 0 (CodeBuild checks each command's; on-failure ABORT). The source
     checkout is the working directory, as in CodeBuild."""
@@ -83,17 +103,27 @@ def run_deploy(spec: dict, tmp_path: Path, deployment_name: str = "app", image_d
     for tool in ("aws", "kubectl"):
         (stubs / tool).write_text(STUB.format(python=sys.executable))
         (stubs / tool).chmod(0o755)
-    (build_output / "imageDetail.json").write_text(json.dumps({"ImageURI": IMAGE_URI} if image_detail is None
-                                                              else image_detail))
-    commands = [command for phase in ("install", "pre_build", "build", "post_build")
-                for command in spec["phases"].get(phase, {}).get("commands", [])]
-    env = {**{name: str(value) for name, value in spec["env"]["variables"].items()},
-           "PATH": f"{stubs}:/usr/bin:/bin", "STUB_LOG": str(tmp_path / "calls.log"), "APPLIED_DIR": str(applied),
-           "AWS_DEFAULT_REGION": "eu-west-1", "CODEBUILD_SRC_DIR_BuildOutput": str(build_output),
-           "DEPLOYMENT": deployment_name}
+    (build_output / "imageDetail.json").write_text(
+        json.dumps({"ImageURI": IMAGE_URI} if image_detail is None else image_detail)
+    )
+    commands = [
+        command
+        for phase in ("install", "pre_build", "build", "post_build")
+        for command in spec["phases"].get(phase, {}).get("commands", [])
+    ]
+    env = {
+        **{name: str(value) for name, value in spec["env"]["variables"].items()},
+        "PATH": f"{stubs}:/usr/bin:/bin",
+        "STUB_LOG": str(tmp_path / "calls.log"),
+        "APPLIED_DIR": str(applied),
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "CODEBUILD_SRC_DIR_BuildOutput": str(build_output),
+        "DEPLOYMENT": deployment_name,
+    }
     script = "".join(f"{command}\nstatus=$?; [ $status -eq 0 ] || exit $status\n" for command in commands)
-    result = subprocess.run(["sh", "-c", script], cwd=tmp_path / "source", env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["sh", "-c", script], cwd=tmp_path / "source", env=env, capture_output=True, text=True, timeout=60
+    )
     return result, applied
 
 
@@ -103,8 +133,7 @@ def calls(tmp_path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("stack", ["staging-eks", "prod-eks"])
-def test_the_shipped_deploy_replaces_the_tag_in_every_manifest_kubectl_applies(stack_config, catalog, stack,
-                                                                              tmp_path):
+def test_the_shipped_deploy_replaces_the_tag_in_every_manifest_kubectl_applies(stack_config, catalog, stack, tmp_path):
     eks = catalog.by_name[stack.removesuffix("-eks")].eks
     spec = shipped_buildspec(stack_config, stack)
     assert (spec["env"]["variables"]["IMAGE_PLACEHOLDER"], eks.image_placeholder_mode) == ("IMAGE_TAG", "tag")
@@ -114,8 +143,9 @@ def test_the_shipped_deploy_replaces_the_tag_in_every_manifest_kubectl_applies(s
     assert result.returncode == 0, result.stderr
 
     assert sorted(path.name for path in applied.iterdir()) == sorted(
-        f"{name}{extension}" for name, extension in zip(("deployment", "cronjob", "release"), MANIFEST_EXTENSIONS,
-                                                         strict=True))
+        f"{name}{extension}"
+        for name, extension in zip(("deployment", "cronjob", "release"), MANIFEST_EXTENSIONS, strict=True)
+    )
     assert yaml.safe_load((applied / "deployment.yaml").read_text()) == deployment(IMAGE_URI)
     assert yaml.safe_load((applied / "cronjob.yml").read_text()) == cronjob(IMAGE_URI)
     assert json.loads((applied / "release.json").read_text()) == config_map("1a2b3c4")
@@ -131,8 +161,9 @@ def test_the_shipped_deploy_replaces_the_tag_in_every_manifest_kubectl_applies(s
 
 
 def test_uri_mode_replaces_the_whole_image_reference(tmp_path):
-    spec = eks_deploy_buildspec(cluster="c", namespace="n", image_placeholder="APP_IMAGE",
-                                placeholder_mode="uri").to_dict()
+    spec = eks_deploy_buildspec(
+        cluster="c", namespace="n", image_placeholder="APP_IMAGE", placeholder_mode="uri"
+    ).to_dict()
     write_manifests(tmp_path / "source" / "k8s", "APP_IMAGE", "v1")
     result, applied = run_deploy(spec, tmp_path)
     assert result.returncode == 0, result.stderr
@@ -151,10 +182,12 @@ def test_manifests_without_the_placeholder_fail_before_kubectl_applies_anything(
     assert not list(applied.iterdir())
 
 
-@pytest.mark.parametrize("deployment_name,image_detail", [("app", {}), ("app", {"ImageURI": ""}), ("", None)],
-                         ids=["no-image-uri", "empty-image-uri", "no-deployment"])
-def test_a_deploy_without_an_image_or_a_deployment_stops_before_kubectl_apply(tmp_path, deployment_name,
-                                                                               image_detail):
+@pytest.mark.parametrize(
+    "deployment_name,image_detail",
+    [("app", {}), ("app", {"ImageURI": ""}), ("", None)],
+    ids=["no-image-uri", "empty-image-uri", "no-deployment"],
+)
+def test_a_deploy_without_an_image_or_a_deployment_stops_before_kubectl_apply(tmp_path, deployment_name, image_detail):
     spec = eks_deploy_buildspec(cluster="c", namespace="n").to_dict()
     write_manifests(tmp_path / "source" / "k8s", f"{REGISTRY}/acme-app:IMAGE_TAG", "v1")
     result, _ = run_deploy(spec, tmp_path, deployment_name=deployment_name, image_detail=image_detail)

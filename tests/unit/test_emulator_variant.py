@@ -12,10 +12,18 @@ from tooling.deploy.stackrun import lock_holder
 from tooling.emulator.variant import emulator_backend, foreign_backend_cache, variant
 
 ENDPOINT = "http://127.0.0.1:4566"
-REAL_S3 = {"s3": {"bucket": "acme-terraform-state-222222222222", "key": "platform/x/terraform.tfstate",
-                  "region": "eu-west-1", "encrypt": True, "use_lockfile": True, "profile": "prod-admin",
-                  "assume_role": {"role_arn": "arn:aws:iam::222222222222:role/deployer"},
-                  "kms_key_id": "arn:aws:kms:eu-west-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab"}}
+REAL_S3 = {
+    "s3": {
+        "bucket": "acme-terraform-state-222222222222",
+        "key": "platform/x/terraform.tfstate",
+        "region": "eu-west-1",
+        "encrypt": True,
+        "use_lockfile": True,
+        "profile": "prod-admin",
+        "assume_role": {"role_arn": "arn:aws:iam::222222222222:role/deployer"},
+        "kms_key_id": "arn:aws:kms:eu-west-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    }
+}
 
 
 def test_every_synthesized_stack_stays_on_the_emulator(synthesis, tmp_path):
@@ -36,7 +44,8 @@ def test_every_synthesized_stack_stays_on_the_emulator(synthesis, tmp_path):
 def test_an_s3_backend_keeps_bucket_key_and_locking_but_nothing_that_reaches_aws(tmp_path):
     s3 = emulator_backend(REAL_S3, "x", ENDPOINT, tmp_path)["s3"]
     assert {k: s3[k] for k in ("bucket", "key", "region", "encrypt", "use_lockfile")} == {
-        k: REAL_S3["s3"][k] for k in ("bucket", "key", "region", "encrypt", "use_lockfile")}
+        k: REAL_S3["s3"][k] for k in ("bucket", "key", "region", "encrypt", "use_lockfile")
+    }
     assert "profile" not in s3 and "assume_role" not in s3
     assert s3["kms_key_id"] == "alias/terraform-state"  # the environment's key does not exist there
     assert s3["endpoints"] == {"s3": ENDPOINT, "sts": ENDPOINT, "iam": ENDPOINT} and s3["use_path_style"] is True
@@ -44,8 +53,9 @@ def test_an_s3_backend_keeps_bucket_key_and_locking_but_nothing_that_reaches_aws
     assert emulator_backend(aliased, "x", ENDPOINT, tmp_path)["s3"]["kms_key_id"] == "alias/state"
 
 
-@pytest.mark.parametrize("backend", [None, {"local": {"path": "../../../state/x.tfstate"}},
-                                     {"cloud": {"organization": "acme"}}])
+@pytest.mark.parametrize(
+    "backend", [None, {"local": {"path": "../../../state/x.tfstate"}}, {"cloud": {"organization": "acme"}}]
+)
 def test_other_backends_become_local_state_in_the_emulator_state_directory(backend, tmp_path):
     assert emulator_backend(backend, "x", ENDPOINT, tmp_path) == {"local": {"path": str(tmp_path / "x.tfstate")}}
 
@@ -57,19 +67,22 @@ def cache(work_dir: Path, kind: str, config: dict) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("kind", "config", "endpoint", "forgotten"), [
-    ("s3", {"bucket": "b", "endpoints": {"s3": None}}, ENDPOINT, True),  # real s3 backend, emulator deploy
-    ("s3", {"bucket": "b", "endpoints": {"s3": "http://127.0.0.1:9"}}, ENDPOINT, True),  # another emulator
-    ("s3", {"bucket": "b", "endpoints": {"s3": ENDPOINT}}, ENDPOINT, False),  # this emulator
-    ("s3", {"bucket": "b", "endpoints": {"s3": ENDPOINT}}, None, True),  # emulator backend, real deploy
-    ("s3", {"bucket": "b", "endpoints": {"s3": None}}, None, False),  # real backend, real deploy
-    ("local", {"path": "STATE/x.tfstate"}, ENDPOINT, False),  # this emulator's local state
-    ("local", {"path": "STATE/x.tfstate"}, None, True),
-    ("local", {"path": "../../../state/x.tfstate"}, ENDPOINT, True),  # the real local state
-    ("local", {"path": "../../../state/x.tfstate"}, None, False),
-    ("cloud", {"organization": "acme"}, ENDPOINT, True),
-    ("cloud", {"organization": "acme"}, None, False),
-])
+@pytest.mark.parametrize(
+    ("kind", "config", "endpoint", "forgotten"),
+    [
+        ("s3", {"bucket": "b", "endpoints": {"s3": None}}, ENDPOINT, True),  # real s3 backend, emulator deploy
+        ("s3", {"bucket": "b", "endpoints": {"s3": "http://127.0.0.1:9"}}, ENDPOINT, True),  # another emulator
+        ("s3", {"bucket": "b", "endpoints": {"s3": ENDPOINT}}, ENDPOINT, False),  # this emulator
+        ("s3", {"bucket": "b", "endpoints": {"s3": ENDPOINT}}, None, True),  # emulator backend, real deploy
+        ("s3", {"bucket": "b", "endpoints": {"s3": None}}, None, False),  # real backend, real deploy
+        ("local", {"path": "STATE/x.tfstate"}, ENDPOINT, False),  # this emulator's local state
+        ("local", {"path": "STATE/x.tfstate"}, None, True),
+        ("local", {"path": "../../../state/x.tfstate"}, ENDPOINT, True),  # the real local state
+        ("local", {"path": "../../../state/x.tfstate"}, None, False),
+        ("cloud", {"organization": "acme"}, ENDPOINT, True),
+        ("cloud", {"organization": "acme"}, None, False),
+    ],
+)
 def test_backend_cache_never_crosses_between_emulator_and_real_backends(tmp_path, kind, config, endpoint, forgotten):
     state = tmp_path / "state"
     config = json.loads(json.dumps(config).replace("STATE", str(state)))
@@ -97,6 +110,10 @@ Lock Info:
 Terraform acquires a state lock to protect the state from being written
 by multiple users at the same time."""
     assert lock_holder(error) == {
-        "ID": "2ca95b52-f494-7274-db6f-2c1a60d6da3d", "Operation": "OperationTypeApply", "Who": "root@vm",
-        "Path": "acme-terraform-state-222222222222/platform/x/terraform.tfstate", "Version": "1.11.4",
-        "Created": "2026-11-30 09:36:16.933758564 +0000 UTC"}
+        "ID": "2ca95b52-f494-7274-db6f-2c1a60d6da3d",
+        "Operation": "OperationTypeApply",
+        "Who": "root@vm",
+        "Path": "acme-terraform-state-222222222222/platform/x/terraform.tfstate",
+        "Version": "1.11.4",
+        "Created": "2026-11-30 09:36:16.933758564 +0000 UTC",
+    }

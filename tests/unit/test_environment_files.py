@@ -16,113 +16,300 @@ from tests.environment_edits import edit
 ROOT = Path(__file__).resolve().parents[2]
 
 
-DEV_SOURCE = ("""  source {
+DEV_SOURCE = (
+    """  source {
     provider       = "github"
     repository     = "acme/app"
     branch         = "develop"
     connection_arn = "arn:aws:codestar-connections:eu-west-1:111111111111:connection/"""
-              """6f0c2a4e-1b7d-4c55-9a3e-0d8e5f1a2b3c"
+    """6f0c2a4e-1b7d-4c55-9a3e-0d8e5f1a2b3c"
   }
-""")
+"""
+)
 
 BAD_SETTINGS = [
     # (environment, old text, new text, expected setting, expected message fragment)
-    ("dev", 'vpc_cidr              = "10.10.0.0/16"', 'vpc_cidr = "10.10.0.0/33"', "network.vpc_cidr",
-     "'10.10.0.0/33' is not a valid IPv4 CIDR"),
-    ("dev", 'vpc_cidr              = "10.10.0.0/16"', 'vpc_cidr = "8.8.0.0/16"', "network.vpc_cidr",
-     "must be a private range"),
+    (
+        "dev",
+        'vpc_cidr              = "10.10.0.0/16"',
+        'vpc_cidr = "10.10.0.0/33"',
+        "network.vpc_cidr",
+        "'10.10.0.0/33' is not a valid IPv4 CIDR",
+    ),
+    (
+        "dev",
+        'vpc_cidr              = "10.10.0.0/16"',
+        'vpc_cidr = "8.8.0.0/16"',
+        "network.vpc_cidr",
+        "must be a private range",
+    ),
     ("dev", 'region      = "eu-west-1"', 'region = "europe-west"', "region", "is not an AWS region name"),
     ("dev", 'account_id  = "111111111111"', 'account_id = "1111"', "account_id", "is not a 12-digit AWS account id"),
     ("dev", 'account_id  = "111111111111"', "account_id = 111111111111", "account_id", "is not a string"),
     ("dev", 'name_prefix = "acme-dev"\n', "", "name_prefix", "missing required setting"),
-    ("dev", "log_retention_days = 14", "log_retention_dayz = 14", "log_retention_dayz",
-     "unknown setting (did you mean 'log_retention_days'?)"),
-    ("dev", 'strategy = "rolling"', 'strategy = "bluegreen"', "service.app.deployment.strategy",
-     "'bluegreen' is not one of 'blue_green', 'rolling'"),
-    ("dev", 'strategy = "rolling"', 'strategy = "rolling"\n    traffic = "canary"', "service.app.deployment.traffic",
-     "'canary' traffic needs strategy 'blue_green'"),
-    ("dev", "memory            = 512", "memory = 4096", "service.app.memory",
-     "4096 MiB is not a Fargate size for cpu 256"),
-    ("dev", '"eu-west-1a", "eu-west-1b"', '"eu-west-1a", "us-east-1b"', "network.availability_zones[1]",
-     "'us-east-1b' is not a zone of region 'eu-west-1'"),
-    ("dev", '"eu-west-1a", "eu-west-1b"', '"eu-west-1a"', "network.availability_zones",
-     "needs at least 2 entries"),
-    ("dev", "container_port    = 80", 'container_port = "80"', "service.app.container_port",
-     "'80' is not a whole number"),
-    ("dev", '    connection_arn = "arn:aws:codestar-connections:eu-west-1:111111111111:connection/'
-            '6f0c2a4e-1b7d-4c55-9a3e-0d8e5f1a2b3c"\n', "", "service.app.source.connection_arn",
-     "missing required setting for provider 'github'"),
-    ("prod", 'promotion            = ["staging", "prod"]', 'promotion = ["qa", "prod"]', "delivery.promotion",
-     "unknown environment 'qa'"),
-    ("prod", 'promotion            = ["staging", "prod"]', 'promotion = ["dev", "prod"]', "delivery.promotion",
-     "cross-account or cross-region promotion is not supported"),
-    ("prod", 'promotion            = ["staging", "prod"]', 'promotion = ["prod", "staging"]', "delivery.promotion",
-     "must end with this environment ('prod')"),
-    ("prod", 'type           = "cloud"', 'type = "consul"', "backend.type",
-     "'consul' is not one of 'local', 's3', 'cloud'"),
-    ("staging", 'bucket     = "acme-terraform-state-222222222222"', 'bucket = "Bad_Bucket"', "backend.bucket",
-     "is not an S3 bucket name"),
+    (
+        "dev",
+        "log_retention_days = 14",
+        "log_retention_dayz = 14",
+        "log_retention_dayz",
+        "unknown setting (did you mean 'log_retention_days'?)",
+    ),
+    (
+        "dev",
+        'strategy = "rolling"',
+        'strategy = "bluegreen"',
+        "service.app.deployment.strategy",
+        "'bluegreen' is not one of 'blue_green', 'rolling'",
+    ),
+    (
+        "dev",
+        'strategy = "rolling"',
+        'strategy = "rolling"\n    traffic = "canary"',
+        "service.app.deployment.traffic",
+        "'canary' traffic needs strategy 'blue_green'",
+    ),
+    (
+        "dev",
+        "memory            = 512",
+        "memory = 4096",
+        "service.app.memory",
+        "4096 MiB is not a Fargate size for cpu 256",
+    ),
+    (
+        "dev",
+        '"eu-west-1a", "eu-west-1b"',
+        '"eu-west-1a", "us-east-1b"',
+        "network.availability_zones[1]",
+        "'us-east-1b' is not a zone of region 'eu-west-1'",
+    ),
+    ("dev", '"eu-west-1a", "eu-west-1b"', '"eu-west-1a"', "network.availability_zones", "needs at least 2 entries"),
+    (
+        "dev",
+        "container_port    = 80",
+        'container_port = "80"',
+        "service.app.container_port",
+        "'80' is not a whole number",
+    ),
+    (
+        "dev",
+        '    connection_arn = "arn:aws:codestar-connections:eu-west-1:111111111111:connection/'
+        '6f0c2a4e-1b7d-4c55-9a3e-0d8e5f1a2b3c"\n',
+        "",
+        "service.app.source.connection_arn",
+        "missing required setting for provider 'github'",
+    ),
+    (
+        "prod",
+        'promotion            = ["staging", "prod"]',
+        'promotion = ["qa", "prod"]',
+        "delivery.promotion",
+        "unknown environment 'qa'",
+    ),
+    (
+        "prod",
+        'promotion            = ["staging", "prod"]',
+        'promotion = ["dev", "prod"]',
+        "delivery.promotion",
+        "cross-account or cross-region promotion is not supported",
+    ),
+    (
+        "prod",
+        'promotion            = ["staging", "prod"]',
+        'promotion = ["prod", "staging"]',
+        "delivery.promotion",
+        "must end with this environment ('prod')",
+    ),
+    (
+        "prod",
+        'type           = "cloud"',
+        'type = "consul"',
+        "backend.type",
+        "'consul' is not one of 'local', 's3', 'cloud'",
+    ),
+    (
+        "staging",
+        'bucket     = "acme-terraform-state-222222222222"',
+        'bucket = "Bad_Bucket"',
+        "backend.bucket",
+        "is not an S3 bucket name",
+    ),
     # A list names each thing once (a repeat creates or deploys it twice: duplicate construct ids, rules, stages).
-    ("dev", '"eu-west-1a", "eu-west-1b"', '"eu-west-1a", "eu-west-1a"', "network.availability_zones",
-     "'eu-west-1a' is listed more than once"),
-    ("dev", 'allowed_ingress_cidrs = ["10.0.0.0/8"]', 'allowed_ingress_cidrs = ["10.0.0.0/8", "10.0.0.0/8"]',
-     "network.allowed_ingress_cidrs", "'10.0.0.0/8' is listed more than once"),
-    ("dev", 'strategy = "rolling"', 'validation_hooks = ["AfterAllowTraffic", "AfterAllowTraffic"]',
-     "service.app.deployment.validation_hooks", "'AfterAllowTraffic' is listed more than once"),
-    ("dev", 'codeartifact_formats = ["npm"]', 'codeartifact_formats = ["npm", "npm"]', "delivery.codeartifact_formats",
-     "'npm' is listed more than once"),
-    ("prod", 'promotion            = ["staging", "prod"]', 'promotion = ["staging", "staging", "prod"]',
-     "delivery.promotion", "'staging' is listed more than once"),
+    (
+        "dev",
+        '"eu-west-1a", "eu-west-1b"',
+        '"eu-west-1a", "eu-west-1a"',
+        "network.availability_zones",
+        "'eu-west-1a' is listed more than once",
+    ),
+    (
+        "dev",
+        'allowed_ingress_cidrs = ["10.0.0.0/8"]',
+        'allowed_ingress_cidrs = ["10.0.0.0/8", "10.0.0.0/8"]',
+        "network.allowed_ingress_cidrs",
+        "'10.0.0.0/8' is listed more than once",
+    ),
+    (
+        "dev",
+        'strategy = "rolling"',
+        'validation_hooks = ["AfterAllowTraffic", "AfterAllowTraffic"]',
+        "service.app.deployment.validation_hooks",
+        "'AfterAllowTraffic' is listed more than once",
+    ),
+    (
+        "dev",
+        'codeartifact_formats = ["npm"]',
+        'codeartifact_formats = ["npm", "npm"]',
+        "delivery.codeartifact_formats",
+        "'npm' is listed more than once",
+    ),
+    (
+        "prod",
+        'promotion            = ["staging", "prod"]',
+        'promotion = ["staging", "staging", "prod"]',
+        "delivery.promotion",
+        "'staging' is listed more than once",
+    ),
     # HCP Terraform workspaces: {stack} and nothing else, or every stack shares one workspace (or synthesis fails).
-    ("prod", 'workspace_name = "platform-{stack}"', 'workspace_name = "platform"', "backend.workspace_name",
-     "has no {stack}: every stack would share one workspace"),
-    ("prod", 'workspace_name = "platform-{stack}"', 'workspace_name = "platform-{stak}"', "backend.workspace_name",
-     "{stak} is not a placeholder; the only one is {stack}"),
-    ("prod", 'workspace_name = "platform-{stack}"', 'workspace_name = "platform-{0}-{stack}"', "backend.workspace_name",
-     "{0} is not a placeholder"),
-    ("prod", 'workspace_name = "platform-{stack}"', 'workspace_name = "platform-{stack"', "backend.workspace_name",
-     "is not a workspace name template (expected '}' before end of string)"),
-    ("prod", 'workspace_name = "platform-{stack}"', 'workspace_name = "platform-}{stack}"', "backend.workspace_name",
-     "is not a workspace name template (Single '}' encountered in format string)"),
-    ("prod", 'workspace_name = "platform-{stack}"', 'workspace_name = "{{stack}}-{stack}"', "backend.workspace_name",
-     "a workspace name cannot contain braces"),
-    ("prod", 'workspace_name = "platform-{stack}"', f'workspace_name = "{"w" * 80}-{{stack}}"',
-     "backend.workspace_name", "(HCP Terraform workspace name) is 94 characters; AWS allows 90"),
+    (
+        "prod",
+        'workspace_name = "platform-{stack}"',
+        'workspace_name = "platform"',
+        "backend.workspace_name",
+        "has no {stack}: every stack would share one workspace",
+    ),
+    (
+        "prod",
+        'workspace_name = "platform-{stack}"',
+        'workspace_name = "platform-{stak}"',
+        "backend.workspace_name",
+        "{stak} is not a placeholder; the only one is {stack}",
+    ),
+    (
+        "prod",
+        'workspace_name = "platform-{stack}"',
+        'workspace_name = "platform-{0}-{stack}"',
+        "backend.workspace_name",
+        "{0} is not a placeholder",
+    ),
+    (
+        "prod",
+        'workspace_name = "platform-{stack}"',
+        'workspace_name = "platform-{stack"',
+        "backend.workspace_name",
+        "is not a workspace name template (expected '}' before end of string)",
+    ),
+    (
+        "prod",
+        'workspace_name = "platform-{stack}"',
+        'workspace_name = "platform-}{stack}"',
+        "backend.workspace_name",
+        "is not a workspace name template (Single '}' encountered in format string)",
+    ),
+    (
+        "prod",
+        'workspace_name = "platform-{stack}"',
+        'workspace_name = "{{stack}}-{stack}"',
+        "backend.workspace_name",
+        "a workspace name cannot contain braces",
+    ),
+    (
+        "prod",
+        'workspace_name = "platform-{stack}"',
+        f'workspace_name = "{"w" * 80}-{{stack}}"',
+        "backend.workspace_name",
+        "(HCP Terraform workspace name) is 94 characters; AWS allows 90",
+    ),
     # Names AWS would refuse, computed from envconfig/naming.py.
-    ("dev", 'service "app"', 'service "application-frontend"', "service.application-frontend",
-     "'acme-dev-application-frontend-blue' (target group name) is 34 characters; AWS allows 32"),
-    ("dev", 'name_prefix = "acme-dev"', 'name_prefix = "internal-dev"', "service.app",
-     "'internal-dev-app' is not a valid load balancer name"),
+    (
+        "dev",
+        'service "app"',
+        'service "application-frontend"',
+        "service.application-frontend",
+        "'acme-dev-application-frontend-blue' (target group name) is 34 characters; AWS allows 32",
+    ),
+    (
+        "dev",
+        'name_prefix = "acme-dev"',
+        'name_prefix = "internal-dev"',
+        "service.app",
+        "'internal-dev-app' is not a valid load balancer name",
+    ),
     # The VPC layout (16 blocks, one public and one private subnet per zone) and what the ALB needs.
-    ("dev", 'vpc_cidr              = "10.10.0.0/16"', 'vpc_cidr = "10.10.0.0/24"', "network.vpc_cidr",
-     "'10.10.0.0/24' gives each subnet a /28; the load balancer needs a /27 or larger (use a /23 VPC or larger)"),
-    ("dev", '"eu-west-1a", "eu-west-1b"', ", ".join(f'"eu-west-1{z}"' for z in "abcdefghi"),
-     "network.availability_zones", "9 zones: the VPC layout has room for 8"),
-    ("dev", 'nat_gateways          = "single"', 'nat_gateways = "none"', "network.nat_gateways",
-     "tasks could not pull images"),
+    (
+        "dev",
+        'vpc_cidr              = "10.10.0.0/16"',
+        'vpc_cidr = "10.10.0.0/24"',
+        "network.vpc_cidr",
+        "'10.10.0.0/24' gives each subnet a /28; the load balancer needs a /27 or larger (use a /23 VPC or larger)",
+    ),
+    (
+        "dev",
+        '"eu-west-1a", "eu-west-1b"',
+        ", ".join(f'"eu-west-1{z}"' for z in "abcdefghi"),
+        "network.availability_zones",
+        "9 zones: the VPC layout has room for 8",
+    ),
+    (
+        "dev",
+        'nat_gateways          = "single"',
+        'nat_gateways = "none"',
+        "network.nat_gateways",
+        "tasks could not pull images",
+    ),
     # Regions of other partitions.
-    ("dev", 'region      = "eu-west-1"', 'region = "cn-north-1"', "region",
-     "'cn-north-1' is in the 'aws-cn' partition; the stacks support 'aws' regions only"),
+    (
+        "dev",
+        'region      = "eu-west-1"',
+        'region = "cn-north-1"',
+        "region",
+        "'cn-north-1' is in the 'aws-cn' partition; the stacks support 'aws' regions only",
+    ),
     ("dev", 'region      = "eu-west-1"', 'region = "us-gov-west-1"', "region", "is in the 'aws-us-gov' partition"),
     # Build secrets: a name, or an ARN of this account and region.
-    ("dev", '"dockerhub:token"', '"arn:aws:secretsmanager:eu-west-1:999999999999:secret:dockerhub-AbCdEf:token"',
-     "service.app.build.secrets_manager.DOCKER_HUB_TOKEN", "the secret is in 999999999999/eu-west-1"),
-    ("dev", '"dockerhub:token"', '"arn:aws:ssm:eu-west-1:111111111111:parameter/token"',
-     "service.app.build.secrets_manager", "does not start with a Secrets Manager secret ARN"),
-    ("dev", '"dockerhub:token"', '"dockerhub:token:AWSCURRENT:v1:extra"', "service.app.build.secrets_manager",
-     "is not secret-id[:json-key[:version-stage[:version-id]]]"),
+    (
+        "dev",
+        '"dockerhub:token"',
+        '"arn:aws:secretsmanager:eu-west-1:999999999999:secret:dockerhub-AbCdEf:token"',
+        "service.app.build.secrets_manager.DOCKER_HUB_TOKEN",
+        "the secret is in 999999999999/eu-west-1",
+    ),
+    (
+        "dev",
+        '"dockerhub:token"',
+        '"arn:aws:ssm:eu-west-1:111111111111:parameter/token"',
+        "service.app.build.secrets_manager",
+        "does not start with a Secrets Manager secret ARN",
+    ),
+    (
+        "dev",
+        '"dockerhub:token"',
+        '"dockerhub:token:AWSCURRENT:v1:extra"',
+        "service.app.build.secrets_manager",
+        "is not secret-id[:json-key[:version-stage[:version-id]]]",
+    ),
     # Pipelines: a source where this environment's pipeline builds, none where another's deploys.
     ("dev", DEV_SOURCE, "", "service.app.source", "missing required setting (this environment's pipeline builds it)"),
-    ("staging", 'health_check_path = "/health"', 'health_check_path = "/health"\n' + DEV_SOURCE,
-     "service.app.source", "not used: delivery.promotion = []"),
-    ("staging", 'health_check_path = "/health"', 'health_check_path = "/health"\n  build { cache = "none" }',
-     "service.app.build", "not used: delivery.promotion = []"),
-    ("dev", 'codeartifact_formats = ["npm"]', 'keep_releases = 2', "delivery.keep_releases", "2 is not between 3"),
+    (
+        "staging",
+        'health_check_path = "/health"',
+        'health_check_path = "/health"\n' + DEV_SOURCE,
+        "service.app.source",
+        "not used: delivery.promotion = []",
+    ),
+    (
+        "staging",
+        'health_check_path = "/health"',
+        'health_check_path = "/health"\n  build { cache = "none" }',
+        "service.app.build",
+        "not used: delivery.promotion = []",
+    ),
+    ("dev", 'codeartifact_formats = ["npm"]', "keep_releases = 2", "delivery.keep_releases", "2 is not between 3"),
 ]
 
 
-@pytest.mark.parametrize("env,old,new,setting,message", BAD_SETTINGS,
-                         ids=[f"{case[3]}:{case[4][:24]}" for case in BAD_SETTINGS])
+@pytest.mark.parametrize(
+    "env,old,new,setting,message", BAD_SETTINGS, ids=[f"{case[3]}:{case[4][:24]}" for case in BAD_SETTINGS]
+)
 def test_bad_setting_is_named_with_its_file(env_dir, env, old, new, setting, message):
     path = edit(env_dir, env, old, new)
     with pytest.raises(ConfigError) as caught:
@@ -149,16 +336,25 @@ def test_unknown_environment_lists_the_known_ones(env_dir):
 def test_duplicate_service_label_is_rejected(env_dir):
     path = env_dir / "dev.hcl"
     text = path.read_text()
-    service = text[text.index('service "app"'):]
+    service = text[text.index('service "app"') :]
     path.write_text(text + "\n" + service)
     with pytest.raises(ConfigError, match=r"service\.app: declared more than once"):
         load_environment("dev", env_dir)
 
 
 def run_main(env_dir: Path, cwd: Path, environments: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=cwd, capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin", "PLATFORM_ENVIRONMENTS_DIR": str(env_dir),
-                               "PLATFORM_ENVIRONMENTS": environments, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PLATFORM_ENVIRONMENTS_DIR": str(env_dir),
+            "PLATFORM_ENVIRONMENTS": environments,
+            "PYTHONPATH": str(ROOT),
+        },
+    )
 
 
 def test_main_exits_2_with_one_line_and_synthesizes_nothing(env_dir, tmp_path):
@@ -166,7 +362,8 @@ def test_main_exits_2_with_one_line_and_synthesizes_nothing(env_dir, tmp_path):
     result = run_main(env_dir, tmp_path, "staging")  # paths are shown relative to the working directory
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "error: environments/staging.hcl: network.vpc_cidr: '10.20.0.0' must be a private range between /16 and /24"]
+        "error: environments/staging.hcl: network.vpc_cidr: '10.20.0.0' must be a private range between /16 and /24"
+    ]
     assert not (tmp_path / "cdktf.out").exists()
 
 
@@ -192,9 +389,15 @@ def test_shipped_environments_load_with_their_backends():
 def test_each_deployment_target_has_exactly_one_pipeline():
     """Staging is deployed by prod's pipeline only; its services run images from prod's repository."""
     catalog = load_environments()
-    owners = {(target.name, service): [env.name for env in catalog.by_name.values()
-                                      if target.name in env.promotion and service in {s.name for s in env.services}]
-              for target in catalog.by_name.values() for service in (s.name for s in target.services)}
+    owners = {
+        (target.name, service): [
+            env.name
+            for env in catalog.by_name.values()
+            if target.name in env.promotion and service in {s.name for s in env.services}
+        ]
+        for target in catalog.by_name.values()
+        for service in (s.name for s in target.services)
+    }
     assert owners == {("dev", "app"): ["dev"], ("prod", "app"): ["prod"], ("staging", "app"): ["prod"]}
     assert [env.name for env in catalog.promoting_into(catalog.by_name["staging"])] == ["prod"]
 
@@ -220,19 +423,30 @@ def across_files(env_dir: Path) -> ConfigError:
 def test_two_pipelines_on_one_target_name_both_files(env_dir):
     """The defect: staging deployed by its own pipeline (from `release`) and by prod's (from `main`)."""
     edit(env_dir, "staging", "  promotion            = []\n", "")
-    staging = edit(env_dir, "staging", 'health_check_path = "/health"\n', 'health_check_path = "/health"\n' +
-                   DEV_SOURCE.replace("develop", "release").replace("111111111111", "222222222222"))
+    staging = edit(
+        env_dir,
+        "staging",
+        'health_check_path = "/health"\n',
+        'health_check_path = "/health"\n'
+        + DEV_SOURCE.replace("develop", "release").replace("111111111111", "222222222222"),
+    )
     error = across_files(env_dir)
     assert (error.file, error.setting) == (str(env_dir / "prod.hcl"), "delivery.promotion")
     assert str(error).endswith(
         f"deploys service 'app' into 'staging', and so does the pipeline of {staging} (delivery.promotion unset: "
-        f"itself): a deployment target has one pipeline; set delivery {{ promotion = [] }} in {staging}")
+        f"itself): a deployment target has one pipeline; set delivery {{ promotion = [] }} in {staging}"
+    )
 
 
 def test_a_third_pipeline_into_a_promoted_environment_is_rejected(env_dir):
-    qa = write_environment(env_dir, "qa", "prod", ('name_prefix = "acme-prod"', 'name_prefix = "acme-qa"'),
-                           ('promotion            = ["staging", "prod"]', 'promotion = ["staging", "qa"]'),
-                           ("\neks {", "\neks_unused {"))
+    qa = write_environment(
+        env_dir,
+        "qa",
+        "prod",
+        ('name_prefix = "acme-prod"', 'name_prefix = "acme-qa"'),
+        ('promotion            = ["staging", "prod"]', 'promotion = ["staging", "qa"]'),
+        ("\neks {", "\neks_unused {"),
+    )
     qa.write_text(qa.read_text().split("\neks_unused {")[0])
     error = across_files(env_dir)
     assert error.file == str(env_dir / "prod.hcl")
@@ -262,8 +476,13 @@ def test_two_files_with_one_name_prefix_name_both(env_dir):
 
 
 def test_names_that_meet_across_prefixes_in_one_account_are_rejected(env_dir):
-    qa = write_environment(env_dir, "qa", "dev", ('name_prefix = "acme-dev"', 'name_prefix = "acme"'),
-                           ('service "app"', 'service "dev-app"'))
+    qa = write_environment(
+        env_dir,
+        "qa",
+        "dev",
+        ('name_prefix = "acme-dev"', 'name_prefix = "acme"'),
+        ('service "app"', 'service "dev-app"'),
+    )
     error = across_files(env_dir)
     assert (error.file, error.setting) == (str(env_dir / "dev.hcl"), "service.app")
     assert str(error).endswith(f"log group name '/aws/codebuild/acme-dev-app-build' is also created by {qa}")
@@ -272,8 +491,12 @@ def test_names_that_meet_across_prefixes_in_one_account_are_rejected(env_dir):
 def test_promotion_targets_must_differ_in_statement_ids(env_dir):
     for name, prefix in (("stag-e", "acme-sa"), ("stage", "acme-sb")):
         write_environment(env_dir, name, "staging", ('name_prefix = "acme-stg"', f'name_prefix = "{prefix}"'))
-    edit(env_dir, "prod", 'promotion            = ["staging", "prod"]',
-         'promotion = ["stag-e", "stage", "staging", "prod"]')
+    edit(
+        env_dir,
+        "prod",
+        'promotion            = ["staging", "prod"]',
+        'promotion = ["stag-e", "stage", "staging", "prod"]',
+    )
     error = across_files(env_dir)
     assert (error.file, error.setting) == (str(env_dir / "prod.hcl"), "delivery.promotion")
     assert "'stag-e' and 'stage' differ only in '-'" in str(error)

@@ -45,6 +45,7 @@ MUTATED_EXAMPLES = int(os.environ.get("PLATFORM_PROPERTY_MUTATED_EXAMPLES", "3")
 
 # HCL rendering of generated settings
 
+
 class Block(dict):
     """An HCL block (`name { ... }`); a plain dict is a map attribute (`name = { ... }`)."""
 
@@ -94,49 +95,86 @@ def service(draw, region: str, account: str, built: bool) -> Block:
     strategy = draw(st.sampled_from(["blue_green", "rolling"]))
     deployment = Block(strategy=strategy)
     if strategy == "blue_green":
-        deployment.update(traffic=draw(st.sampled_from(["all_at_once", "canary", "linear"])),
-                          percent=draw(st.sampled_from([10, 25])), interval_minutes=draw(st.sampled_from([3, 5, 10])),
-                          test_listener_port=draw(st.sampled_from([8080, 9000])),
-                          validation_hooks=draw(st.lists(st.sampled_from(HOOKS), max_size=3, unique=True)))
-    block = Block(container_port=80, cpu=cpu, memory=memory, desired_count=draw(st.sampled_from([1, 2])),
-                  health_check_path="/health")
+        deployment.update(
+            traffic=draw(st.sampled_from(["all_at_once", "canary", "linear"])),
+            percent=draw(st.sampled_from([10, 25])),
+            interval_minutes=draw(st.sampled_from([3, 5, 10])),
+            test_listener_port=draw(st.sampled_from([8080, 9000])),
+            validation_hooks=draw(st.lists(st.sampled_from(HOOKS), max_size=3, unique=True)),
+        )
+    block = Block(
+        container_port=80,
+        cpu=cpu,
+        memory=memory,
+        desired_count=draw(st.sampled_from([1, 2])),
+        health_check_path="/health",
+    )
     if built:
-        block["source"] = Block(provider="github", repository="acme/app", branch="main",
-                                connection_arn=CONNECTION.format(region=region, account=account))
-        secret = draw(st.sampled_from([
-            "ci/dockerhub:token", f"arn:aws:secretsmanager:{region}:{account}:secret:ci/hub-AbC123:token",
-            f"arn:aws:secretsmanager:{region}:{account}:secret:ci/hub"]))
-        block["build"] = Block(cache=draw(st.sampled_from(["s3", "local", "none"])),
-                               parameter_store={"NPM_TOKEN": "/acme/npm"}, secrets_manager={"HUB_TOKEN": secret})
+        block["source"] = Block(
+            provider="github",
+            repository="acme/app",
+            branch="main",
+            connection_arn=CONNECTION.format(region=region, account=account),
+        )
+        secret = draw(
+            st.sampled_from(
+                [
+                    "ci/dockerhub:token",
+                    f"arn:aws:secretsmanager:{region}:{account}:secret:ci/hub-AbC123:token",
+                    f"arn:aws:secretsmanager:{region}:{account}:secret:ci/hub",
+                ]
+            )
+        )
+        block["build"] = Block(
+            cache=draw(st.sampled_from(["s3", "local", "none"])),
+            parameter_store={"NPM_TOKEN": "/acme/npm"},
+            secrets_manager={"HUB_TOKEN": secret},
+        )
     block["deployment"] = deployment
     return block
 
 
 @st.composite
-def environment(draw, name: str, prefix: str, account: str, region: str, labels: list[str],
-                promotion: list[str] | None) -> dict:
-    zones = [f"{region}{letter}" for letter in draw(st.lists(st.sampled_from("abc"), min_size=2, max_size=3,
-                                                             unique=True))]
-    network = Block(vpc_cidr=draw(st.sampled_from(["10.10.0.0/16", "10.11.0.0/20", "10.12.0.0/23"])),
-                    availability_zones=zones, nat_gateways=draw(st.sampled_from(["single", "per_az"])),
-                    allowed_ingress_cidrs=draw(st.lists(st.sampled_from(["10.0.0.0/8", "0.0.0.0/0"]), min_size=1,
-                                                        max_size=2, unique=True)),
-                    alb_access_logs=draw(st.booleans()), alb_internal=draw(st.booleans()))
-    settings_ = {"account_id": account, "region": region, "name_prefix": prefix,
-                 "tier": draw(st.sampled_from(["development", "staging", "production"])), "network": network,
-                 "key_admin_principal_arns": [f"arn:aws:iam::{account}:role/platform-admin"]}
+def environment(
+    draw, name: str, prefix: str, account: str, region: str, labels: list[str], promotion: list[str] | None
+) -> dict:
+    zones = [
+        f"{region}{letter}" for letter in draw(st.lists(st.sampled_from("abc"), min_size=2, max_size=3, unique=True))
+    ]
+    network = Block(
+        vpc_cidr=draw(st.sampled_from(["10.10.0.0/16", "10.11.0.0/20", "10.12.0.0/23"])),
+        availability_zones=zones,
+        nat_gateways=draw(st.sampled_from(["single", "per_az"])),
+        allowed_ingress_cidrs=draw(
+            st.lists(st.sampled_from(["10.0.0.0/8", "0.0.0.0/0"]), min_size=1, max_size=2, unique=True)
+        ),
+        alb_access_logs=draw(st.booleans()),
+        alb_internal=draw(st.booleans()),
+    )
+    settings_ = {
+        "account_id": account,
+        "region": region,
+        "name_prefix": prefix,
+        "tier": draw(st.sampled_from(["development", "staging", "production"])),
+        "network": network,
+        "key_admin_principal_arns": [f"arn:aws:iam::{account}:role/platform-admin"],
+    }
     backend = draw(st.sampled_from(["local", "s3", "cloud", "cloud-tags"]))
     if backend == "s3":
         settings_["backend"] = Block(type="s3", bucket="acme-state")
     elif backend == "cloud":
-        settings_["backend"] = Block(type="cloud", organization="acme",
-                                     workspace_name=draw(st.sampled_from(["platform-{stack}", "{stack}", "{stack}-x"])))
+        settings_["backend"] = Block(
+            type="cloud",
+            organization="acme",
+            workspace_name=draw(st.sampled_from(["platform-{stack}", "{stack}", "{stack}-x"])),
+        )
     elif backend == "cloud-tags":
         settings_["backend"] = Block(type="cloud", organization="acme", workspace_tags=["platform"])
-    delivery = Block(codeartifact_formats=draw(st.lists(st.sampled_from(["npm", "pypi", "maven"]), max_size=3,
-                                                        unique=True)),
-                     keep_releases=draw(st.sampled_from([30, 3, 1000])),
-                     approval_required=draw(st.booleans()))
+    delivery = Block(
+        codeartifact_formats=draw(st.lists(st.sampled_from(["npm", "pypi", "maven"]), max_size=3, unique=True)),
+        keep_releases=draw(st.sampled_from([30, 3, 1000])),
+        approval_required=draw(st.booleans()),
+    )
     if promotion is not None:
         delivery["promotion"] = promotion
     settings_["delivery"] = delivery
@@ -144,9 +182,12 @@ def environment(draw, name: str, prefix: str, account: str, region: str, labels:
     settings_["service"] = [(label, draw(service(region, account, built))) for label in labels]
     if draw(st.integers(0, 3)) == 0:
         settings_["eks"] = Block(
-            vpc_cidr="10.50.0.0/16", deploy_namespace="apps", deploy_target=draw(st.sampled_from(["ecs", "eks"])),
+            vpc_cidr="10.50.0.0/16",
+            deploy_namespace="apps",
+            deploy_target=draw(st.sampled_from(["ecs", "eks"])),
             node_group=[("default", Block(instance_types=["m6i.large"], min_size=1, desired_size=2, max_size=3))],
-            application=Block(name="app", repo_url="https://github.com/acme/app-gitops.git"))
+            application=Block(name="app", repo_url="https://github.com/acme/app-gitops.git"),
+        )
     return settings_
 
 
@@ -164,9 +205,16 @@ def valid_directory(draw) -> dict[str, dict]:
         else:
             promotion = [] if name in promoted else draw(st.sampled_from([None, [name]]))
         shared = index == 0 or name in promoted
-        directory[name] = draw(environment(
-            name, prefix, account if shared else draw(st.sampled_from(["111111111111", "333333333333"])),
-            region if shared else draw(st.sampled_from(REGIONS)), labels if shared else ["app"], promotion))
+        directory[name] = draw(
+            environment(
+                name,
+                prefix,
+                account if shared else draw(st.sampled_from(["111111111111", "333333333333"])),
+                region if shared else draw(st.sampled_from(REGIONS)),
+                labels if shared else ["app"],
+                promotion,
+            )
+        )
     return directory
 
 
@@ -189,54 +237,85 @@ def no_pipeline(settings_: dict) -> None:
 
 
 MUTATIONS = {  # name -> (what it does to the first file, given `other`: another file's name or None)
-    "zones repeated": lambda s, other: s["network"]["availability_zones"].__setitem__(1, s["network"][
-        "availability_zones"][0]),
+    "zones repeated": lambda s, other: s["network"]["availability_zones"].__setitem__(
+        1, s["network"]["availability_zones"][0]
+    ),
     "zone of another region": lambda s, other: s["network"]["availability_zones"].__setitem__(0, "us-west-2a"),
-    "nine zones": lambda s, other: s["network"].__setitem__("availability_zones", [
-        f"{s['region']}{z}" for z in "abcdefghi"]),
+    "nine zones": lambda s, other: s["network"].__setitem__(
+        "availability_zones", [f"{s['region']}{z}" for z in "abcdefghi"]
+    ),
     "VPC too small": lambda s, other: s["network"].__setitem__("vpc_cidr", "10.13.0.0/24"),
     "VPC not private": lambda s, other: s["network"].__setitem__("vpc_cidr", "8.8.0.0/16"),
     "no NAT": lambda s, other: s["network"].__setitem__("nat_gateways", "none"),
-    "workspace without {stack}": lambda s, other: s.__setitem__("backend", Block(
-        type="cloud", organization="acme", workspace_name="platform")),
-    "workspace placeholder": lambda s, other: s.__setitem__("backend", Block(
-        type="cloud", organization="acme", workspace_name="p-{stak}")),
-    "workspace positional": lambda s, other: s.__setitem__("backend", Block(
-        type="cloud", organization="acme", workspace_name="p-{0}-{stack}")),
-    "workspace unbalanced": lambda s, other: s.__setitem__("backend", Block(
-        type="cloud", organization="acme", workspace_name="p-{stack")),
-    "workspace too long": lambda s, other: s.__setitem__("backend", Block(
-        type="cloud", organization="acme", workspace_name="w" * 80 + "-{stack}")),
+    "workspace without {stack}": lambda s, other: s.__setitem__(
+        "backend", Block(type="cloud", organization="acme", workspace_name="platform")
+    ),
+    "workspace placeholder": lambda s, other: s.__setitem__(
+        "backend", Block(type="cloud", organization="acme", workspace_name="p-{stak}")
+    ),
+    "workspace positional": lambda s, other: s.__setitem__(
+        "backend", Block(type="cloud", organization="acme", workspace_name="p-{0}-{stack}")
+    ),
+    "workspace unbalanced": lambda s, other: s.__setitem__(
+        "backend", Block(type="cloud", organization="acme", workspace_name="p-{stack")
+    ),
+    "workspace too long": lambda s, other: s.__setitem__(
+        "backend", Block(type="cloud", organization="acme", workspace_name="w" * 80 + "-{stack}")
+    ),
     "China region": lambda s, other: s.__setitem__("region", "cn-north-1"),
     "GovCloud region": lambda s, other: s.__setitem__("region", "us-gov-west-1"),
     "ISO-E region": lambda s, other: s.__setitem__("region", "eu-isoe-west-1"),
-    "long names": lambda s, other: (s.__setitem__("name_prefix", "acme-production-east"),
-                                    s.__setitem__("service", [("application-frontend", first_service(s))])),
+    "long names": lambda s, other: (
+        s.__setitem__("name_prefix", "acme-production-east"),
+        s.__setitem__("service", [("application-frontend", first_service(s))]),
+    ),
     "internal- prefix": lambda s, other: s.__setitem__("name_prefix", "internal-x"),
     "hooks repeated": lambda s, other: first_service(s)["deployment"].update(
-        strategy="blue_green", validation_hooks=["AfterAllowTraffic", "AfterAllowTraffic"]),
+        strategy="blue_green", validation_hooks=["AfterAllowTraffic", "AfterAllowTraffic"]
+    ),
     "rolling canary": lambda s, other: first_service(s)["deployment"].update(strategy="rolling", traffic="canary"),
     "test listener on 443": lambda s, other: first_service(s)["deployment"].update(
-        strategy="blue_green", test_listener_port=443),
+        strategy="blue_green", test_listener_port=443
+    ),
     "Fargate size": lambda s, other: first_service(s).update(cpu=256, memory=4096),
     "formats repeated": lambda s, other: s["delivery"].__setitem__("codeartifact_formats", ["npm", "npm"]),
     "keep too few": lambda s, other: s["delivery"].__setitem__("keep_releases", 2),
     "promotion repeated": lambda s, other: set_promotion(s, [*(s["delivery"].get("promotion") or []), "x", "x"]),
     "promotion not ending here": lambda s, other: set_promotion(s, [*(s["delivery"].get("promotion") or []), "qa"]),
     "orphaned services": lambda s, other: no_pipeline(s),
-    "secret elsewhere": lambda s, other: first_service(s).setdefault("build", Block()).__setitem__(
-        "secrets_manager", {"HUB": "arn:aws:secretsmanager:eu-west-1:999999999999:secret:ci/hub"}),
-    "secret malformed": lambda s, other: first_service(s).setdefault("build", Block()).__setitem__(
-        "secrets_manager", {"HUB": "arn:aws:ssm:eu-west-1:111111111111:parameter/hub"}),
+    "secret elsewhere": lambda s, other: (
+        first_service(s)
+        .setdefault("build", Block())
+        .__setitem__("secrets_manager", {"HUB": "arn:aws:secretsmanager:eu-west-1:999999999999:secret:ci/hub"})
+    ),
+    "secret malformed": lambda s, other: (
+        first_service(s)
+        .setdefault("build", Block())
+        .__setitem__("secrets_manager", {"HUB": "arn:aws:ssm:eu-west-1:111111111111:parameter/hub"})
+    ),
     "source removed": lambda s, other: first_service(s).pop("source", None),
-    "source where none builds": lambda s, other: (set_promotion(s, []), first_service(s).__setitem__(
-        "source", Block(repository="acme/app", provider="codecommit"))),
-    "EKS VPC overlaps": lambda s, other: s.__setitem__("eks", Block(
-        vpc_cidr=s["network"]["vpc_cidr"], deploy_namespace="apps", node_group=[("default", Block())],
-        application=Block(name="app", repo_url="https://github.com/acme/app-gitops.git"))),
-    "EKS system namespace": lambda s, other: s.__setitem__("eks", Block(
-        vpc_cidr="10.50.0.0/16", deploy_namespace="kube-system", node_group=[("default", Block())],
-        application=Block(name="app", repo_url="https://github.com/acme/app-gitops.git"))),
+    "source where none builds": lambda s, other: (
+        set_promotion(s, []),
+        first_service(s).__setitem__("source", Block(repository="acme/app", provider="codecommit")),
+    ),
+    "EKS VPC overlaps": lambda s, other: s.__setitem__(
+        "eks",
+        Block(
+            vpc_cidr=s["network"]["vpc_cidr"],
+            deploy_namespace="apps",
+            node_group=[("default", Block())],
+            application=Block(name="app", repo_url="https://github.com/acme/app-gitops.git"),
+        ),
+    ),
+    "EKS system namespace": lambda s, other: s.__setitem__(
+        "eks",
+        Block(
+            vpc_cidr="10.50.0.0/16",
+            deploy_namespace="kube-system",
+            node_group=[("default", Block())],
+            application=Block(name="app", repo_url="https://github.com/acme/app-gitops.git"),
+        ),
+    ),
 }
 
 
@@ -267,8 +346,11 @@ def file_name_no_identifier(directory: dict[str, dict]) -> None:
     directory["Bad_Env"] = directory.pop(list(directory)[-1])
 
 
-DIRECTORY_MUTATIONS = {"second pipeline into a file": second_pipeline_into_the_first, "prefix shared": prefix_shared,
-                       "file name no identifier": file_name_no_identifier}
+DIRECTORY_MUTATIONS = {
+    "second pipeline into a file": second_pipeline_into_the_first,
+    "prefix shared": prefix_shared,
+    "file name no identifier": file_name_no_identifier,
+}
 
 
 @st.composite
@@ -285,38 +367,63 @@ def environment_directories(draw, mutation: str | None) -> dict[str, str]:
 # What the synthesized stacks may contain
 
 # (resource type, attribute) -> the limit; those also in name_limits.created_names must be names it lists.
-CREATED = {(resource_type, attribute): getattr(name_limits, limit) for resource_type, attribute, limit in (
-    ("aws_lb", "name", "LOAD_BALANCER"), ("aws_lb_target_group", "name", "TARGET_GROUP"),
-    ("aws_iam_role", "name", "IAM_ROLE"), ("aws_lambda_function", "function_name", "LAMBDA_FUNCTION"),
-    ("aws_codebuild_project", "name", "CODEBUILD_PROJECT"), ("aws_codepipeline", "name", "PIPELINE"),
-    ("aws_ecr_repository", "name", "ECR_REPOSITORY"), ("aws_cloudwatch_log_group", "name", "LOG_GROUP"),
-    ("aws_s3_bucket", "bucket", "S3_BUCKET"), ("aws_codedeploy_app", "name", "CODEDEPLOY"),
-    ("aws_codedeploy_deployment_group", "deployment_group_name", "CODEDEPLOY"),
-    ("aws_eks_cluster", "name", "EKS_CLUSTER"), ("aws_eks_node_group", "node_group_name", "EKS_NODE_GROUP"),
-    ("aws_codeartifact_domain", "domain", "CODEARTIFACT_DOMAIN"), ("aws_ecs_cluster", "name", "ECS"),
-    ("aws_ecs_service", "name", "ECS"), ("aws_ecs_task_definition", "family", "ECS"),
-    ("aws_sns_topic", "name", "SNS_TOPIC"), ("aws_kms_alias", "name", "KMS_ALIAS"),
-    ("aws_cloudwatch_event_rule", "name", "EVENT_RULE"),
-    ("aws_codestarnotifications_notification_rule", "name", "NOTIFICATION_RULE"),
-    ("aws_codecommit_repository", "repository_name", "CODECOMMIT_REPOSITORY"))}
+CREATED = {
+    (resource_type, attribute): getattr(name_limits, limit)
+    for resource_type, attribute, limit in (
+        ("aws_lb", "name", "LOAD_BALANCER"),
+        ("aws_lb_target_group", "name", "TARGET_GROUP"),
+        ("aws_iam_role", "name", "IAM_ROLE"),
+        ("aws_lambda_function", "function_name", "LAMBDA_FUNCTION"),
+        ("aws_codebuild_project", "name", "CODEBUILD_PROJECT"),
+        ("aws_codepipeline", "name", "PIPELINE"),
+        ("aws_ecr_repository", "name", "ECR_REPOSITORY"),
+        ("aws_cloudwatch_log_group", "name", "LOG_GROUP"),
+        ("aws_s3_bucket", "bucket", "S3_BUCKET"),
+        ("aws_codedeploy_app", "name", "CODEDEPLOY"),
+        ("aws_codedeploy_deployment_group", "deployment_group_name", "CODEDEPLOY"),
+        ("aws_eks_cluster", "name", "EKS_CLUSTER"),
+        ("aws_eks_node_group", "node_group_name", "EKS_NODE_GROUP"),
+        ("aws_codeartifact_domain", "domain", "CODEARTIFACT_DOMAIN"),
+        ("aws_ecs_cluster", "name", "ECS"),
+        ("aws_ecs_service", "name", "ECS"),
+        ("aws_ecs_task_definition", "family", "ECS"),
+        ("aws_sns_topic", "name", "SNS_TOPIC"),
+        ("aws_kms_alias", "name", "KMS_ALIAS"),
+        ("aws_cloudwatch_event_rule", "name", "EVENT_RULE"),
+        ("aws_codestarnotifications_notification_rule", "name", "NOTIFICATION_RULE"),
+        ("aws_codecommit_repository", "repository_name", "CODECOMMIT_REPOSITORY"),
+    )
+}
 # Names derived inside constructs (never longer than a created name plus a short suffix): limits only.
 DERIVED = {
     ("aws_iam_role_policy", "name"): NameLimit("IAM role policy", 128, "botocore iam policyNameType"),
     ("aws_cloudwatch_metric_alarm", "alarm_name"): NameLimit("alarm", 255, "botocore cloudwatch AlarmName"),
     ("aws_codedeploy_deployment_config", "deployment_config_name"): NameLimit(
-        "deployment config", 100, "botocore codedeploy DeploymentConfigName"),
-    ("aws_security_group", "name"): NameLimit("security group", 255, "https://docs.aws.amazon.com/AWSEC2/latest/"
-                                                                     "APIReference/API_CreateSecurityGroup.html"),
-    ("aws_launch_template", "name"): NameLimit("launch template", 128, "https://docs.aws.amazon.com/AWSEC2/latest/"
-                                                                       "APIReference/API_CreateLaunchTemplate.html"),
+        "deployment config", 100, "botocore codedeploy DeploymentConfigName"
+    ),
+    ("aws_security_group", "name"): NameLimit(
+        "security group", 255, "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html"
+    ),
+    ("aws_launch_template", "name"): NameLimit(
+        "launch template", 128, "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplate.html"
+    ),
 }
 
 
 def literal_names(config: dict) -> Iterator[tuple[tuple[str, str], str]]:
     for resource_type, resources in config.get("resource", {}).items():
         for resource in resources.values():
-            for attribute in ("name", "bucket", "function_name", "family", "domain", "deployment_group_name",
-                              "node_group_name", "alarm_name", "deployment_config_name"):
+            for attribute in (
+                "name",
+                "bucket",
+                "function_name",
+                "family",
+                "domain",
+                "deployment_group_name",
+                "node_group_name",
+                "alarm_name",
+                "deployment_config_name",
+            ):
                 value = resource.get(attribute)
                 if isinstance(value, str) and "${" not in value:
                     yield (resource_type, attribute), value
@@ -374,14 +481,19 @@ def check_build_secrets(env: Environment, stack: str, config: dict) -> None:
         references = spec.get("env", {}).get("secrets-manager", {}).values()
         if not references:
             continue
-        role_policy = next(json.loads(policy["policy"]) for policy in resources(config, "aws_iam_role_policy")
-                           if policy["name"] == f"{project['name'].removesuffix('-build')}-codebuild-least-privilege")
+        role_policy = next(
+            json.loads(policy["policy"])
+            for policy in resources(config, "aws_iam_role_policy")
+            if policy["name"] == f"{project['name'].removesuffix('-build')}-codebuild-least-privilege"
+        )
         granted = next(s["Resource"] for s in role_policy["Statement"] if s.get("Sid") == "ReadBuildSecrets")
         for reference in references:
             secret = SecretReference.parse(reference)
             name = secret.name if secret.complete else f"{secret.name}-AbC123"
-            arn = (f"arn:aws:secretsmanager:{secret.region or env.region}:{secret.account_id or env.account_id}:"
-                   f"secret:{name}")
+            arn = (
+                f"arn:aws:secretsmanager:{secret.region or env.region}:{secret.account_id or env.account_id}:"
+                f"secret:{name}"
+            )
             assert any(fnmatch.fnmatchcase(arn, pattern) for pattern in granted), f"{stack}: {reference} not granted"
 
 
@@ -390,7 +502,7 @@ def state_location(config: dict) -> str | None:
     if "cloud" in terraform:
         workspaces = terraform["cloud"]["workspaces"]
         return f"cloud:{workspaces['name']}" if "name" in workspaces else None  # tags: chosen per run
-    (kind, backend), = terraform["backend"].items()
+    ((kind, backend),) = terraform["backend"].items()
     return f"{kind}:{backend.get('bucket', '')}/{backend.get('key') or backend.get('path')}"
 
 
@@ -406,9 +518,22 @@ def check_directory_stacks(configs: dict[str, dict]) -> None:
                 for action in stage["action"]:
                     if action["category"] == "Deploy" or action["provider"] == "CodeBuild" and stage["name"] != "Build":
                         settings_ = action["configuration"]
-                        targets.append(json.dumps({key: settings_.get(key) for key in (
-                            "ApplicationName", "DeploymentGroupName", "ClusterName", "ServiceName", "ProjectName",
-                            "EnvironmentVariables")}, sort_keys=True))
+                        targets.append(
+                            json.dumps(
+                                {
+                                    key: settings_.get(key)
+                                    for key in (
+                                        "ApplicationName",
+                                        "DeploymentGroupName",
+                                        "ClusterName",
+                                        "ServiceName",
+                                        "ProjectName",
+                                        "EnvironmentVariables",
+                                    )
+                                },
+                                sort_keys=True,
+                            )
+                        )
     assert len(targets) == len(set(targets)), f"a deployment target has two pipelines: {sorted(targets)}"
 
 
@@ -420,8 +545,11 @@ def test_accepted_files_synthesize_and_rejected_files_name_file_and_setting(muta
     """Stratified: every kind of mutation runs each time (a few examples each; rejected files cost
     milliseconds), unmutated directories EXAMPLES times (each accepted one is synthesized)."""
 
-    @settings(max_examples=EXAMPLES if mutation is None else MUTATED_EXAMPLES, deadline=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=EXAMPLES if mutation is None else MUTATED_EXAMPLES,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(files=environment_directories(mutation))
     def accepted_synthesize_rejected_name_file_and_setting(files: dict[str, str]) -> None:
         check_directory(files)
@@ -451,23 +579,28 @@ def check_directory(files: dict[str, str]) -> None:
         outdir = Path(tmp) / "cdktf.out"
         build_app(catalog, outdir=str(outdir)).synth()
         manifest = json.loads((outdir / "manifest.json").read_text())
-        configs = {stack: json.loads((outdir / entry["workingDirectory"] / "cdk.tf.json").read_text())
-                   for stack, entry in manifest["stacks"].items()}
+        configs = {
+            stack: json.loads((outdir / entry["workingDirectory"] / "cdk.tf.json").read_text())
+            for stack, entry in manifest["stacks"].items()
+        }
         assert set(configs) == {stack for env in catalog.selected for stack in EnvironmentNames(env).stacks}
         check_directory_stacks(configs)
         for env in catalog.selected:
-            check_synthesized(env, {stack: config for stack, config in configs.items()
-                                    if stack in EnvironmentNames(env).stacks})
+            check_synthesized(
+                env, {stack: config for stack, config in configs.items() if stack in EnvironmentNames(env).stacks}
+            )
 
 
 def test_the_shipped_stacks_pass_the_same_checks(catalog, stack_config):
     check_directory_stacks(stack_config)
     for env in catalog.selected:
-        check_synthesized(env, {stack: config for stack, config in stack_config.items()
-                                if stack in EnvironmentNames(env).stacks})
+        check_synthesized(
+            env, {stack: config for stack, config in stack_config.items() if stack in EnvironmentNames(env).stacks}
+        )
 
 
 # The rules' data against sources the project did not write
+
 
 def test_name_limits_agree_with_botocore():
     session = botocore.session.get_session()
@@ -500,10 +633,19 @@ def test_subnet_rule_agrees_with_the_network_layout(prefix, zones):
     from modules.shared.network import Network, NetworkProps
 
     cidr, letters = f"10.0.0.0/{prefix}", "abcdefghi"[:zones]
-    public, private = Network.subnet_cidrs(NetworkProps(
-        name="n", cidr=cidr, availability_zones=tuple(f"eu-west-1{z}" for z in letters), nat_gateways="single",
-        flow_log_retention_days=1, kms_key_arn="k", account=Account("111111111111", "eu-west-1")))
+    public, private = Network.subnet_cidrs(
+        NetworkProps(
+            name="n",
+            cidr=cidr,
+            availability_zones=tuple(f"eu-west-1{z}" for z in letters),
+            nat_gateways="single",
+            flow_log_retention_days=1,
+            kms_key_arn="k",
+            account=Account("111111111111", "eu-west-1"),
+        )
+    )
     fits = len(public) == len(private) == zones and all(
-        ipaddress.IPv4Network(subnet).prefixlen <= rules.ALB_SUBNET_MAX_PREFIX for subnet in public + private)
+        ipaddress.IPv4Network(subnet).prefixlen <= rules.ALB_SUBNET_MAX_PREFIX for subnet in public + private
+    )
     env = type("Env", (), {"network": type("Net", (), {"vpc_cidr": cidr, "availability_zones": tuple(letters)})})
     assert fits == (not list(rules.subnets_fit_the_load_balancer(env)))

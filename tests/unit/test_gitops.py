@@ -32,14 +32,31 @@ IN_CLUSTER = "https://kubernetes.default.svc"
 # A key not listed here is dropped without a word.
 CHART_METADATA = ("additionalAnnotations", "additionalLabels", "namespace", "finalizers")
 CHART_SPEC = {
-    "Application": (("project", "scalar"), ("source", "yaml"), ("sources", "yaml"), ("destination", "yaml"),
-                    ("syncPolicy", "yaml"), ("revisionHistoryLimit", "scalar"), ("ignoreDifferences", "yaml"),
-                    ("info", "yaml")),
-    "AppProject": (("permitOnlyProjectScopedClusters", "scalar"), ("description", "scalar"),
-                   ("sourceRepos", "yaml"), ("destinations", "yaml"), ("clusterResourceWhitelist", "yaml"),
-                   ("clusterResourceBlacklist", "yaml"), ("namespaceResourceBlacklist", "yaml"),
-                   ("namespaceResourceWhitelist", "yaml"), ("orphanedResources", "yaml"), ("roles", "yaml"),
-                   ("syncWindows", "yaml"), ("signatureKeys", "yaml"), ("sourceNamespaces", "yaml")),
+    "Application": (
+        ("project", "scalar"),
+        ("source", "yaml"),
+        ("sources", "yaml"),
+        ("destination", "yaml"),
+        ("syncPolicy", "yaml"),
+        ("revisionHistoryLimit", "scalar"),
+        ("ignoreDifferences", "yaml"),
+        ("info", "yaml"),
+    ),
+    "AppProject": (
+        ("permitOnlyProjectScopedClusters", "scalar"),
+        ("description", "scalar"),
+        ("sourceRepos", "yaml"),
+        ("destinations", "yaml"),
+        ("clusterResourceWhitelist", "yaml"),
+        ("clusterResourceBlacklist", "yaml"),
+        ("namespaceResourceBlacklist", "yaml"),
+        ("namespaceResourceWhitelist", "yaml"),
+        ("orphanedResources", "yaml"),
+        ("roles", "yaml"),
+        ("syncWindows", "yaml"),
+        ("signatureKeys", "yaml"),
+        ("sourceNamespaces", "yaml"),
+    ),
 }
 CHART_ALWAYS = {"Application": ("project", "destination"), "AppProject": ()}
 CHART_VALUES = {"applications": "Application", "projects": "AppProject"}
@@ -73,8 +90,9 @@ def rendered_documents(apps_values: dict) -> list[str]:
         for name, entry in (apps_values.get(values_key) or {}).items():
             lines = ["apiVersion: argoproj.io/v1alpha1", f"kind: {kind}", "metadata:"]
             if entry.get("additionalAnnotations"):
-                lines += ["  annotations:"] + [f"    {key}: {json.dumps(str(value))}"
-                                               for key, value in entry["additionalAnnotations"].items()]
+                lines += ["  annotations:"] + [
+                    f"    {key}: {json.dumps(str(value))}" for key, value in entry["additionalAnnotations"].items()
+                ]
             if entry.get("additionalLabels"):
                 lines += _block("labels", entry["additionalLabels"], 2)
             lines.append(f"  name: {name}")
@@ -100,15 +118,25 @@ def manifests(apps_values: dict) -> list[dict]:
 
 def dropped_keys(apps_values: dict) -> list[str]:
     """Values the chart's templates never read: set in the stack, absent from the cluster."""
-    return [f"{values_key}.{name}.{key}" for values_key, kind in CHART_VALUES.items()
-            for name, entry in (apps_values.get(values_key) or {}).items() for key in entry
-            if key not in CHART_METADATA and key not in dict(CHART_SPEC[kind])]
+    return [
+        f"{values_key}.{name}.{key}"
+        for values_key, kind in CHART_VALUES.items()
+        for name, entry in (apps_values.get(values_key) or {}).items()
+        for key in entry
+        if key not in CHART_METADATA and key not in dict(CHART_SPEC[kind])
+    ]
 
 
 def crd_errors(resources: list[dict]) -> list[list[str]]:
     """Each resource's violations of Argo CD's CRD schemas, through tests/validate_k8s.cjs."""
-    result = subprocess.run(["node", str(ROOT / "tests" / "validate_k8s.cjs")], input=json.dumps(resources),
-                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    result = subprocess.run(
+        ["node", str(ROOT / "tests" / "validate_k8s.cjs")],
+        input=json.dumps(resources),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert result.returncode == 0, f"validate_k8s.cjs failed (node_modules from `make setup`?): {result.stderr}"
     return json.loads(result.stdout)
 
@@ -203,12 +231,18 @@ def test_application_syncs_automatically_from_the_environment_file(stack_config,
     assert "CreateNamespace=true" in spec["syncPolicy"]["syncOptions"]
     assert spec["syncPolicy"]["syncOptions"] == list(application_settings.sync_options)
     path, namespace = SYNCED[env]
-    assert spec["source"] == {"repoURL": application_settings.repo_url,
-                              "targetRevision": application_settings.target_revision, "path": path}
+    assert spec["source"] == {
+        "repoURL": application_settings.repo_url,
+        "targetRevision": application_settings.target_revision,
+        "path": path,
+    }
     assert spec["destination"] == {"server": IN_CLUSTER, "namespace": namespace}
     assert spec["project"] == project["metadata"]["name"] != "default"
-    assert application["metadata"]["namespace"] == project["metadata"]["namespace"] == \
-        catalog.by_name[env].eks.argocd.namespace, "Argo CD reads Applications from its own namespace"
+    assert (
+        application["metadata"]["namespace"]
+        == project["metadata"]["namespace"]
+        == catalog.by_name[env].eks.argocd.namespace
+    ), "Argo CD reads Applications from its own namespace"
 
 
 @pytest.mark.parametrize("env", GITOPS_ENVIRONMENTS)
@@ -279,11 +313,19 @@ BROKEN = [
     ("Application", "spec.project", DELETE, "/spec: must have required property project"),
     ("Application", "spec.source.repoURL", DELETE, "/spec/source: must have required property repoURL"),
     ("Application", "spec.syncPolicy.retry.limit", "5", "/spec/syncPolicy/retry/limit: must be integer"),
-    ("Application", "spec.syncPolicy.syncOptions", "CreateNamespace=true",
-     "/spec/syncPolicy/syncOptions: must be array"),
+    (
+        "Application",
+        "spec.syncPolicy.syncOptions",
+        "CreateNamespace=true",
+        "/spec/syncPolicy/syncOptions: must be array",
+    ),
     ("AppProject", "spec.destinations.0.server", 443, "/spec/destinations/0/server: must be string"),
-    ("AppProject", "spec.clusterResourceWhitelist.0.kind", DELETE,
-     "/spec/clusterResourceWhitelist/0: must have required property kind"),
+    (
+        "AppProject",
+        "spec.clusterResourceWhitelist.0.kind",
+        DELETE,
+        "/spec/clusterResourceWhitelist/0: must have required property kind",
+    ),
     ("AppProject", "spec.sourceRepos", "https://github.com/acme/app-gitops.git", "/spec/sourceRepos: must be array"),
 ]
 
@@ -299,10 +341,15 @@ def test_the_crd_validation_rejects_broken_manifests(stack_config, kind, path, v
 @pytest.mark.parametrize("env", GITOPS_ENVIRONMENTS)
 def test_namespaces_are_created_with_pod_security_labels(stack_config, catalog, env):
     eks = catalog.by_name[env].eks
-    namespaces = {n["metadata"]["name"]: n["metadata"]["labels"]
-                  for n in stack_config[f"{env}-gitops"]["resource"]["kubernetes_namespace"].values()}
-    assert set(namespaces) == {eks.argocd.namespace, eks.deploy_namespace,
-                               eks.application.destination_namespace or eks.deploy_namespace}
+    namespaces = {
+        n["metadata"]["name"]: n["metadata"]["labels"]
+        for n in stack_config[f"{env}-gitops"]["resource"]["kubernetes_namespace"].values()
+    }
+    assert set(namespaces) == {
+        eks.argocd.namespace,
+        eks.deploy_namespace,
+        eks.application.destination_namespace or eks.deploy_namespace,
+    }
     assert all("pod-security.kubernetes.io/enforce" in labels for labels in namespaces.values())
 
 
@@ -312,8 +359,10 @@ def test_argocd_and_the_pipeline_never_own_one_namespace(stack_config, catalog, 
     deploy) and its AppProject's fence are elsewhere; "ecs": the Application may sync the deploy namespace."""
     eks = catalog.by_name[env].eks
     [project, application] = manifests(values(releases(stack_config, env)["argocd-apps"]))
-    argocd_namespaces = {application["spec"]["destination"]["namespace"],
-                         *(d["namespace"] for d in project["spec"]["destinations"])}
+    argocd_namespaces = {
+        application["spec"]["destination"]["namespace"],
+        *(d["namespace"] for d in project["spec"]["destinations"]),
+    }
     if eks.deploy_target == "eks":
         assert eks.deploy_namespace not in argocd_namespaces
     else:

@@ -15,11 +15,17 @@ INTENDED_DIFFERENCES: dict[tuple[str, str], str] = {}
 def differences(golden, current, path: str = "") -> list[str]:
     """Leaf paths (/a/b/0) where two JSON documents differ."""
     if isinstance(golden, dict) and isinstance(current, dict):
-        return [found for key in sorted(set(golden) | set(current))
-                for found in differences(golden.get(key), current.get(key), f"{path}/{key}")]
+        return [
+            found
+            for key in sorted(set(golden) | set(current))
+            for found in differences(golden.get(key), current.get(key), f"{path}/{key}")
+        ]
     if isinstance(golden, list) and isinstance(current, list) and len(golden) == len(current):
-        return [found for index, pair in enumerate(zip(golden, current))
-                for found in differences(*pair, f"{path}/{index}")]
+        return [
+            found
+            for index, pair in enumerate(zip(golden, current, strict=True))
+            for found in differences(*pair, f"{path}/{index}")
+        ]
     return [] if golden == current else [path or "/"]
 
 
@@ -36,6 +42,9 @@ def test_every_stack_has_a_golden_synthesis(synthesis):
 @pytest.mark.parametrize("stack", sorted(golden_stacks()))
 def test_synthesis_equals_golden_except_intended(stack, stack_config):
     intended = [prefix for (name, prefix) in INTENDED_DIFFERENCES if name == stack]
-    unexpected = [path for path in differences(golden_stacks()[stack], stack_config[stack])
-                  if not any(path == prefix or path.startswith(prefix + "/") for prefix in intended)]
+    unexpected = [
+        path
+        for path in differences(golden_stacks()[stack], stack_config[stack])
+        if not any(path == prefix or path.startswith(prefix + "/") for prefix in intended)
+    ]
     assert not unexpected, f"{stack}: synthesis changed at {unexpected[:10]} (intended? list it, with the reason)"

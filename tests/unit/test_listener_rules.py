@@ -14,8 +14,11 @@ CERTIFICATE = 'alb_deletion_protection = true\n  certificate_arn = "arn:aws:acm:
 
 def test_a_certificate_without_host_name_is_an_error_naming_the_setting(env_dir):
     edit(env_dir, "prod", "alb_deletion_protection = true", CERTIFICATE)
-    with pytest.raises(ConfigError, match=r"prod.hcl: service.app.host_name: missing required setting with "
-                                          r"network.certificate_arn: the name the certificate covers"):
+    with pytest.raises(
+        ConfigError,
+        match=r"prod.hcl: service.app.host_name: missing required setting with "
+        r"network.certificate_arn: the name the certificate covers",
+    ):
         load_environment("prod", env_dir)
 
 

@@ -20,11 +20,17 @@ def tiny_stacks(tmp_path):
     for index in range(STACKS):
         directory = tmp_path / "stacks" / f"tiny-{index}"
         directory.mkdir(parents=True)
-        (directory / "cdk.tf.json").write_text(json.dumps({
-            "terraform": {"required_providers": {"aws": {"source": "aws", "version": "5.100.0"}}},
-            "provider": {"aws": [{"region": "eu-west-1"}]},
-            "resource": {"aws_ssm_parameter": {"p": {"name": f"/tiny/{index}", "type": "String", "value": "x"}}},
-        }))
+        (directory / "cdk.tf.json").write_text(
+            json.dumps(
+                {
+                    "terraform": {"required_providers": {"aws": {"source": "aws", "version": "5.100.0"}}},
+                    "provider": {"aws": [{"region": "eu-west-1"}]},
+                    "resource": {
+                        "aws_ssm_parameter": {"p": {"name": f"/tiny/{index}", "type": "String", "value": "x"}}
+                    },
+                }
+            )
+        )
         stacks[directory.name] = directory
     return stacks
 
@@ -35,6 +41,8 @@ def test_parallel_plans_from_an_empty_plugin_cache_all_succeed(tiny_stacks, tmp_
         plans, failures = plan_each(tiny_stacks, tmp_path / f"round-{round_}" / "plans", workers=STACKS)
         assert not failures, f"round {round_}: {failures}"
         assert {name: [r["type"] for r in plan.resources] for name, plan in plans.items()} == {
-            name: ["aws_ssm_parameter"] for name in tiny_stacks}
+            name: ["aws_ssm_parameter"] for name in tiny_stacks
+        }
         assert any((tmp_path / f"round-{round_}" / "plugin-cache").glob("registry.terraform.io/hashicorp/aws/*/*")), (
-            "the provider came through the round's own cache")
+            "the provider came through the round's own cache"
+        )

@@ -21,14 +21,22 @@ def builds(catalog):
 
 
 def image_spec(build: Build) -> dict:
-    return yaml.safe_load(container_image_buildspec(
-        build, registry="111111111111.dkr.ecr.eu-west-1.amazonaws.com", repository="acme-dev-app",
-        container_name="app", coverage_report_group="coverage", package_logins=(LOGIN,)).render())
+    return yaml.safe_load(
+        container_image_buildspec(
+            build,
+            registry="111111111111.dkr.ecr.eu-west-1.amazonaws.com",
+            repository="acme-dev-app",
+            container_name="app",
+            coverage_report_group="coverage",
+            package_logins=(LOGIN,),
+        ).render()
+    )
 
 
 def pr_spec(build: Build, **options) -> dict:
-    return yaml.safe_load(pull_request_buildspec(build, coverage_report_group="coverage", package_logins=(LOGIN,),
-                                                 **options).render())
+    return yaml.safe_load(
+        pull_request_buildspec(build, coverage_report_group="coverage", package_logins=(LOGIN,), **options).render()
+    )
 
 
 def commands(spec: dict) -> list[str]:
@@ -49,7 +57,7 @@ def test_same_install_tests_reports_and_cache_as_the_image_build(catalog):
         image, pr = image_spec(build), pr_spec(build)
         assert pr["phases"]["install"] == image["phases"]["install"]
         assert pr["phases"]["build"]["commands"] == list(build.test_commands)
-        assert image["phases"]["build"]["commands"][:len(build.test_commands)] == list(build.test_commands)
+        assert image["phases"]["build"]["commands"][: len(build.test_commands)] == list(build.test_commands)
         assert pr.get("reports") == image.get("reports") and pr.get("cache") == image.get("cache")
 
 
@@ -57,4 +65,6 @@ def test_build_parameters_and_secrets_only_when_asked(catalog):
     build = next(build for build in builds(catalog) if build.parameter_store and build.secrets_manager)
     assert "env" not in pr_spec(build)
     assert pr_spec(build, read_build_secrets=True)["env"] == {
-        "parameter-store": build.parameter_store, "secrets-manager": build.secrets_manager}
+        "parameter-store": build.parameter_store,
+        "secrets-manager": build.secrets_manager,
+    }

@@ -20,8 +20,9 @@ from envconfig.naming import EnvironmentNames
 from release.model import release_spec
 from tests.plan.documented import documented_arn
 
-REGISTER_TASK_DEFINITION = botocore.session.get_session().get_service_model("ecs").operation_model(
-    "RegisterTaskDefinition").input_shape
+REGISTER_TASK_DEFINITION = (
+    botocore.session.get_session().get_service_model("ecs").operation_model("RegisterTaskDefinition").input_shape
+)
 
 # CodePipeline's CodeDeployToECS action (https://docs.aws.amazon.com/codepipeline/latest/userguide/
 # action-reference-ECSbluegreen.html, tutorial: .../tutorials-ecs-ecr-codedeploy.html): it puts the image URI in
@@ -39,40 +40,90 @@ APPSPEC_SCHEMA = {
     "additionalProperties": False,
     "properties": {
         "version": {"const": 0.0},
-        "Resources": {"type": "array", "minItems": 1, "maxItems": 1, "items": {
-            "type": "object", "required": ["TargetService"], "additionalProperties": False,
-            "properties": {"TargetService": {
-                "type": "object", "required": ["Type", "Properties"], "additionalProperties": False,
+        "Resources": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["TargetService"],
+                "additionalProperties": False,
                 "properties": {
-                    "Type": {"const": "AWS::ECS::Service"},
-                    "Properties": {
-                        "type": "object", "required": ["TaskDefinition", "LoadBalancerInfo"],
+                    "TargetService": {
+                        "type": "object",
+                        "required": ["Type", "Properties"],
                         "additionalProperties": False,
                         "properties": {
-                            "TaskDefinition": {"type": "string"},
-                            "LoadBalancerInfo": {
-                                "type": "object", "required": ["ContainerName", "ContainerPort"],
+                            "Type": {"const": "AWS::ECS::Service"},
+                            "Properties": {
+                                "type": "object",
+                                "required": ["TaskDefinition", "LoadBalancerInfo"],
                                 "additionalProperties": False,
-                                "properties": {"ContainerName": {"type": "string"},
-                                               "ContainerPort": {"type": "integer", "minimum": 1, "maximum": 65535}}},
-                            "PlatformVersion": {"type": "string"},
-                            "NetworkConfiguration": {
-                                "type": "object", "additionalProperties": False,
-                                "properties": {"AwsvpcConfiguration": {
-                                    "type": "object", "additionalProperties": False,
-                                    "properties": {"Subnets": {"type": "array", "items": {"type": "string"}},
-                                                   "SecurityGroups": {"type": "array", "items": {"type": "string"}},
-                                                   "AssignPublicIp": {"enum": ["ENABLED", "DISABLED"]}}}}},
-                            "CapacityProviderStrategy": {"type": "array", "items": {
-                                "type": "object", "additionalProperties": False, "required": ["CapacityProvider"],
-                                "properties": {"Base": {"type": "integer"}, "CapacityProvider": {"type": "string"},
-                                               "Weight": {"type": "integer"}}}},
-                        }}}}}}},
-        "Hooks": {"type": "array", "items": {
-            "type": "object", "minProperties": 1, "maxProperties": 1,
-            "propertyNames": {"enum": ["BeforeInstall", "AfterInstall", "AfterAllowTestTraffic",
-                                       "BeforeAllowTraffic", "AfterAllowTraffic"]},
-            "additionalProperties": {"type": "string", "minLength": 1}}},
+                                "properties": {
+                                    "TaskDefinition": {"type": "string"},
+                                    "LoadBalancerInfo": {
+                                        "type": "object",
+                                        "required": ["ContainerName", "ContainerPort"],
+                                        "additionalProperties": False,
+                                        "properties": {
+                                            "ContainerName": {"type": "string"},
+                                            "ContainerPort": {"type": "integer", "minimum": 1, "maximum": 65535},
+                                        },
+                                    },
+                                    "PlatformVersion": {"type": "string"},
+                                    "NetworkConfiguration": {
+                                        "type": "object",
+                                        "additionalProperties": False,
+                                        "properties": {
+                                            "AwsvpcConfiguration": {
+                                                "type": "object",
+                                                "additionalProperties": False,
+                                                "properties": {
+                                                    "Subnets": {"type": "array", "items": {"type": "string"}},
+                                                    "SecurityGroups": {"type": "array", "items": {"type": "string"}},
+                                                    "AssignPublicIp": {"enum": ["ENABLED", "DISABLED"]},
+                                                },
+                                            }
+                                        },
+                                    },
+                                    "CapacityProviderStrategy": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "additionalProperties": False,
+                                            "required": ["CapacityProvider"],
+                                            "properties": {
+                                                "Base": {"type": "integer"},
+                                                "CapacityProvider": {"type": "string"},
+                                                "Weight": {"type": "integer"},
+                                            },
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    }
+                },
+            },
+        },
+        "Hooks": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "minProperties": 1,
+                "maxProperties": 1,
+                "propertyNames": {
+                    "enum": [
+                        "BeforeInstall",
+                        "AfterInstall",
+                        "AfterAllowTestTraffic",
+                        "BeforeAllowTraffic",
+                        "AfterAllowTraffic",
+                    ]
+                },
+                "additionalProperties": {"type": "string", "minLength": 1},
+            },
+        },
     },
 }
 APPSPEC = Draft202012Validator(APPSPEC_SCHEMA)
@@ -81,8 +132,12 @@ APPSPEC = Draft202012Validator(APPSPEC_SCHEMA)
 def enum_errors(shape, value, path="") -> list[str]:
     """String values outside the model's enums (botocore's own validator does not check enums)."""
     if shape.type_name == "structure" and isinstance(value, dict):
-        return [e for key, item in value.items() if key in shape.members
-                for e in enum_errors(shape.members[key], item, f"{path}.{key}")]
+        return [
+            e
+            for key, item in value.items()
+            if key in shape.members
+            for e in enum_errors(shape.members[key], item, f"{path}.{key}")
+        ]
     if shape.type_name == "list" and isinstance(value, list):
         return [e for index, item in enumerate(value) for e in enum_errors(shape.member, item, f"{path}[{index}]")]
     if shape.type_name == "string" and shape.enum and value not in shape.enum:
@@ -122,8 +177,13 @@ class Build:
 def build_of(plan) -> Build:
     pipeline = next(r["values"] for r in plan.of_type("aws_codepipeline"))
     actions = [action for stage in pipeline["stage"] for action in stage["action"]]
-    [project_name] = [a["configuration"]["ProjectName"] for stage in pipeline["stage"] if stage["name"] == "Build"
-                      for a in stage["action"] if a["provider"] == "CodeBuild"]
+    [project_name] = [
+        a["configuration"]["ProjectName"]
+        for stage in pipeline["stage"]
+        if stage["name"] == "Build"
+        for a in stage["action"]
+        if a["provider"] == "CodeBuild"
+    ]
     project = next(r["values"] for r in plan.of_type("aws_codebuild_project") if r["values"]["name"] == project_name)
     buildspec = yaml.safe_load(project["source"][0]["buildspec"].replace("$${", "${"))
     files = {}
@@ -135,8 +195,11 @@ def build_of(plan) -> Build:
 
 
 def builds(plans) -> list[tuple[str, Build]]:
-    return [(name, build_of(plan)) for name, plan in sorted(plans.items())
-            if name.endswith("-delivery") and plan.of_type("aws_codepipeline")]  # promotion = []: no pipeline
+    return [
+        (name, build_of(plan))
+        for name, plan in sorted(plans.items())
+        if name.endswith("-delivery") and plan.of_type("aws_codepipeline")
+    ]  # promotion = []: no pipeline
 
 
 def target_of(plans, action: dict):
@@ -146,21 +209,28 @@ def target_of(plans, action: dict):
         if not name.endswith("-service"):
             continue
         if action["provider"] == "CodeDeployToECS" and any(
-                (g["values"]["app_name"], g["values"]["deployment_group_name"]) ==
-                (config["ApplicationName"], config["DeploymentGroupName"])
-                for g in plan.of_type("aws_codedeploy_deployment_group")):
+            (g["values"]["app_name"], g["values"]["deployment_group_name"])
+            == (config["ApplicationName"], config["DeploymentGroupName"])
+            for g in plan.of_type("aws_codedeploy_deployment_group")
+        ):
             return plan
-        if action["provider"] == "ECS" and any(s["values"]["name"] == config["ServiceName"]
-                                               for s in plan.of_type("aws_ecs_service")) and any(
-                c["values"]["name"] == config["ClusterName"] for c in plan.of_type("aws_ecs_cluster")):
+        if (
+            action["provider"] == "ECS"
+            and any(s["values"]["name"] == config["ServiceName"] for s in plan.of_type("aws_ecs_service"))
+            and any(c["values"]["name"] == config["ClusterName"] for c in plan.of_type("aws_ecs_cluster"))
+        ):
             return plan
     raise AssertionError(f"no service plan has what {action['name']} deploys to: {config}")
 
 
 def blue_green_deploys(plans):
     """(delivery stack, action, build, target service plan) for every CodeDeployToECS action."""
-    found = [(name, action, build, target_of(plans, action)) for name, build in builds(plans)
-             for action in build.deploys if action["provider"] == "CodeDeployToECS"]
+    found = [
+        (name, action, build, target_of(plans, action))
+        for name, build in builds(plans)
+        for action in build.deploys
+        if action["provider"] == "CodeDeployToECS"
+    ]
     assert found, "no pipeline deploys blue/green"
     return found
 
@@ -180,8 +250,12 @@ def test_release_is_computed_once_per_environment_and_service(catalog):
 
 def test_the_task_definition_check_catches_mistakes():
     assert register_task_definition_errors(
-        {"containerDefinitions": [{"name": 1, "bogus": True, "portMappings": [{"containerPort": "80"}]}],
-         "networkMode": "x", "requiresCompatibilities": ["LAMBDA"]}) == [
+        {
+            "containerDefinitions": [{"name": 1, "bogus": True, "portMappings": [{"containerPort": "80"}]}],
+            "networkMode": "x",
+            "requiresCompatibilities": ["LAMBDA"],
+        }
+    ) == [
         'Missing required parameter in input: "family"',
         'Unknown parameter in containerDefinitions[0]: "bogus", must be one of: '
         + ", ".join(REGISTER_TASK_DEFINITION.members["containerDefinitions"].member.members),
@@ -190,7 +264,8 @@ def test_the_task_definition_check_catches_mistakes():
         "Invalid type for parameter containerDefinitions[0].portMappings[0].containerPort, value: 80, "
         "type: <class 'str'>, valid types: <class 'int'>",
         ".networkMode: 'x' not in ['bridge', 'host', 'awsvpc', 'none']",
-        ".requiresCompatibilities[0]: 'LAMBDA' not in ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES']"]
+        ".requiresCompatibilities[0]: 'LAMBDA' not in ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES']",
+    ]
 
 
 def test_written_task_definitions_are_valid_register_task_definition_input(plans):
@@ -206,12 +281,16 @@ def test_written_task_definitions_are_the_planned_ones_with_the_image_placeholde
         written = json.loads(build.files[config["TaskDefinitionTemplatePath"]])
         planned = only(target, "aws_ecs_task_definition")
         assert (written["family"], written["cpu"], written["memory"]) == (
-            planned["family"], planned["cpu"], planned["memory"]), stack
+            planned["family"],
+            planned["cpu"],
+            planned["memory"],
+        ), stack
         [container] = written["containerDefinitions"]
         [planned_container] = json.loads(planned["container_definitions"])
         assert container["image"] == f"<{config['Image1ContainerName']}>", "the placeholder the action replaces"
         assert {k: v for k, v in container.items() if k != "image"} == {
-            k: v for k, v in planned_container.items() if k != "image"}
+            k: v for k, v in planned_container.items() if k != "image"
+        }
         env = next(e for e in catalog.by_name.values() if target.stack == f"{e.name}-service")
         account = EnvironmentNames(env).account
         roles = {r["values"]["name"] for r in target.of_type("aws_iam_role")}
@@ -235,12 +314,15 @@ def test_written_appspecs_target_the_planned_service_and_container(plans):
     for _, action, build, target in blue_green_deploys(plans):
         config = action["configuration"]
         properties = yaml.safe_load(build.files[config["AppSpecTemplatePath"]])["Resources"][0]["TargetService"][
-            "Properties"]
+            "Properties"
+        ]
         assert properties["TaskDefinition"] == APPSPEC_TASK_DEFINITION
         info = properties["LoadBalancerInfo"]
         [load_balancer] = only(target, "aws_ecs_service")["load_balancer"]
         assert (info["ContainerName"], info["ContainerPort"]) == (
-            load_balancer["container_name"], load_balancer["container_port"])
+            load_balancer["container_name"],
+            load_balancer["container_port"],
+        )
         [container] = json.loads(build.files[config["TaskDefinitionTemplatePath"]])["containerDefinitions"]
         assert container["name"] == info["ContainerName"]
         assert info["ContainerPort"] in [mapping["containerPort"] for mapping in container["portMappings"]]
@@ -250,25 +332,34 @@ def test_appspec_hooks_run_planned_functions_that_codedeploy_may_invoke(plans, c
     for stack, action, build, target in blue_green_deploys(plans):
         env = next(e for e in catalog.by_name.values() if target.stack == f"{e.name}-service")
         account = EnvironmentNames(env).account
-        hooks = [next(iter(hook.items())) for hook in
-                 yaml.safe_load(build.files[action["configuration"]["AppSpecTemplatePath"]]).get("Hooks", [])]
+        hooks = [
+            next(iter(hook.items()))
+            for hook in yaml.safe_load(build.files[action["configuration"]["AppSpecTemplatePath"]]).get("Hooks", [])
+        ]
         assert [event for event, _ in hooks] == list(env.services[0].deployment.validation_hooks), stack
         functions = {r["values"]["function_name"] for r in target.of_type("aws_lambda_function")}
         assert {function for _, function in hooks} == functions, f"{stack}: every hook runs a planned function"
         group = target.of_type("aws_codedeploy_deployment_group")[0]
         [role] = [ref for ref in target.references(group["address"], "service_role_arn") if not ref.endswith(".arn")]
-        invokable = {resource for document in target.policies("identity")
-                     if role in target.references(document.address, "role")
-                     for statement in document.statements or [] if statement.get("Effect") == "Allow"
-                     and "lambda:InvokeFunction" in statement.get("Action", [])
-                     for resource in statement.get("Resource", [])}
+        invokable = {
+            resource
+            for document in target.policies("identity")
+            if role in target.references(document.address, "role")
+            for statement in document.statements or []
+            if statement.get("Effect") == "Allow" and "lambda:InvokeFunction" in statement.get("Action", [])
+            for resource in statement.get("Resource", [])
+        }
         for _, function in hooks:
             assert documented_arn("lambda", "function", account, FunctionName=function) in invokable, function
 
 
 def test_image_definitions_name_the_planned_container(plans):
-    rolling = [(name, action, build) for name, build in builds(plans)
-               for action in build.deploys if action["provider"] == "ECS"]
+    rolling = [
+        (name, action, build)
+        for name, build in builds(plans)
+        for action in build.deploys
+        if action["provider"] == "ECS"
+    ]
     assert rolling, "no pipeline deploys with ECS rolling updates"
     for stack, action, build in rolling:
         assert action["configuration"]["FileName"] == "imagedefinitions.json"
@@ -277,18 +368,49 @@ def test_image_definitions_name_the_planned_container(plans):
         assert [entry["name"] for entry in build.image_definitions()] == [container["name"]], stack
 
 
-@pytest.mark.parametrize("broken, error", [
-    ({"Hooks": [{"AfterBlockTraffic": "fn"}]}, "'AfterBlockTraffic' is not one of"),
-    ({"Resources": [{"TargetService": {"Type": "AWS::ECS::Service", "Properties": {"TaskDefinition": "x"}}}]},
-     "'LoadBalancerInfo' is a required property"),
-    ({"Resources": [{"TargetService": {"Type": "AWS::ECS::Service", "Properties": {
-        "TaskDefinition": "x", "LoadBalancerInfo": {"ContainerName": "app", "ContainerPort": "80"}}}}]},
-     "'80' is not of type 'integer'"),
-    ({"version": 0.1}, "0.0 was expected"),
-], ids=["unknown-hook", "no-load-balancer-info", "port-as-string", "version"])
+@pytest.mark.parametrize(
+    "broken, error",
+    [
+        ({"Hooks": [{"AfterBlockTraffic": "fn"}]}, "'AfterBlockTraffic' is not one of"),
+        (
+            {"Resources": [{"TargetService": {"Type": "AWS::ECS::Service", "Properties": {"TaskDefinition": "x"}}}]},
+            "'LoadBalancerInfo' is a required property",
+        ),
+        (
+            {
+                "Resources": [
+                    {
+                        "TargetService": {
+                            "Type": "AWS::ECS::Service",
+                            "Properties": {
+                                "TaskDefinition": "x",
+                                "LoadBalancerInfo": {"ContainerName": "app", "ContainerPort": "80"},
+                            },
+                        }
+                    }
+                ]
+            },
+            "'80' is not of type 'integer'",
+        ),
+        ({"version": 0.1}, "0.0 was expected"),
+    ],
+    ids=["unknown-hook", "no-load-balancer-info", "port-as-string", "version"],
+)
 def test_the_appspec_schema_rejects_broken_appspecs(broken, error):
-    spec = {"version": 0.0, "Resources": [{"TargetService": {"Type": "AWS::ECS::Service", "Properties": {
-        "TaskDefinition": "x", "LoadBalancerInfo": {"ContainerName": "app", "ContainerPort": 80}}}}]}
+    spec = {
+        "version": 0.0,
+        "Resources": [
+            {
+                "TargetService": {
+                    "Type": "AWS::ECS::Service",
+                    "Properties": {
+                        "TaskDefinition": "x",
+                        "LoadBalancerInfo": {"ContainerName": "app", "ContainerPort": 80},
+                    },
+                }
+            }
+        ],
+    }
     assert list(APPSPEC.iter_errors(spec)) == []
     assert [e.message for e in APPSPEC.iter_errors({**spec, **broken}) if error in e.message]
 
@@ -298,9 +420,12 @@ def test_buildspec_writes_and_publishes_the_files_the_pipeline_reads(plans):
     tests/unit/test_eks_deploy_commands.py) is written by the build and published in its artifact."""
     checked = 0
     for stack, build in builds(plans):
-        read = {action["configuration"][key] for action in build.deploys
-                for key in ("TaskDefinitionTemplatePath", "AppSpecTemplatePath", "FileName")
-                if key in action["configuration"]}
+        read = {
+            action["configuration"][key]
+            for action in build.deploys
+            for key in ("TaskDefinitionTemplatePath", "AppSpecTemplatePath", "FileName")
+            if key in action["configuration"]
+        }
         assert read or not build.deploys, f"{stack}: an ECS deploy action reads no release file"
         assert read <= set(build.buildspec["artifacts"]["files"]), stack
         assert read - {"imagedefinitions.json"} <= set(build.files), stack

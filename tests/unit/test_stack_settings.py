@@ -21,8 +21,11 @@ def test_s3_backend_is_encrypted_and_locked(stack_config):
 def test_cloud_block_names_one_workspace_per_stack(stack_config):
     terraform = stack_config["prod-delivery"]["terraform"]
     assert "backend" not in terraform
-    assert terraform["cloud"] == {"hostname": "app.terraform.io", "organization": "acme",
-                                  "workspaces": {"name": "platform-prod-delivery"}}
+    assert terraform["cloud"] == {
+        "hostname": "app.terraform.io",
+        "organization": "acme",
+        "workspaces": {"name": "platform-prod-delivery"},
+    }
 
 
 @pytest.mark.parametrize("env,account", [("dev", "111111111111"), ("prod", "222222222222")])
@@ -30,6 +33,11 @@ def test_provider_is_pinned_to_the_account_and_tags_everything(stack_config, cat
     provider = stack_config[f"{env}-delivery"]["provider"]["aws"][0]
     assert provider["allowed_account_ids"] == [account]
     tags = provider["default_tags"][0]["tags"]
-    assert tags == {**catalog.by_name[env].tags, "environment": env, "tier": catalog.by_name[env].tier,
-                    "stack": f"{env}-delivery", "managed-by": "cdktf"}
+    assert tags == {
+        **catalog.by_name[env].tags,
+        "environment": env,
+        "tier": catalog.by_name[env].tier,
+        "stack": f"{env}-delivery",
+        "managed-by": "cdktf",
+    }
     assert stack_config[f"{env}-delivery"]["terraform"]["required_providers"]["aws"]["version"] == "5.100.0"

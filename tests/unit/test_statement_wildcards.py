@@ -79,7 +79,8 @@ def test_pass_role_to_one_service_is_accepted():
 def test_wildcard_source_conditions_pin_no_account(condition):
     values = condition_values(condition)
     assert any(has_wildcard(v) for v in values.get("aws:SourceAccount", [])) or any(
-        source_arn_error(v) for v in values.get("aws:SourceArn", []))
+        source_arn_error(v) for v in values.get("aws:SourceArn", [])
+    )
 
 
 def test_source_arn_of_any_resource_in_the_account_pins_it():
@@ -99,8 +100,12 @@ def test_every_interface_only_for_the_actions_that_create_and_manage_them():
 
 
 def test_every_subnet_only_with_a_literal_name_tag():
-    Statement(("ec2:CreateNetworkInterface",), (EVERY_SUBNET,),
-              {"StringEquals": {"aws:ResourceTag/Name": ["app-private-a"]}}, sid="Named")
+    Statement(
+        ("ec2:CreateNetworkInterface",),
+        (EVERY_SUBNET,),
+        {"StringEquals": {"aws:ResourceTag/Name": ["app-private-a"]}},
+        sid="Named",
+    )
     for conditions in ({}, {"StringLike": {"aws:ResourceTag/Name": ["app-*"]}}):
         with pytest.raises(PolicyError):
             Statement(("ec2:CreateNetworkInterface",), (EVERY_SUBNET,), conditions, sid="Unnamed")

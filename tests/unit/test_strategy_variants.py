@@ -14,8 +14,9 @@ from tooling.harness.synth import synthesize
 def variant(catalog, env_name, **deployment):
     env = catalog.by_name[env_name]
     service = env.services[0]
-    changed = dataclasses.replace(env, services=(dataclasses.replace(
-        service, deployment=dataclasses.replace(service.deployment, **deployment)),))
+    changed = dataclasses.replace(
+        env, services=(dataclasses.replace(service, deployment=dataclasses.replace(service.deployment, **deployment)),)
+    )
     return Catalog((changed,), {**catalog.by_name, env_name: changed})
 
 
@@ -78,8 +79,10 @@ def test_other_percentages_get_a_custom_time_based_config(variants):
     service = variants["prod-custom-canary"]["prod-service"]
     config = resources(service, "aws_codedeploy_deployment_config")[0]
     assert config["compute_platform"] == "ECS"
-    assert config["traffic_routing_config"] == {"type": "TimeBasedCanary",
-                                                "time_based_canary": {"interval": 10, "percentage": 25}}
+    assert config["traffic_routing_config"] == {
+        "type": "TimeBasedCanary",
+        "time_based_canary": {"interval": 10, "percentage": 25},
+    }
     group = resources(service, "aws_codedeploy_deployment_group")[0]
     assert group["deployment_config_name"] == config["deployment_config_name"] == "acme-prod-app-canary-25pct-10min"
     delivery = json.dumps(variants["prod-custom-canary"]["prod-delivery"])
@@ -97,7 +100,8 @@ def test_eks_target_deploys_with_the_clusters_codebuild_project(variants):
     deploy = next(stage for stage in pipeline["stage"] if stage["name"] == "Deploy-staging")["action"][0]
     assert (deploy["provider"], deploy["configuration"]["ProjectName"]) == ("CodeBuild", "acme-stg-eks-deploy")
     assert json.loads(deploy["configuration"]["EnvironmentVariables"]) == [
-        {"name": "DEPLOYMENT", "value": "app", "type": "PLAINTEXT"}]
+        {"name": "DEPLOYMENT", "value": "app", "type": "PLAINTEXT"}
+    ]
     prod = next(stage for stage in pipeline["stage"] if stage["name"] == "Deploy-prod")["action"][0]
     assert prod["provider"] == "CodeDeployToECS"
     buildspec = resources(configs["prod-delivery"], "aws_codebuild_project")[0]["source"]["buildspec"]
@@ -109,7 +113,10 @@ def test_eks_deploy_role_may_use_the_promoting_pipelines_artifacts(variants):
     key = json.loads(resources(configs["prod-delivery"], "aws_kms_key")[0]["policy"])
     users = next(s for s in key["Statement"] if s["Sid"] == "NamedRolesUseKey")["Condition"]["ArnEquals"]
     assert "arn:aws:iam::222222222222:role/acme-stg-eks-deploy" in users["aws:PrincipalArn"]
-    policy = next(json.loads(p["policy"]) for p in resources(configs["staging-eks"], "aws_iam_role_policy")
-                  if p["name"] == "acme-stg-eks-deploy-least-privilege")
+    policy = next(
+        json.loads(p["policy"])
+        for p in resources(configs["staging-eks"], "aws_iam_role_policy")
+        if p["name"] == "acme-stg-eks-deploy-least-privilege"
+    )
     read = next(s for s in policy["Statement"] if s["Sid"] == "ReadArtifacts")
     assert sorted(read["Resource"]) == ["arn:aws:s3:::acme-prod-artifacts-222222222222/acme-prod-app-pipeli/*"]

@@ -1,10 +1,10 @@
 """What main.py (the cdktf app) synthesizes for the target in $PLATFORM_TARGET.
 
-  - unset or `aws`: the stacks as they are, for `npx cdktf diff|deploy|destroy` through each stack's real backend.
-  - `emulator`: after synthesis each stack in cdktf.out is rewritten in place into its emulator variant
-    (`tooling.emulator.variant`, the same one `make deploy` applies) for the emulator `make deploy` left running,
-    so `PLATFORM_TARGET=emulator npx cdktf deploy dev-delivery dev-service` deploys there, sharing state with
-    `make deploy` (state/emulator/, or the s3 backend's bucket on the emulator) and never touching a real backend.
+- unset or `aws`: the stacks as they are, for `npx cdktf diff|deploy|destroy` through each stack's real backend.
+- `emulator`: after synthesis each stack in cdktf.out is rewritten in place into its emulator variant
+  (`tooling.emulator.variant`, the same one `make deploy` applies) for the emulator `make deploy` left running,
+  so `PLATFORM_TARGET=emulator npx cdktf deploy dev-delivery dev-service` deploys there, sharing state with
+  `make deploy` (state/emulator/, or the s3 backend's bucket on the emulator) and never touching a real backend.
 """
 
 from __future__ import annotations
@@ -32,8 +32,10 @@ def emulator_target() -> Emulator | None:
         raise TargetError(f"{TARGET_VARIABLE}={target!r}: use 'emulator' or 'aws' (the default)")
     emulator = Emulator.running()
     if emulator is None:
-        raise TargetError(f"{TARGET_VARIABLE}=emulator but no emulator is running (none recorded in "
-                          f"{STATE_DIR / 'emulator.json'}): start one with `make deploy`")
+        raise TargetError(
+            f"{TARGET_VARIABLE}=emulator but no emulator is running (none recorded in "
+            f"{STATE_DIR / 'emulator.json'}): start one with `make deploy`"
+        )
     return emulator
 
 
@@ -51,5 +53,7 @@ def finish(outdir: Path, emulator: Emulator | None) -> str:
         stack_dir = outdir / entry["workingDirectory"]
         foreign_backend_cache(stack_dir, emulator.endpoint, local)
         write_variant(stack_dir, stack_dir, name, emulator.endpoint, local)
-    return (f"emulator variant of {len(stacks)} stacks for the emulator at {emulator.endpoint} (pid {emulator.pid}, "
-            f"account {emulator.account_id}); local state in {local}")
+    return (
+        f"emulator variant of {len(stacks)} stacks for the emulator at {emulator.endpoint} (pid {emulator.pid}, "
+        f"account {emulator.account_id}); local state in {local}"
+    )

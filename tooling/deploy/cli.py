@@ -18,12 +18,16 @@ def main() -> int:
     catalog = load_or_exit(None)
     name = os.environ.get("ENV") or DEFAULT_ENVIRONMENT
     if name not in catalog.by_name:
-        print(f"error: ENV={name}: no environments/{name}.hcl (have: {', '.join(sorted(catalog.by_name))})",
-              file=sys.stderr)
+        print(
+            f"error: ENV={name}: no environments/{name}.hcl (have: {', '.join(sorted(catalog.by_name))})",
+            file=sys.stderr,
+        )
         return 2
     synthesis = synthesize(catalog)
-    print(f"synthesized {len(synthesis.stacks)} stacks of {len(catalog.selected)} environments "
-          f"in {synthesis.seconds:.1f}s: {', '.join(sorted(synthesis.stacks))}")
+    print(
+        f"synthesized {len(synthesis.stacks)} stacks of {len(catalog.selected)} environments "
+        f"in {synthesis.seconds:.1f}s: {', '.join(sorted(synthesis.stacks))}"
+    )
     return deploy(catalog.by_name[name], synthesis)
 
 

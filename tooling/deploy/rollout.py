@@ -46,8 +46,11 @@ def target_name() -> str:
 
 def environment_stacks(synthesis, env: str) -> list[str]:
     """The environment's AWS stacks (those whose providers this machine has), in dependency order."""
-    return stack_order(synthesis.outdir, [n for n in synthesis.plannable_stacks() if n.startswith(f"{env}-")],
-                       declared=list(synthesis.stacks))
+    return stack_order(
+        synthesis.outdir,
+        [n for n in synthesis.plannable_stacks() if n.startswith(f"{env}-")],
+        declared=list(synthesis.stacks),
+    )
 
 
 @dataclass
@@ -71,8 +74,10 @@ class Rollout:
                 raise StateLocked(f"{stack}: apply refused: {err}") from None
             except TerraformError as err:
                 outcome = "interrupted" if isinstance(err, Interrupted) else "failed"
-                raise type(err)(f"{stack}: apply {outcome} after {time.monotonic() - start:.0f}s "
-                                f"(log: {work_dir / 'apply.log'})\n{err}") from None
+                raise type(err)(
+                    f"{stack}: apply {outcome} after {time.monotonic() - start:.0f}s "
+                    f"(log: {work_dir / 'apply.log'})\n{err}"
+                ) from None
             self.applied.append(result)
             print(f"[{number}/{total}] {stack}: {result.summary} in {time.monotonic() - start:.1f}s", flush=True)
 
@@ -118,8 +123,11 @@ def aws_caller_account() -> str | None:
 def _deploy_aws(env: Environment, stacks: list[str], synthesis) -> int:
     account = aws_caller_account()
     if account != env.account_id:
-        print(f"error: {TARGET_VARIABLE}=aws needs credentials for {env.name}'s account {env.account_id} "
-              f"(found: {account or 'no usable credentials'})", file=sys.stderr)
+        print(
+            f"error: {TARGET_VARIABLE}=aws needs credentials for {env.name}'s account {env.account_id} "
+            f"(found: {account or 'no usable credentials'})",
+            file=sys.stderr,
+        )
         return 2
     rollout = Rollout(env, stacks)
     try:
@@ -153,8 +161,11 @@ def _deploy_emulator(env: Environment, stacks: list[str], synthesis) -> int:
     if claim_state(target.local_state, emulator):  # a new emulator: state of an earlier one is gone
         target.forget_state()
         DEPLOYED_RECORD.unlink(missing_ok=True)
-    print(f"emulator: {'started' if fresh else 'reusing'} pid {emulator.pid} at {emulator.endpoint} "
-          f"(account {emulator.account_id})", flush=True)
+    print(
+        f"emulator: {'started' if fresh else 'reusing'} pid {emulator.pid} at {emulator.endpoint} "
+        f"(account {emulator.account_id})",
+        flush=True,
+    )
     rollout = Rollout(env, stacks)
     try:
         rollout.run(target, synthesis.stacks, record=DEPLOYED_RECORD)
@@ -170,14 +181,18 @@ def _deploy_emulator(env: Environment, stacks: list[str], synthesis) -> int:
         print(f"emulator stopped (pid {emulator.pid}); re-run `make deploy` to start over", file=sys.stderr)
         return 130 if interrupted else 1
     overlaid = sorted({line.split(" (")[0] for lines in target.overlay_log.values() for line in lines})
-    print(f"deployed {len(stacks)} stacks in {time.monotonic() - start:.0f}s; emulator overlay touched "
-          f"{len(overlaid)} resources (list: {STATE_DIR / 'stacks'}/<stack>/overlay.txt)")
+    print(
+        f"deployed {len(stacks)} stacks in {time.monotonic() - start:.0f}s; emulator overlay touched "
+        f"{len(overlaid)} resources (list: {STATE_DIR / 'stacks'}/<stack>/overlay.txt)"
+    )
     for stack, lines in target.overlay_log.items():
         (target.work_dir(stack) / "overlay.txt").write_text("\n".join(lines) + "\n")
     rollout.print_outputs()
     emulator.detach()
-    print(f"\nthe emulator keeps running (pid {emulator.pid}). Inspect it with:\n  {emulator.hint(env.region)}\n"
-          f"tear down with: make destroy   (stop it without destroying: make emulator-stop)")
+    print(
+        f"\nthe emulator keeps running (pid {emulator.pid}). Inspect it with:\n  {emulator.hint(env.region)}\n"
+        f"tear down with: make destroy   (stop it without destroying: make emulator-stop)"
+    )
     return 0
 
 
@@ -203,8 +218,11 @@ def destroy_emulator() -> int:
         try:
             destroy(work_dir)
         except TerraformError as err:
-            print(f"error: {stack}: {err}\nthe emulator keeps running (pid {emulator.pid}); "
-                  f"fix and re-run `make destroy`, or `make emulator-stop`", file=sys.stderr)
+            print(
+                f"error: {stack}: {err}\nthe emulator keeps running (pid {emulator.pid}); "
+                f"fix and re-run `make destroy`, or `make emulator-stop`",
+                file=sys.stderr,
+            )
             return 1
         print(f"{stack}: destroyed in {time.monotonic() - start:.1f}s", flush=True)
     emulator.stop()

@@ -127,7 +127,8 @@ def apply(stack: str, work_dir: Path) -> Applied:
             f"the state is locked by another {operation.lower() or 'run'} ({holder.get('Who', '?')} since "
             f"{holder.get('Created', '?')}): lock {lock_id} on {holder.get('Path', '?')}.\n"
             f"Wait for that run to finish; if it died, release the lock: terraform force-unlock {lock_id} "
-            f"(in {work_dir})\n{err}") from None
+            f"(in {work_dir})\n{err}"
+        ) from None
     match = re.search(r"Apply complete! Resources: (.*?)\.\s*$", result.stdout, re.M)
     return Applied(stack, work_dir, result.seconds, match[1] if match else "done", outputs(work_dir))
 
@@ -139,8 +140,9 @@ def outputs(work_dir: Path) -> dict:
 
 def replan(work_dir: Path) -> Result:
     """`plan -detailed-exitcode`: 0 = no changes, 2 = changes (raised as an error only on 1)."""
-    result = terraform(["plan", "-input=false", "-detailed-exitcode", "-lock=false"], work_dir,
-                       log=work_dir / "plan.log", check=False)
+    result = terraform(
+        ["plan", "-input=false", "-detailed-exitcode", "-lock=false"], work_dir, log=work_dir / "plan.log", check=False
+    )
     if result.returncode == 1:
         raise TerraformError(f"terraform plan failed in {work_dir}:\n{error_blocks(result.stderr)}")
     return result

@@ -25,10 +25,36 @@ from envconfig.account import Account
 
 # Every service the stacks use (canonical provider 5.x endpoint keys; CodeDeploy's is `deploy`).
 EMULATED_SERVICES = (
-    "iam", "sts", "s3", "kms", "ecr", "codebuild", "codepipeline", "deploy", "ecs", "elbv2", "elb", "ec2",
-    "eks", "sns", "sqs", "logs", "cloudwatch", "events", "lambda", "ssm", "secretsmanager", "codeartifact",
-    "codestarconnections", "codecommit", "autoscaling", "appautoscaling", "acm", "route53",
-    "servicediscovery", "dynamodb",
+    "iam",
+    "sts",
+    "s3",
+    "kms",
+    "ecr",
+    "codebuild",
+    "codepipeline",
+    "deploy",
+    "ecs",
+    "elbv2",
+    "elb",
+    "ec2",
+    "eks",
+    "sns",
+    "sqs",
+    "logs",
+    "cloudwatch",
+    "events",
+    "lambda",
+    "ssm",
+    "secretsmanager",
+    "codeartifact",
+    "codestarconnections",
+    "codecommit",
+    "autoscaling",
+    "appautoscaling",
+    "acm",
+    "route53",
+    "servicediscovery",
+    "dynamodb",
 )
 
 
@@ -36,15 +62,21 @@ def emulator_provider(endpoint: str) -> dict:
     """Provider arguments merged over the stack's own (region, allowed_account_ids and default tags stay:
     the emulator answers STS with the environment's account id, so the account guard still runs)."""
     return {
-        "access_key": "emulator", "secret_key": "emulator", "max_retries": 2,
-        "skip_credentials_validation": True, "skip_metadata_api_check": True, "skip_region_validation": True,
-        "skip_requesting_account_id": False, "s3_use_path_style": True,
+        "access_key": "emulator",
+        "secret_key": "emulator",
+        "max_retries": 2,
+        "skip_credentials_validation": True,
+        "skip_metadata_api_check": True,
+        "skip_region_validation": True,
+        "skip_requesting_account_id": False,
+        "s3_use_path_style": True,
         "endpoints": {service: endpoint for service in EMULATED_SERVICES},
     }
 
 
 # What references to a removed CodeStar connection become on the emulator (a placeholder account).
 EMULATOR_CONNECTION_ARN = Account("000000000000", "eu-west-1").arn("codestar-connections", "connection/emulator")
+
 
 @dataclass(frozen=True)
 class OverlayItem:
@@ -56,62 +88,118 @@ class OverlayItem:
 
 
 OVERLAY: tuple[OverlayItem, ...] = (
-    OverlayItem("aws_codeartifact_domain", "remove",
-                "CodeArtifact is not implemented in moto 5.2.5 (no codeartifact backend)"),
-    OverlayItem("aws_codeartifact_repository", "remove",
-                "CodeArtifact is not implemented in moto 5.2.5 (no codeartifact backend)"),
-    OverlayItem("aws_codeartifact_domain_permissions_policy", "remove",
-                "CodeArtifact is not implemented in moto 5.2.5 (no codeartifact backend)"),
-    OverlayItem("aws_codeartifact_repository_permissions_policy", "remove",
-                "CodeArtifact is not implemented in moto 5.2.5 (no codeartifact backend)"),
-    OverlayItem("aws_codestarconnections_connection", "remove",
-                "CodeStar Connections is not implemented in moto 5.2.5",
-                replacement={"arn": EMULATOR_CONNECTION_ARN, "id": EMULATOR_CONNECTION_ARN}),
+    OverlayItem(
+        "aws_codeartifact_domain", "remove", "CodeArtifact is not implemented in moto 5.2.5 (no codeartifact backend)"
+    ),
+    OverlayItem(
+        "aws_codeartifact_repository",
+        "remove",
+        "CodeArtifact is not implemented in moto 5.2.5 (no codeartifact backend)",
+    ),
+    OverlayItem(
+        "aws_codeartifact_domain_permissions_policy",
+        "remove",
+        "CodeArtifact is not implemented in moto 5.2.5 (no codeartifact backend)",
+    ),
+    OverlayItem(
+        "aws_codeartifact_repository_permissions_policy",
+        "remove",
+        "CodeArtifact is not implemented in moto 5.2.5 (no codeartifact backend)",
+    ),
+    OverlayItem(
+        "aws_codestarconnections_connection",
+        "remove",
+        "CodeStar Connections is not implemented in moto 5.2.5",
+        replacement={"arn": EMULATOR_CONNECTION_ARN, "id": EMULATOR_CONNECTION_ARN},
+    ),
     OverlayItem("aws_codestarconnections_host", "remove", "CodeStar Connections is not implemented in moto 5.2.5"),
-    OverlayItem("aws_codestarnotifications_notification_rule", "remove",
-                "CodeStar Notifications is not implemented in moto 5.2.5 (404)"),
+    OverlayItem(
+        "aws_codestarnotifications_notification_rule",
+        "remove",
+        "CodeStar Notifications is not implemented in moto 5.2.5 (404)",
+    ),
     OverlayItem("aws_codebuild_webhook", "remove", "CodeBuild CreateWebhook is not implemented in moto 5.2.5"),
-    OverlayItem("aws_codecommit_repository", "remove",
-                "CodeCommit ListTagsForResource is not implemented in moto 5.2.5 (the provider reads tags after create)"),
-    OverlayItem("aws_eks_access_entry", "remove",
-                "EKS CreateAccessEntry/DescribeAccessEntry are not implemented in moto 5.2.5 (404)"),
-    OverlayItem("aws_eks_access_policy_association", "remove",
-                "EKS AssociateAccessPolicy is not implemented in moto 5.2.5 (404)"),
-    OverlayItem("aws_codedeploy_deployment_config", "remove",
-                "CodeDeploy CreateDeploymentConfig is not implemented in moto 5.2.5 (HTTP 500); the deployment "
-                "group uses the built-in all-at-once ECS config on the emulator",
-                replacement={"id": "CodeDeployDefault.ECSAllAtOnce",
-                             "deployment_config_name": "CodeDeployDefault.ECSAllAtOnce"}),
-    OverlayItem("aws_ecs_service", "ignore_changes",
-                "moto does not return `availabilityZoneRebalancing`: perpetual diff",
-                attributes=("availability_zone_rebalancing",)),
-    OverlayItem("aws_ecs_service", "ignore_changes",
-                "moto's ECS CreateService/DescribeServices drop `enableECSManagedTags` and "
-                "`healthCheckGracePeriodSeconds`: perpetual diff",
-                attributes=("enable_ecs_managed_tags", "health_check_grace_period_seconds")),
-    OverlayItem("aws_vpc_security_group_ingress_rule", "ignore_changes",
-                "moto drops the description of a rule that references another security group: perpetual diff",
-                attributes=("description",)),
-    OverlayItem("aws_vpc_security_group_egress_rule", "ignore_changes",
-                "moto drops the description of a rule that references another security group: perpetual diff",
-                attributes=("description",)),
-    OverlayItem("aws_codedeploy_deployment_group", "ignore_changes",
-                "moto returns the deployment group's `alarmConfiguration` differently: perpetual diff",
-                attributes=("alarm_configuration",)),
-    OverlayItem("aws_eks_cluster", "ignore_changes",
-                "moto does not return the cluster's `accessConfig`: perpetual diff that forces replacement",
-                attributes=("access_config",)),
-    OverlayItem("aws_eks_node_group", "ignore_changes",
-                "moto invents a `remoteAccess` (ec2SshKey eksKeypair) for a node group with a launch template: "
-                "perpetual diff that forces replacement",
-                attributes=("remote_access",)),
-    OverlayItem("aws_eks_node_group", "ignore_changes",
-                "moto does not return the node group's `updateConfig`: perpetual diff",
-                attributes=("update_config",)),
-    OverlayItem("aws_launch_template", "ignore_changes",
-                "moto drops a launch template's `tag_specifications` for resource type launch-template: "
-                "perpetual diff",
-                attributes=("tag_specifications",)),
+    OverlayItem(
+        "aws_codecommit_repository",
+        "remove",
+        "CodeCommit ListTagsForResource is not implemented in moto 5.2.5 (the provider reads tags after create)",
+    ),
+    OverlayItem(
+        "aws_eks_access_entry",
+        "remove",
+        "EKS CreateAccessEntry/DescribeAccessEntry are not implemented in moto 5.2.5 (404)",
+    ),
+    OverlayItem(
+        "aws_eks_access_policy_association",
+        "remove",
+        "EKS AssociateAccessPolicy is not implemented in moto 5.2.5 (404)",
+    ),
+    OverlayItem(
+        "aws_codedeploy_deployment_config",
+        "remove",
+        "CodeDeploy CreateDeploymentConfig is not implemented in moto 5.2.5 (HTTP 500); the deployment "
+        "group uses the built-in all-at-once ECS config on the emulator",
+        replacement={
+            "id": "CodeDeployDefault.ECSAllAtOnce",
+            "deployment_config_name": "CodeDeployDefault.ECSAllAtOnce",
+        },
+    ),
+    OverlayItem(
+        "aws_ecs_service",
+        "ignore_changes",
+        "moto does not return `availabilityZoneRebalancing`: perpetual diff",
+        attributes=("availability_zone_rebalancing",),
+    ),
+    OverlayItem(
+        "aws_ecs_service",
+        "ignore_changes",
+        "moto's ECS CreateService/DescribeServices drop `enableECSManagedTags` and "
+        "`healthCheckGracePeriodSeconds`: perpetual diff",
+        attributes=("enable_ecs_managed_tags", "health_check_grace_period_seconds"),
+    ),
+    OverlayItem(
+        "aws_vpc_security_group_ingress_rule",
+        "ignore_changes",
+        "moto drops the description of a rule that references another security group: perpetual diff",
+        attributes=("description",),
+    ),
+    OverlayItem(
+        "aws_vpc_security_group_egress_rule",
+        "ignore_changes",
+        "moto drops the description of a rule that references another security group: perpetual diff",
+        attributes=("description",),
+    ),
+    OverlayItem(
+        "aws_codedeploy_deployment_group",
+        "ignore_changes",
+        "moto returns the deployment group's `alarmConfiguration` differently: perpetual diff",
+        attributes=("alarm_configuration",),
+    ),
+    OverlayItem(
+        "aws_eks_cluster",
+        "ignore_changes",
+        "moto does not return the cluster's `accessConfig`: perpetual diff that forces replacement",
+        attributes=("access_config",),
+    ),
+    OverlayItem(
+        "aws_eks_node_group",
+        "ignore_changes",
+        "moto invents a `remoteAccess` (ec2SshKey eksKeypair) for a node group with a launch template: "
+        "perpetual diff that forces replacement",
+        attributes=("remote_access",),
+    ),
+    OverlayItem(
+        "aws_eks_node_group",
+        "ignore_changes",
+        "moto does not return the node group's `updateConfig`: perpetual diff",
+        attributes=("update_config",),
+    ),
+    OverlayItem(
+        "aws_launch_template",
+        "ignore_changes",
+        "moto drops a launch template's `tag_specifications` for resource type launch-template: perpetual diff",
+        attributes=("tag_specifications",),
+    ),
 )
 
 _REFERENCE = re.compile(r"^\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}$")
@@ -180,8 +268,10 @@ def _replace(value: Any, removed: dict[str, OverlayItem], address: str) -> Any:
             match = _REFERENCE.match(value)
             if match and f"{match[1]}.{match[2]}" == ref and match[3] in item.replacement:
                 return item.replacement[match[3]]
-            raise OverlayError(f"{address} references {ref}, which the emulator overlay removes "
-                               f"({item.gap}); give the overlay item a replacement for it")
+            raise OverlayError(
+                f"{address} references {ref}, which the emulator overlay removes "
+                f"({item.gap}); give the overlay item a replacement for it"
+            )
     return value
 
 
@@ -191,13 +281,18 @@ def markdown() -> str:
 
     lines = ["| emulator overlay item | what it does on the emulator only | moto 5.2.5 gap |", "|---|---|---|"]
     for item in OVERLAY:
-        action = (f"`ignore_changes = {list(item.attributes)}`" if item.action == "ignore_changes"
-                  else "removed" + (f" (references become {sorted(set(item.replacement.values()))[0]})"
-                                    if item.replacement else ""))
+        action = (
+            f"`ignore_changes = {list(item.attributes)}`"
+            if item.action == "ignore_changes"
+            else "removed"
+            + (f" (references become {sorted(set(item.replacement.values()))[0]})" if item.replacement else "")
+        )
         lines.append(f"| `{item.resource_type}` | {action} | {item.gap} |")
     for patch in PATCHES:
-        lines.append(f"| emulator patch `{patch.name}` | fixed in the moto server process "
-                     f"(tooling/emulator/patches.py) | {patch.gap} |")
+        lines.append(
+            f"| emulator patch `{patch.name}` | fixed in the moto server process "
+            f"(tooling/emulator/patches.py) | {patch.gap} |"
+        )
     return "\n".join(lines)
 
 

@@ -32,8 +32,10 @@ def _codepipeline_epoch_timestamps() -> None:
 def _codebuild_pipeline_sources_and_keys() -> None:
     from moto.codebuild import models, responses
 
-    validate_source, validate_artifacts = (responses._validate_required_params_source,
-                                           responses._validate_required_params_artifacts)
+    validate_source, validate_artifacts = (
+        responses._validate_required_params_source,
+        responses._validate_required_params_artifacts,
+    )
 
     def source(source: dict) -> None:  # AWS: CODEPIPELINE / NO_SOURCE sources have no location
         if source.get("type") not in ("CODEPIPELINE", "NO_SOURCE"):
@@ -111,23 +113,27 @@ PATCHES = (
         "codepipeline-epoch-timestamps",
         "CodePipeline GetPipeline/ListPipelines return `created`/`updated` as ISO strings; AWS (and the "
         "provider's reader) use epoch numbers, so every pipeline read fails",
-        _codepipeline_epoch_timestamps),
+        _codepipeline_epoch_timestamps,
+    ),
     EmulatorPatch(
         "codebuild-pipeline-projects",
         "CodeBuild CreateProject demands a source/artifacts `location` even for CODEPIPELINE type, ignores the "
         "project's `encryptionKey` (returns alias/aws/s3: a perpetual diff whose UpdateProject hangs) and "
         "DeleteProject by ARN (what the provider sends) deletes nothing",
-        _codebuild_pipeline_sources_and_keys),
+        _codebuild_pipeline_sources_and_keys,
+    ),
     EmulatorPatch(
         "codedeploy-deletes",
         "CodeDeploy DeleteApplication/DeleteDeploymentGroup are not implemented (destroy fails)",
-        _codedeploy_deletes),
+        _codedeploy_deletes,
+    ),
     EmulatorPatch(
         "nat-gateway-delete-releases-interface",
         "EC2 DeleteNatGateway leaves the gateway's network interface (and its Elastic IP association) behind, "
         "so deleting the subnet, detaching the internet gateway and releasing the EIP fail with "
         "DependencyViolation and destroy retries for many minutes",
-        _nat_gateway_delete_releases_interface),
+        _nat_gateway_delete_releases_interface,
+    ),
 )
 
 

@@ -81,26 +81,38 @@ class Emulator:
 
     # -- lifecycle ---------------------------------------------------------------------------------
     @classmethod
-    def start(cls, account_id: str = DEFAULT_ACCOUNT, state_dir: Path = STATE_DIR,
-              timeout: float = READY_TIMEOUT) -> Emulator:
+    def start(
+        cls, account_id: str = DEFAULT_ACCOUNT, state_dir: Path = STATE_DIR, timeout: float = READY_TIMEOUT
+    ) -> Emulator:
         """Start moto on a free loopback port and wait (bounded) until it answers."""
         state_dir.mkdir(parents=True, exist_ok=True)
         port = free_port()
-        env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "MOTO_ACCOUNT_ID": account_id,
-               "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))}
+        env = {
+            **os.environ,
+            "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+            "MOTO_ACCOUNT_ID": account_id,
+            "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])),
+        }
         log = open(state_dir / "server.log", "ab")  # noqa: SIM115 (handed to the child)
-        process = subprocess.Popen([sys.executable, "-m", "tooling.emulator.server", "serve", "--port", str(port)],
-                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tooling.emulator.server", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         log.close()
         emulator = cls(process.pid, port, account_id, str(state_dir), time.time())
         deadline = time.monotonic() + timeout
         try:
             while time.monotonic() < deadline:
                 if process.poll() is not None:
-                    raise EmulatorError(f"emulator exited with {process.returncode} at start; "
-                                        f"see {state_dir / 'server.log'}")
+                    raise EmulatorError(
+                        f"emulator exited with {process.returncode} at start; see {state_dir / 'server.log'}"
+                    )
                 if emulator.healthy():
                     emulator._write()
                     return emulator
@@ -109,8 +121,9 @@ class Emulator:
             emulator.stop()
             raise
         emulator.stop()
-        raise EmulatorError(f"emulator did not answer on port {port} within {timeout:.0f}s; "
-                            f"see {state_dir / 'server.log'}")
+        raise EmulatorError(
+            f"emulator did not answer on port {port} within {timeout:.0f}s; see {state_dir / 'server.log'}"
+        )
 
     @classmethod
     def recorded(cls, state_dir: Path = STATE_DIR) -> Emulator | None:
@@ -179,12 +192,19 @@ class Emulator:
     def boto3_client(self, service: str, region: str = "eu-west-1"):
         import boto3
 
-        return boto3.client(service, endpoint_url=self.endpoint, region_name=region,
-                            aws_access_key_id="emulator", aws_secret_access_key="emulator")
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=region,
+            aws_access_key_id="emulator",
+            aws_secret_access_key="emulator",
+        )
 
     def hint(self, region: str = "eu-west-1") -> str:
-        return (f"AWS_ACCESS_KEY_ID=emulator AWS_SECRET_ACCESS_KEY=emulator "
-                f"aws --endpoint-url {self.endpoint} --region {region} ecr describe-repositories")
+        return (
+            f"AWS_ACCESS_KEY_ID=emulator AWS_SECRET_ACCESS_KEY=emulator "
+            f"aws --endpoint-url {self.endpoint} --region {region} ecr describe-repositories"
+        )
 
     def _write(self) -> None:
         info = Path(self.state_dir) / "emulator.json"
@@ -216,8 +236,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     emulator = Emulator.recorded()
     if args.command == "status":
-        print(f"emulator running: pid {emulator.pid}, {emulator.endpoint}, account {emulator.account_id}"
-              if emulator else "emulator not running")
+        print(
+            f"emulator running: pid {emulator.pid}, {emulator.endpoint}, account {emulator.account_id}"
+            if emulator
+            else "emulator not running"
+        )
         return 0
     if emulator:
         emulator.stop()

@@ -56,9 +56,19 @@ def emulator_backend(backend: dict | None, stack: str, endpoint: str, local_dir:
     endpoints = {"s3": endpoint, "sts": endpoint, "iam": endpoint}
     if s3.get("dynamodb_table"):
         endpoints["dynamodb"] = endpoint
-    return {"s3": {**s3, "endpoints": endpoints, "use_path_style": True, "access_key": "emulator",
-                   "secret_key": "emulator", "skip_credentials_validation": True, "skip_requesting_account_id": True,
-                   "skip_metadata_api_check": True, "skip_region_validation": True}}
+    return {
+        "s3": {
+            **s3,
+            "endpoints": endpoints,
+            "use_path_style": True,
+            "access_key": "emulator",
+            "secret_key": "emulator",
+            "skip_credentials_validation": True,
+            "skip_requesting_account_id": True,
+            "skip_metadata_api_check": True,
+            "skip_region_validation": True,
+        }
+    }
 
 
 @dataclass
@@ -112,8 +122,13 @@ def state_bucket(s3: dict) -> None:
     endpoint, region, bucket = s3["endpoints"]["s3"], s3["region"], s3["bucket"]
 
     def client(service: str):
-        return boto3.client(service, endpoint_url=endpoint, region_name=region,
-                            aws_access_key_id="emulator", aws_secret_access_key="emulator")
+        return boto3.client(
+            service,
+            endpoint_url=endpoint,
+            region_name=region,
+            aws_access_key_id="emulator",
+            aws_secret_access_key="emulator",
+        )
 
     kms, alias = client("kms"), s3.get("kms_key_id") or STATE_KEY_ALIAS
     try:
@@ -129,17 +144,35 @@ def state_bucket(s3: dict) -> None:
         location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
         storage.create_bucket(Bucket=bucket, **location)
     storage.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    storage.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
-        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn},
-         "BucketKeyEnabled": True}]})
-    storage.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
-        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    storage.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn},
+                    "BucketKeyEnabled": True,
+                }
+            ]
+        },
+    )
+    storage.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
     if s3.get("dynamodb_table"):
         dynamodb = client("dynamodb")
         if s3["dynamodb_table"] not in dynamodb.list_tables()["TableNames"]:
-            dynamodb.create_table(TableName=s3["dynamodb_table"], BillingMode="PAY_PER_REQUEST",
-                                  AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
-                                  KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}])
+            dynamodb.create_table(
+                TableName=s3["dynamodb_table"],
+                BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
+            )
 
 
 # -- state lifetime ----------------------------------------------------------------------------------

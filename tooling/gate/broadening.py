@@ -63,6 +63,7 @@ SG_RULE_TYPES = ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_
 @dataclass(frozen=True)
 class PermissionAtom:
     """One action on one resource for one principal, with its full condition."""
+
     owner: str  # who holds the policy: role/<name>, policy/<name>, bucket/<name>, key/<description>, ...
     kind: str  # identity | trust | resource
     effect: str  # Allow | Deny
@@ -75,6 +76,7 @@ class PermissionAtom:
 @dataclass(frozen=True)
 class RuleAtom:
     """One security-group permission: a direction, a protocol, a port range and one peer."""
+
     group: str
     direction: str  # ingress | egress
     protocol: str  # "tcp", "udp", "icmp", "-1" (all)
@@ -153,8 +155,12 @@ def statement_atoms(owner: str, kind: str, statement: dict) -> list[PermissionAt
     else:
         resources = sorted({str(r) for r in as_list(statement.get("Resource"))}) or [""]
     condition = _canonical_condition(statement.get("Condition"))
-    return [PermissionAtom(owner, kind, effect, principal, action, resource, condition)
-            for principal in _principals(statement) for action in actions for resource in resources]
+    return [
+        PermissionAtom(owner, kind, effect, principal, action, resource, condition)
+        for principal in _principals(statement)
+        for action in actions
+        for resource in resources
+    ]
 
 
 @dataclass
@@ -182,8 +188,7 @@ def permissions(plan: Plan) -> Permissions:
         rtype, address, values = resource["type"], resource["address"], resource.get("values") or {}
         if rtype in ATTACHMENTS:
             holder, policy_attribute = ATTACHMENTS[rtype]
-            found.attachments.setdefault((f"{holder}/{values.get(holder)}", str(values.get(policy_attribute))),
-                                         address)
+            found.attachments.setdefault((f"{holder}/{values.get(holder)}", str(values.get(policy_attribute))), address)
         for atom in security_group_atoms(plan, resource):
             found.rules.setdefault(atom, address)
     return found
@@ -239,13 +244,20 @@ def security_group_atoms(plan: Plan, resource: dict) -> list[RuleAtom]:
         protocol = _protocol(values.get("ip_protocol"))
         low, high = _ports(protocol, values.get("from_port"), values.get("to_port"))
         peers = []
-        for attribute, prefix in (("cidr_ipv4", ""), ("cidr_ipv6", ""), ("prefix_list_id", "pl:"),
-                                  ("referenced_security_group_id", "sg:")):
+        for attribute, prefix in (
+            ("cidr_ipv4", ""),
+            ("cidr_ipv6", ""),
+            ("prefix_list_id", "pl:"),
+            ("referenced_security_group_id", "sg:"),
+        ):
             if values.get(attribute):
                 peers.append(f"{prefix}{values[attribute]}")
             elif plan.unknown_after_apply(resource["address"], attribute):  # e.g. a NAT gateway's IP: its expression
-                peers.append(f"sg:{_group_name(plan, resource, attribute)}" if prefix == "sg:" else
-                             f"{prefix}{_expression_text(plan, resource['address'], attribute)}")
+                peers.append(
+                    f"sg:{_group_name(plan, resource, attribute)}"
+                    if prefix == "sg:"
+                    else f"{prefix}{_expression_text(plan, resource['address'], attribute)}"
+                )
         atoms += [RuleAtom(_group_name(plan, resource), direction, protocol, low, high, peer) for peer in peers]
     elif rtype == "aws_security_group_rule":
         group = _group_name(plan, resource)
@@ -262,12 +274,16 @@ def security_group_atoms(plan: Plan, resource: dict) -> list[RuleAtom]:
 def _inline_rule_atoms(group: str, direction: str, rule: dict) -> list[RuleAtom]:
     protocol = _protocol(rule.get("protocol"))
     low, high = _ports(protocol, rule.get("from_port"), rule.get("to_port"))
-    peers = [*as_list(rule.get("cidr_blocks")), *as_list(rule.get("ipv6_cidr_blocks")),
-             *(f"pl:{p}" for p in as_list(rule.get("prefix_list_ids"))),
-             *(f"sg:{g}" for g in as_list(rule.get("security_groups"))),
-             *([f"sg:{rule['source_security_group_id']}"] if rule.get("source_security_group_id") else []),
-             *(["self"] if rule.get("self") else [])]
+    peers = [
+        *as_list(rule.get("cidr_blocks")),
+        *as_list(rule.get("ipv6_cidr_blocks")),
+        *(f"pl:{p}" for p in as_list(rule.get("prefix_list_ids"))),
+        *(f"sg:{g}" for g in as_list(rule.get("security_groups"))),
+        *([f"sg:{rule['source_security_group_id']}"] if rule.get("source_security_group_id") else []),
+        *(["self"] if rule.get("self") else []),
+    ]
     return [RuleAtom(group, direction, protocol, low, high, str(peer)) for peer in peers]
+
 
 # ---------------------------------------------------------------------------- coverage
 def _matches(pattern: str, value: str, case_insensitive: bool = False) -> bool:
@@ -276,8 +292,14 @@ def _matches(pattern: str, value: str, case_insensitive: bool = False) -> bool:
     return pattern == value or fnmatch.fnmatchcase(value, pattern)
 
 
-_NEGATED = ("StringNotEquals", "StringNotLike", "ArnNotEquals", "ArnNotLike", "NotIpAddress",
-            "StringNotEqualsIgnoreCase")
+_NEGATED = (
+    "StringNotEquals",
+    "StringNotLike",
+    "ArnNotEquals",
+    "ArnNotLike",
+    "NotIpAddress",
+    "StringNotEqualsIgnoreCase",
+)
 
 
 def condition_no_stricter(broad: tuple, narrow: tuple) -> bool:
@@ -327,10 +349,14 @@ def _peer_within(narrow: str, broad: str) -> bool:
 
 
 def rule_covers(broad: RuleAtom, narrow: RuleAtom) -> bool:
-    return (broad.group == narrow.group and broad.direction == narrow.direction
-            and broad.protocol in ("-1", narrow.protocol)
-            and broad.from_port <= narrow.from_port and narrow.to_port <= broad.to_port
-            and _peer_within(narrow.peer, broad.peer))
+    return (
+        broad.group == narrow.group
+        and broad.direction == narrow.direction
+        and broad.protocol in ("-1", narrow.protocol)
+        and broad.from_port <= narrow.from_port
+        and narrow.to_port <= broad.to_port
+        and _peer_within(narrow.peer, broad.peer)
+    )
 
 
 # ---------------------------------------------------------------------------- comparing
@@ -344,8 +370,11 @@ def describe_atom(atom: PermissionAtom) -> str:
 
 
 def describe_rule(atom: RuleAtom) -> str:
-    ports = "all ports" if (atom.from_port, atom.to_port) == (0, 65535) else (
-        f"port {atom.from_port}" if atom.from_port == atom.to_port else f"ports {atom.from_port}-{atom.to_port}")
+    ports = (
+        "all ports"
+        if (atom.from_port, atom.to_port) == (0, 65535)
+        else (f"port {atom.from_port}" if atom.from_port == atom.to_port else f"ports {atom.from_port}-{atom.to_port}")
+    )
     protocol = "all protocols" if atom.protocol == "-1" else atom.protocol
     way = "from" if atom.direction == "ingress" else "to"
     return f"security group {atom.group}: {atom.direction} {protocol} {ports} {way} {atom.peer}"
@@ -363,16 +392,30 @@ def compare(stack: str, baseline: dict | None, current: dict) -> list[Broadening
             found.append(Broadening(stack, "permission", address, describe_atom(atom), _atom_dict(atom)))
     for atom, address in sorted(old.atoms.items(), key=lambda item: repr(item[0])):
         if atom.effect == "Deny" and not any(covers(n, atom) for n in new_denies):
-            found.append(Broadening(stack, "removed-deny", address, "removed: " + describe_atom(atom),
-                                    _atom_dict(atom)))
+            found.append(
+                Broadening(stack, "removed-deny", address, "removed: " + describe_atom(atom), _atom_dict(atom))
+            )
     for (holder, policy), address in sorted(new.attachments.items()):
         if (holder, policy) not in old.attachments:
-            found.append(Broadening(stack, "attachment", address, f"{holder}: attaches {policy}",
-                                    {"holder": holder, "policy_arn": policy}))
+            found.append(
+                Broadening(
+                    stack,
+                    "attachment",
+                    address,
+                    f"{holder}: attaches {policy}",
+                    {"holder": holder, "policy_arn": policy},
+                )
+            )
     for address in sorted(set(new.unknown) - set(old.unknown)):
-        found.append(Broadening(stack, "unknown-policy", address,
-                                f"{address}: policy known only after apply, cannot be compared",
-                                {"attribute": address}))
+        found.append(
+            Broadening(
+                stack,
+                "unknown-policy",
+                address,
+                f"{address}: policy known only after apply, cannot be compared",
+                {"attribute": address},
+            )
+        )
     for atom, address in sorted(new.rules.items(), key=lambda item: repr(item[0])):
         if not any(rule_covers(o, atom) for o in old.rules):
             found.append(Broadening(stack, "network", address, "opens " + describe_rule(atom), asdict(atom)))
@@ -401,8 +444,9 @@ def read_acknowledgements(path: Path) -> set[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Report permissions and network access a plan adds over a baseline.")
-    parser.add_argument("baseline", type=Path,
-                        help="directory of baseline plan JSON (<stack>.json or <stack>/plan.json)")
+    parser.add_argument(
+        "baseline", type=Path, help="directory of baseline plan JSON (<stack>.json or <stack>/plan.json)"
+    )
     parser.add_argument("current", type=Path, help="directory of current plan JSON")
     args = parser.parse_args(argv)
     found = compare_all(load_documents(args.baseline), load_documents(args.current))

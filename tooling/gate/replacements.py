@@ -81,19 +81,29 @@ def _nested(value, *path: str) -> list[dict]:
     blocks = [value]
     for key in path:
         found = [block.get(key) for block in blocks]
-        blocks = [item for items in found for item in (items if isinstance(items, list) else [items])
-                  if isinstance(item, dict)]
+        blocks = [
+            item
+            for items in found
+            for item in (items if isinstance(items, list) else [items])
+            if isinstance(item, dict)
+        ]
     return blocks
 
 
-REPLACEMENT_CHECK = ("DLP_REPLACE_1", "Ensure no plan replaces a listener or target group a CodeDeploy deployment group uses")
+REPLACEMENT_CHECK = (
+    "DLP_REPLACE_1",
+    "Ensure no plan replaces a listener or target group a CodeDeploy deployment group uses",
+)
 
 
 def replacement_findings(plan_files: dict[str, Path]) -> list[Finding]:
     """One FAILED gate finding per unsafe replacement in each stack's plan JSON (`{stack: path}`); plans
     without prior state (the PR gate's own) have none, HCP Terraform's (`--plans`, the run task) may."""
     check_id, name = REPLACEMENT_CHECK
-    return [Finding(stack, "terraform_plan", check_id, name, address.split(" ", 1)[0], "FAILED", str(path),
-                    details=[address])
-            for stack, path in plan_files.items()
-            for address in unsafe_replacements(json.loads(path.read_text()))]
+    return [
+        Finding(
+            stack, "terraform_plan", check_id, name, address.split(" ", 1)[0], "FAILED", str(path), details=[address]
+        )
+        for stack, path in plan_files.items()
+        for address in unsafe_replacements(json.loads(path.read_text()))
+    ]

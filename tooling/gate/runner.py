@@ -78,12 +78,16 @@ class Skip:
         return not self.stacks or any(fnmatch.fnmatchcase(stack, p) for p in self.stacks)
 
     def matches(self, finding: Finding) -> bool:
-        return (finding.check_id == self.id and self.covers_stack(finding.stack)
-                and (not self.resources or any(fnmatch.fnmatchcase(finding.resource, p) for p in self.resources)))
+        return (
+            finding.check_id == self.id
+            and self.covers_stack(finding.stack)
+            and (not self.resources or any(fnmatch.fnmatchcase(finding.resource, p) for p in self.resources))
+        )
 
     def label(self) -> str:
-        scope = [f"{key} {list(value)}" for key, value in (("stacks", self.stacks), ("resources", self.resources))
-                 if value]
+        scope = [
+            f"{key} {list(value)}" for key, value in (("stacks", self.stacks), ("resources", self.resources)) if value
+        ]
         return f"{self.id} ({', '.join(scope)})" if scope else self.id
 
 
@@ -122,12 +126,16 @@ def prefer_plan_results(findings: list[Finding]) -> int:
     """A synthesized-JSON failure on a resource the plan scan PASSED is a false failure on an
     interpolation (`${aws_eip.x.public_ip}/32` is no CIDR): the plan's resolved values decide.
     Returns how many were superseded (kept as PASSED with a note, so they stay visible)."""
-    passed_in_plan = {(f.stack, f.check_id, f.resource) for f in findings
-                      if f.framework == PLAN and f.result == "PASSED"}
+    passed_in_plan = {
+        (f.stack, f.check_id, f.resource) for f in findings if f.framework == PLAN and f.result == "PASSED"
+    }
     superseded = 0
     for finding in findings:
-        if (finding.framework == SYNTH and finding.result == "FAILED"
-                and (finding.stack, finding.check_id, finding.resource) in passed_in_plan):
+        if (
+            finding.framework == SYNTH
+            and finding.result == "FAILED"
+            and (finding.stack, finding.check_id, finding.resource) in passed_in_plan
+        ):
             finding.result = "PASSED"
             finding.details.append("superseded: the plan-JSON scan passed this resource on resolved values")
             superseded += 1
@@ -146,8 +154,11 @@ def apply_skips(findings: list[Finding], skips: list[Skip], stacks: list[str]) -
                 finding.result, finding.skip_reason = "SKIPPED", skip.reason
                 used.add(skip.id)
                 break
-    return [skip.label() for skip in skips if skip.scoped and skip.id not in used
-            and any(skip.covers_stack(stack) for stack in stacks)]
+    return [
+        skip.label()
+        for skip in skips
+        if skip.scoped and skip.id not in used and any(skip.covers_stack(stack) for stack in stacks)
+    ]
 
 
 # ---------------------------------------------------------------------------- checkov
@@ -190,8 +201,19 @@ def run_checkov(framework: str, inputs: dict[str, Path], workdir: Path, skip_ids
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
         laid_out[target.resolve()] = stack
-    command = [str(checkov_binary()), "-d", str(workdir), "--framework", framework,
-               "--external-checks-dir", str(POLICIES_DIR), "--skip-download", "-o", "json", "--compact"]
+    command = [
+        str(checkov_binary()),
+        "-d",
+        str(workdir),
+        "--framework",
+        framework,
+        "--external-checks-dir",
+        str(POLICIES_DIR),
+        "--skip-download",
+        "-o",
+        "json",
+        "--compact",
+    ]
     if skip_ids:
         command += ["--skip-check", ",".join(sorted(skip_ids))]
     env = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE"}
@@ -201,8 +223,9 @@ def run_checkov(framework: str, inputs: dict[str, Path], workdir: Path, skip_ids
     try:
         report = json.loads(proc.stdout)
     except ValueError:
-        raise GateError(f"checkov ({framework}) printed no JSON:\n{proc.stdout[-1500:]}\n"
-                        f"{proc.stderr[-1500:]}") from None
+        raise GateError(
+            f"checkov ({framework}) printed no JSON:\n{proc.stdout[-1500:]}\n{proc.stderr[-1500:]}"
+        ) from None
     indexes = {stack: _type_index(source) for stack, source in inputs.items()} if framework == SYNTH else {}
     findings = []
     for item in report if isinstance(report, list) else [report]:
@@ -214,17 +237,26 @@ def run_checkov(framework: str, inputs: dict[str, Path], workdir: Path, skip_ids
                 stack = laid_out.get(path)
                 if stack is None:
                     raise GateError(f"checkov ({framework}) reported a file the gate did not give it: {path}")
-                findings.append(Finding(
-                    stack=stack, framework=framework, check_id=entry["check_id"], check_name=entry["check_name"],
-                    resource=_normalise_resource(entry["resource"], indexes.get(stack, {})),
-                    result=entry["check_result"]["result"], file=relative(inputs[stack]),
-                    lines=tuple(entry.get("file_line_range") or (0, 0)), details=list(entry.get("details") or []),
-                    guideline=entry.get("guideline") or ""))
+                findings.append(
+                    Finding(
+                        stack=stack,
+                        framework=framework,
+                        check_id=entry["check_id"],
+                        check_name=entry["check_name"],
+                        resource=_normalise_resource(entry["resource"], indexes.get(stack, {})),
+                        result=entry["check_result"]["result"],
+                        file=relative(inputs[stack]),
+                        lines=tuple(entry.get("file_line_range") or (0, 0)),
+                        details=list(entry.get("details") or []),
+                        guideline=entry.get("guideline") or "",
+                    )
+                )
     return findings
 
 
-def scan(plan_files: dict[str, Path], synth_files: dict[str, Path], skip_ids: list[str],
-         workdir: Path = GATE_DIR / "scan") -> list[Finding]:
+def scan(
+    plan_files: dict[str, Path], synth_files: dict[str, Path], skip_ids: list[str], workdir: Path = GATE_DIR / "scan"
+) -> list[Finding]:
     """checkov once per framework, both at the same time."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         plan = pool.submit(run_checkov, PLAN, plan_files, workdir / "plan", skip_ids)
@@ -246,10 +278,14 @@ def stack_hash(stack_dir: Path) -> str:
     from tooling.harness.terraform import LOCK_FILE, PLACEHOLDER_PROVIDER, without_backend
 
     config = without_backend(json.loads((stack_dir / "cdk.tf.json").read_text()))
-    parts = [json.dumps(config, sort_keys=True).encode(), json.dumps(PLACEHOLDER_PROVIDER, sort_keys=True).encode(),
-             LOCK_FILE.read_bytes() if LOCK_FILE.exists() else b""]
-    for path in sorted(p for p in stack_dir.rglob("*") if p.is_file() and p.name != "cdk.tf.json"
-                       and ".terraform" not in p.parts):
+    parts = [
+        json.dumps(config, sort_keys=True).encode(),
+        json.dumps(PLACEHOLDER_PROVIDER, sort_keys=True).encode(),
+        LOCK_FILE.read_bytes() if LOCK_FILE.exists() else b"",
+    ]
+    for path in sorted(
+        p for p in stack_dir.rglob("*") if p.is_file() and p.name != "cdk.tf.json" and ".terraform" not in p.parts
+    ):
         parts += [str(path.relative_to(stack_dir)).encode(), path.read_bytes()]
     return _digest(*parts)
 
@@ -257,8 +293,9 @@ def stack_hash(stack_dir: Path) -> str:
 def rules_hash(skip_ids: list[str]) -> str:
     """What checkov's raw results depend on besides the input: the policies, the unscoped skips, checkov."""
     files = sorted(p for p in POLICIES_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    return _digest(*(p.read_bytes() for p in files), ",".join(sorted(skip_ids)).encode(),
-                   str(checkov_binary()).encode())
+    return _digest(
+        *(p.read_bytes() for p in files), ",".join(sorted(skip_ids)).encode(), str(checkov_binary()).encode()
+    )
 
 
 def _cache_path(stack: str, framework: str) -> Path:
@@ -287,15 +324,21 @@ def store_findings(findings: list[Finding], keys: dict[tuple[str, str], str]) ->
 
 
 # ---------------------------------------------------------------------------- planning
-def plan_all(stack_dirs: dict[str, Path], work_root: Path, changed_only: bool) -> tuple[dict[str, Path], list[str],
-                                                                                       list[str], dict[str, str]]:
+def plan_all(
+    stack_dirs: dict[str, Path], work_root: Path, changed_only: bool
+) -> tuple[dict[str, Path], list[str], list[str], dict[str, str]]:
     """Plan the stacks (in parallel); return (stack -> plan.json, planned, reused, stack -> plan failure)."""
     from tooling.harness.terraform import plan_each
 
     hashes = {stack: stack_hash(path) for stack, path in stack_dirs.items()}
-    reused = [stack for stack in stack_dirs if changed_only
-              and (work_root / stack / "plan.json").is_file() and (work_root / stack / HASH_FILE).is_file()
-              and (work_root / stack / HASH_FILE).read_text().strip() == hashes[stack]]
+    reused = [
+        stack
+        for stack in stack_dirs
+        if changed_only
+        and (work_root / stack / "plan.json").is_file()
+        and (work_root / stack / HASH_FILE).is_file()
+        and (work_root / stack / HASH_FILE).read_text().strip() == hashes[stack]
+    ]
     to_plan = {stack: path for stack, path in stack_dirs.items() if stack not in reused}
     _, failures = plan_each(to_plan, work_root)
     for stack in to_plan:
@@ -316,10 +359,19 @@ def run_plan_tests(plans_dir: Path, synth_dir: Path, reports_dir: Path) -> dict:
     """`pytest tests/plan` on the gate's plans (tests/conftest.py loads them from $PLATFORM_PLANS_DIR)."""
     junit_path = reports_dir / "plan-tests.xml"
     env = {**os.environ, "PLATFORM_PLANS_DIR": str(plans_dir), "PLATFORM_SYNTH_DIR": str(synth_dir)}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "tests/plan", "-q", "-p", "no:cacheprovider",
-                           f"--junitxml={junit_path}"], cwd=ROOT, env=env, capture_output=True, text=True)
-    summary = {"returncode": proc.returncode, "passed": 0, "failed": 0,
-               "output": proc.stdout[-6000:] + proc.stderr[-2000:]}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/plan", "-q", "-p", "no:cacheprovider", f"--junitxml={junit_path}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    summary = {
+        "returncode": proc.returncode,
+        "passed": 0,
+        "failed": 0,
+        "output": proc.stdout[-6000:] + proc.stderr[-2000:],
+    }
     if junit_path.is_file():
         root = ElementTree.parse(junit_path).getroot()
         suites = [root] if root.tag == "testsuite" else list(root)
@@ -331,8 +383,9 @@ def run_plan_tests(plans_dir: Path, synth_dir: Path, reports_dir: Path) -> dict:
 
 
 # ---------------------------------------------------------------------------- broadening
-def check_broadening(baseline_dir: Path, current: dict[str, Path], accept_all: bool,
-                     ack_file: Path = ACK_FILE) -> list[dict]:
+def check_broadening(
+    baseline_dir: Path, current: dict[str, Path], accept_all: bool, ack_file: Path = ACK_FILE
+) -> list[dict]:
     if not baseline_dir.is_dir():
         raise GateError(f"baseline {baseline_dir} is not a directory of plan JSON files")
     baseline = planjson.load_documents(baseline_dir)
@@ -349,24 +402,44 @@ def _env_flag(name: str) -> bool:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tooling.gate.runner", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--changed-only", action="store_true",
-                        help="plan and scan only stacks whose synthesized JSON changed since the last gate run")
-    parser.add_argument("--baseline", type=Path, default=os.environ.get("GATE_BASELINE") or None,
-                        help="directory of baseline plan JSON (<stack>.json or <stack>/plan.json) for broadening")
-    parser.add_argument("--accept-broadening", action="store_true", default=_env_flag("GATE_ACCEPT_BROADENING"),
-                        help="acknowledge every permission broadening "
-                             "(else list fingerprints in .gate/accept-broadening)")
-    parser.add_argument("--require-baseline", action="store_true", default=_env_flag("GATE_REQUIRE_BASELINE"),
-                        help="a baseline is expected: without one (the base branch could not be planned) the gate "
-                             "fails instead of skipping the broadening check")
-    parser.add_argument("--accept-unplannable-base", action="store_true",
-                        default=_env_flag("GATE_ACCEPT_UNPLANNABLE_BASE"),
-                        help="with --require-baseline: pass without a baseline (reported, broadening not checked)")
+    parser.add_argument(
+        "--changed-only",
+        action="store_true",
+        help="plan and scan only stacks whose synthesized JSON changed since the last gate run",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=os.environ.get("GATE_BASELINE") or None,
+        help="directory of baseline plan JSON (<stack>.json or <stack>/plan.json) for broadening",
+    )
+    parser.add_argument(
+        "--accept-broadening",
+        action="store_true",
+        default=_env_flag("GATE_ACCEPT_BROADENING"),
+        help="acknowledge every permission broadening (else list fingerprints in .gate/accept-broadening)",
+    )
+    parser.add_argument(
+        "--require-baseline",
+        action="store_true",
+        default=_env_flag("GATE_REQUIRE_BASELINE"),
+        help="a baseline is expected: without one (the base branch could not be planned) the gate "
+        "fails instead of skipping the broadening check",
+    )
+    parser.add_argument(
+        "--accept-unplannable-base",
+        action="store_true",
+        default=_env_flag("GATE_ACCEPT_UNPLANNABLE_BASE"),
+        help="with --require-baseline: pass without a baseline (reported, broadening not checked)",
+    )
     parser.add_argument("--plans", type=Path, help="gate existing plan JSON files instead of synthesizing and planning")
     parser.add_argument("--reports", type=Path, default=REPORTS_DIR, help="where to write the reports")
     parser.add_argument("--skips", type=Path, default=SKIPS_FILE, help="the reviewed skip file")
-    parser.add_argument("--export-plans", type=Path,
-                        help="also copy every plan JSON to DIR/<stack>.json (e.g. the base branch's baseline)")
+    parser.add_argument(
+        "--export-plans",
+        type=Path,
+        help="also copy every plan JSON to DIR/<stack>.json (e.g. the base branch's baseline)",
+    )
     return parser.parse_args(argv)
 
 
@@ -394,13 +467,15 @@ def run(args: argparse.Namespace) -> GateResult:
         seconds["synth"] = time.monotonic() - start
         stacks = sorted(synthesis.stacks)
         mark = time.monotonic()
-        plan_files, planned, reused, plan_failures = plan_all(synthesis.plannable_stacks(), GATE_DIR / "plans",
-                                                              args.changed_only)
+        plan_files, planned, reused, plan_failures = plan_all(
+            synthesis.plannable_stacks(), GATE_DIR / "plans", args.changed_only
+        )
         seconds["plan"] = time.monotonic() - mark
         # A stack whose plan failed is reported unplanned, not scanned: its synthesized JSON alone would
         # turn interpolations (`${aws_eip.x.public_ip}/32`) into policy failures no plan scan supersedes.
-        synth_files = {stack: path / "cdk.tf.json" for stack, path in synthesis.stacks.items()
-                       if stack not in plan_failures}
+        synth_files = {
+            stack: path / "cdk.tf.json" for stack, path in synthesis.stacks.items() if stack not in plan_failures
+        }
 
     # what to scan: everything, or (--changed-only) what has no cached result for its exact content
     rules = rules_hash(skip_ids)
@@ -423,8 +498,11 @@ def run(args: argparse.Namespace) -> GateResult:
         shutil.copyfile(path, plans_for_tests / f"{stack}.json")
     args.reports.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        tests = (pool.submit(run_plan_tests, plans_for_tests, synth_dir, args.reports)
-                 if not args.plans and not plan_failures else None)
+        tests = (
+            pool.submit(run_plan_tests, plans_for_tests, synth_dir, args.reports)
+            if not args.plans and not plan_failures
+            else None
+        )
         fresh = scan(to_scan[PLAN], to_scan[SYNTH], skip_ids)
         test_summary = tests.result() if tests else {}
     store_findings(fresh, {(s, f): keys[(s, f)] for f, inputs in to_scan.items() for s in inputs})
@@ -446,13 +524,23 @@ def run(args: argparse.Namespace) -> GateResult:
         for stack, path in plan_files.items():
             shutil.copyfile(path, args.export_plans / f"{stack}.json")
     seconds["total"] = time.monotonic() - start
-    return GateResult(stacks=stacks, planned=planned, reused=reused, resources=count_resources(plan_files),
-                      findings=sorted(findings, key=lambda f: (f.stack, f.framework, f.check_id, f.resource)),
-                      plan_failures=plan_failures, test_summary=test_summary, broadening=found_broadening,
-                      broadening_checked=bool(baseline), stale_skips=stale, seconds=seconds,
-                      superseded=superseded, baseline_missing=args.require_baseline and not baseline,
-                      unplannable_base_accepted=args.accept_unplannable_base,
-                      environment_files=locator.environment_files(stacks))
+    return GateResult(
+        stacks=stacks,
+        planned=planned,
+        reused=reused,
+        resources=count_resources(plan_files),
+        findings=sorted(findings, key=lambda f: (f.stack, f.framework, f.check_id, f.resource)),
+        plan_failures=plan_failures,
+        test_summary=test_summary,
+        broadening=found_broadening,
+        broadening_checked=bool(baseline),
+        stale_skips=stale,
+        seconds=seconds,
+        superseded=superseded,
+        baseline_missing=args.require_baseline and not baseline,
+        unplannable_base_accepted=args.accept_unplannable_base,
+        environment_files=locator.environment_files(stacks),
+    )
 
 
 def locate(findings: list[Finding], found_broadening: list[dict], locator: sources.Locator) -> None:
@@ -473,8 +561,11 @@ def load_synthesis(outdir: Path):
     from tooling.harness.synth import Synthesis
 
     manifest = json.loads((Path(outdir) / "manifest.json").read_text())
-    return Synthesis(Path(outdir), {name: Path(outdir) / entry["workingDirectory"]
-                                    for name, entry in manifest["stacks"].items()}, 0.0)
+    return Synthesis(
+        Path(outdir),
+        {name: Path(outdir) / entry["workingDirectory"] for name, entry in manifest["stacks"].items()},
+        0.0,
+    )
 
 
 def _plan_files_in(directory: Path) -> dict[str, Path]:

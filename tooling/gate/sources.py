@@ -132,8 +132,11 @@ class Locator:
 
     def __init__(self, sources: ConstructSources, synthesized: dict[str, Path]):
         self.sources = sources
-        self.addresses = {stack: resource_paths(json.loads(Path(file).read_text()))
-                          for stack, file in synthesized.items() if Path(file).is_file()}
+        self.addresses = {
+            stack: resource_paths(json.loads(Path(file).read_text()))
+            for stack, file in synthesized.items()
+            if Path(file).is_file()
+        }
 
     def environment_file(self, stack: str) -> SourceLine | None:
         """The stack's environment file: as recorded, else `environments/<env>.hcl` for a stack `<env>-...`."""

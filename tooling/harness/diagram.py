@@ -45,8 +45,9 @@ def main() -> int:
     if BEGIN not in text:
         print(f"README.md has no {BEGIN} marker", file=sys.stderr)
         return 1
-    readme.write_text(re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: readme_section(flow), text,
-                             flags=re.S))
+    readme.write_text(
+        re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: readme_section(flow), text, flags=re.S)
+    )
     print("README.md release flow updated")
     return 0
 

@@ -59,6 +59,7 @@ def statements(policy: Any) -> list[dict] | None:
 @dataclass(frozen=True)
 class PolicyDocument:
     """One policy document a planned resource carries."""
+
     resource: dict  # the planned resource (address, type, values)
     attribute: str  # where the document sits: policy, assume_role_policy or inline_policy
     kind: str  # identity | trust | resource
@@ -76,6 +77,7 @@ class PolicyDocument:
 @dataclass
 class Plan:
     """A plan document, with where it came from when the harness made it."""
+
     document: dict
     stack: str = ""
     directory: Path | None = None
@@ -150,8 +152,11 @@ class Plan:
             attribute, kind = POLICY_ATTRIBUTES[resource["type"]]
             found = [PolicyDocument(resource, attribute, kind, values.get(attribute))]
             if resource["type"] == "aws_iam_role":
-                found += [PolicyDocument(resource, INLINE_POLICY, "identity", inline.get("policy"))
-                          for inline in as_list(values.get(INLINE_POLICY)) if isinstance(inline, dict)]
+                found += [
+                    PolicyDocument(resource, INLINE_POLICY, "identity", inline.get("policy"))
+                    for inline in as_list(values.get(INLINE_POLICY))
+                    if isinstance(inline, dict)
+                ]
             yield from (policy for policy in found if not kinds or policy.kind in kinds)
 
 

@@ -25,8 +25,11 @@ class Synthesis:
 
     def plannable_stacks(self) -> dict[str, Path]:
         """Stacks that use only providers this machine has (the AWS provider mirror)."""
-        return {name: path for name, path in self.stacks.items()
-                if set(self.config(name)["terraform"].get("required_providers", {})) <= OFFLINE_PROVIDERS}
+        return {
+            name: path
+            for name, path in self.stacks.items()
+            if set(self.config(name)["terraform"].get("required_providers", {})) <= OFFLINE_PROVIDERS
+        }
 
 
 def synthesize(catalog: Catalog, outdir: Path = ROOT / "cdktf.out") -> Synthesis:

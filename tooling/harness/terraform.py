@@ -34,8 +34,12 @@ PLUGIN_CACHE_VARIABLE = "PLATFORM_PLUGIN_CACHE"  # where providers are cached (d
 # The account guard (allowed_account_ids) needs the real caller identity, so it is lifted here only.
 PLACEHOLDER_PROVIDER = {
     "allowed_account_ids": None,
-    "access_key": "placeholder", "secret_key": "placeholder", "skip_credentials_validation": True,
-    "skip_requesting_account_id": True, "skip_metadata_api_check": True, "skip_region_validation": True,
+    "access_key": "placeholder",
+    "secret_key": "placeholder",
+    "skip_credentials_validation": True,
+    "skip_requesting_account_id": True,
+    "skip_metadata_api_check": True,
+    "skip_region_validation": True,
 }
 
 
@@ -72,8 +76,13 @@ def plugin_cache_dir() -> Path:
 
 
 def terraform_env() -> dict[str, str]:
-    return {**os.environ, "TF_CLI_CONFIG_FILE": str(cli_config()), "TF_IN_AUTOMATION": "1",
-            "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
+    return {
+        **os.environ,
+        "TF_CLI_CONFIG_FILE": str(cli_config()),
+        "TF_IN_AUTOMATION": "1",
+        "TF_INPUT": "0",
+        "CHECKPOINT_DISABLE": "1",
+    }
 
 
 class Interrupted(TerraformError):
@@ -95,8 +104,14 @@ def terraform(args: list[str], cwd: Path, log: Path | None = None, check: bool =
     """Run terraform with the project's CLI config; on Ctrl-C let it stop gracefully (it got the
     SIGINT too) so state is written. With `check`, a failure raises with Terraform's error blocks."""
     start = time.monotonic()
-    process = subprocess.Popen(["terraform", *args, "-no-color"], cwd=cwd, env=terraform_env(),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        ["terraform", *args, "-no-color"],
+        cwd=cwd,
+        env=terraform_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         stdout, stderr = process.communicate()
     except KeyboardInterrupt:
@@ -111,8 +126,9 @@ def terraform(args: list[str], cwd: Path, log: Path | None = None, check: bool =
     if log:
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("a") as handle:
-            handle.write(f"$ terraform {' '.join(args)}  (exit {result.returncode}, {result.seconds:.1f}s)\n"
-                         f"{stdout}\n{stderr}\n")
+            handle.write(
+                f"$ terraform {' '.join(args)}  (exit {result.returncode}, {result.seconds:.1f}s)\n{stdout}\n{stderr}\n"
+            )
     if check and result.returncode != 0:
         error = Interrupted if "Interrupt received" in stdout else TerraformError
         raise error(f"terraform {args[0]} failed in {cwd}:\n{error_blocks(stderr or stdout)}")
@@ -137,8 +153,10 @@ def prepare(stack_dir: Path, work_dir: Path, overrides: dict | None = None) -> P
     work_dir.mkdir(parents=True, exist_ok=True)
     config = without_backend(json.loads((stack_dir / "cdk.tf.json").read_text()))
     write_if_changed(work_dir / "cdk.tf.json", json.dumps(config, indent=2, sort_keys=True))
-    write_if_changed(work_dir / "harness_override.tf.json",
-                      json.dumps({"provider": {"aws": overrides or PLACEHOLDER_PROVIDER}}, indent=2))
+    write_if_changed(
+        work_dir / "harness_override.tf.json",
+        json.dumps({"provider": {"aws": overrides or PLACEHOLDER_PROVIDER}}, indent=2),
+    )
     for extra in stack_dir.iterdir():  # assets such as zipped Lambda code
         if extra.name not in ("cdk.tf.json", ".terraform", ".terraform.lock.hcl") and extra.is_dir():
             shutil.copytree(extra, work_dir / extra.name, dirs_exist_ok=True)
@@ -189,8 +207,9 @@ def plan_stack(stack: str, stack_dir: Path, work_root: Path = BUILD / "plans") -
     return Plan(document, stack, work_dir, time.monotonic() - start)
 
 
-def plan_each(stack_dirs: dict[str, Path], work_root: Path = BUILD / "plans",
-              workers: int | None = None) -> tuple[dict[str, Plan], dict[str, str]]:
+def plan_each(
+    stack_dirs: dict[str, Path], work_root: Path = BUILD / "plans", workers: int | None = None
+) -> tuple[dict[str, Plan], dict[str, str]]:
     """Plan stacks in parallel (one worker per core by default): (plans, stack -> failure message)."""
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
         futures = {name: pool.submit(plan_stack, name, path, work_root) for name, path in stack_dirs.items()}
@@ -199,8 +218,9 @@ def plan_each(stack_dirs: dict[str, Path], work_root: Path = BUILD / "plans",
     return plans, failures
 
 
-def plan_stacks(stack_dirs: dict[str, Path], work_root: Path = BUILD / "plans",
-                workers: int | None = None) -> dict[str, Plan]:
+def plan_stacks(
+    stack_dirs: dict[str, Path], work_root: Path = BUILD / "plans", workers: int | None = None
+) -> dict[str, Plan]:
     """Plan stacks in parallel; raise with every failure listed."""
     plans, failures = plan_each(stack_dirs, work_root, workers)
     if failures:

@@ -65,8 +65,10 @@ def arn_like(pattern: str, arn: str) -> bool:
     if len(pattern_parts) != 6 or len(arn_parts) != 6 or pattern_parts[0] != "arn" or arn_parts[0] != "arn":
         return False
     segments = zip(pattern_parts[1:5], arn_parts[1:5], strict=True)
-    return all(_glob(p, True, colon_free=True).fullmatch(a) for p, a in segments) \
+    return (
+        all(_glob(p, True, colon_free=True).fullmatch(a) for p, a in segments)
         and _glob(pattern_parts[5], True).fullmatch(arn_parts[5]) is not None
+    )
 
 
 def action_matches(patterns: Iterable[str], action: str) -> bool:
@@ -136,8 +138,11 @@ def _condition_holds(operator: str, key: str, policy_values: list, context: Mapp
 
 def conditions_hold(conditions: Mapping, context: Mapping) -> bool:
     """Every operator, and within an operator every key, must hold (AND); a key's values are ORed."""
-    return all(_condition_holds(operator, key, as_list(values), context)
-               for operator, keys in (conditions or {}).items() for key, values in keys.items())
+    return all(
+        _condition_holds(operator, key, as_list(values), context)
+        for operator, keys in (conditions or {}).items()
+        for key, values in keys.items()
+    )
 
 
 def statement_applies(statement: Mapping, request: Request) -> bool:

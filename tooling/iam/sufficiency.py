@@ -51,8 +51,10 @@ class Finding:
     problem: str
 
     def __str__(self) -> str:
-        return f"{self.role.stack} {self.role.name} ({self.role.kind}): {self.call.action} on {self.call.resource}: " \
-               f"{self.problem}"
+        return (
+            f"{self.role.stack} {self.role.name} ({self.role.kind}): {self.call.action} on {self.call.resource}: "
+            f"{self.problem}"
+        )
 
 
 # ------------------------------------------------------------------------------------------ bindings
@@ -78,24 +80,41 @@ def _pipeline_bindings(catalog: Catalog, env: Environment, service: Service) -> 
         target_service = _service_of(target, service.name)
         names_there = target_names.service(target_service)
         release = release_spec(target, target_service)
-        element = {**common, "task_family": release.family,
-                   "execution_role": release.execution_role_arn.split("/")[-1],
-                   "task_role": release.task_role_arn.split("/")[-1]}
+        element = {
+            **common,
+            "task_family": release.family,
+            "execution_role": release.execution_role_arn.split("/")[-1],
+            "task_role": release.task_role_arn.split("/")[-1],
+        }
         if target_service.deployment.strategy == "blue_green":
             config = deployment_config_name(target_service.deployment, names_there.base)
-            blue_green.append({**element, "codedeploy_application": names_there.codedeploy_application,
-                               "deployment_group": names_there.deployment_group, "deployment_config": config})
+            blue_green.append(
+                {
+                    **element,
+                    "codedeploy_application": names_there.codedeploy_application,
+                    "deployment_group": names_there.deployment_group,
+                    "deployment_config": config,
+                }
+            )
         else:
             rolling.append({**element, "cluster": target_names.cluster, "ecs_service": names_there.ecs_service})
     source = service.source
     return {
-        **_common(names), "pipeline": own.pipeline, "artifact_bucket": names.artifact_bucket,
-        "artifact_prefix": own.artifact_prefix, "delivery_key_alias": names.delivery_key_alias,
-        "build_project": own.build_project, "source_connection": source.provider != "codecommit",
-        "source_codecommit": source.provider == "codecommit", "connection_arn": source.connection_arn,
-        "codecommit_repository": source.repository, "approval_topic": names.approval_topic,
+        **_common(names),
+        "pipeline": own.pipeline,
+        "artifact_bucket": names.artifact_bucket,
+        "artifact_prefix": own.artifact_prefix,
+        "delivery_key_alias": names.delivery_key_alias,
+        "build_project": own.build_project,
+        "source_connection": source.provider != "codecommit",
+        "source_codecommit": source.provider == "codecommit",
+        "connection_arn": source.connection_arn,
+        "codecommit_repository": source.repository,
+        "approval_topic": names.approval_topic,
         "approvals": any(target.delivery.approval_required for target in catalog.promotion_targets(env)),
-        "rolling_targets": rolling, "blue_green_targets": blue_green, "eks_targets": eks,
+        "rolling_targets": rolling,
+        "blue_green_targets": blue_green,
+        "eks_targets": eks,
     }
 
 
@@ -106,67 +125,127 @@ def _build_bindings(env: Environment, service: Service) -> dict:
     from modules.delivery.codeartifact import repository_name, upstream_name  # loads the provider binding
 
     return {
-        **_common(names), "build_project": own.build_project, "build_log_group": own.build_log_group,
-        "artifact_bucket": names.artifact_bucket, "artifact_prefix": own.artifact_prefix,
-        "delivery_key_alias": names.delivery_key_alias, "ecr_repository": own.ecr_repository,
+        **_common(names),
+        "build_project": own.build_project,
+        "build_log_group": own.build_log_group,
+        "artifact_bucket": names.artifact_bucket,
+        "artifact_prefix": own.artifact_prefix,
+        "delivery_key_alias": names.delivery_key_alias,
+        "ecr_repository": own.ecr_repository,
         "report_groups": [{"report_group": f"{own.build_project}-coverage"}] if build.coverage_report else [],
         "parameters": [{"parameter": name.lstrip("/")} for name in sorted(build.parameter_store.values())],
         "secrets": [{"secret": ref.split(":")[0]} for ref in sorted(build.secrets_manager.values())],
-        "s3_cache": build.cache == "s3", "codeartifact": bool(formats),
+        "s3_cache": build.cache == "s3",
+        "codeartifact": bool(formats),
         "codeartifact_domain": names.codeartifact_domain,
         "package_logins": [{"repository": repository_name(fmt)} for fmt in formats if fmt != "maven"],
-        "package_repositories": [{"repository": name(fmt)} for fmt in formats
-                                 for name in (repository_name, upstream_name)],
+        "package_repositories": [
+            {"repository": name(fmt)} for fmt in formats for name in (repository_name, upstream_name)
+        ],
     }
 
 
 def _service_stack_roles(catalog: Catalog, env: Environment) -> Iterator[RoleInstance]:
     names = EnvironmentNames(env)
     stack = f"{env.name}-service"
-    yield RoleInstance("flow_logs", stack, f"{env.name_prefix}-flow-logs",
-                       {**_common(names), "flow_log_group": f"/vpc/{env.name_prefix}/flow-logs"})
+    yield RoleInstance(
+        "flow_logs",
+        stack,
+        f"{env.name_prefix}-flow-logs",
+        {**_common(names), "flow_log_group": f"/vpc/{env.name_prefix}/flow-logs"},
+    )
     for service in env.services:
         own, release = names.service(service), release_spec(env, service)
-        repositories = [{**_common(EnvironmentNames(source)),
-                         "repository": EnvironmentNames(source).service(service).ecr_repository}
-                        for source in catalog.promoting_into(env)]
-        yield RoleInstance("task_execution", stack, release.execution_role_arn.split("/")[-1], {
-            **_common(names), "image_repositories": repositories, "task_log_group": release.log_group})
+        repositories = [
+            {
+                **_common(EnvironmentNames(source)),
+                "repository": EnvironmentNames(source).service(service).ecr_repository,
+            }
+            for source in catalog.promoting_into(env)
+        ]
+        yield RoleInstance(
+            "task_execution",
+            stack,
+            release.execution_role_arn.split("/")[-1],
+            {**_common(names), "image_repositories": repositories, "task_log_group": release.log_group},
+        )
         if service.deployment.strategy != "blue_green":
             continue
-        functions = [{"function": function, "log_group": f"/aws/lambda/{function}"}
-                     for _, function in release.hook_functions]
-        yield RoleInstance("codedeploy", stack, f"{own.deployment_group}-codedeploy", {
-            **_common(names), "cluster": names.cluster, "ecs_service": own.ecs_service, "alb_name": own.base,
-            "alarms": [{"alarm": f"{own.deployment_group}-{suffix}"}
-                       for suffix in ("blue-5xx", "blue-unhealthy", "green-5xx", "green-unhealthy", "cpu-high")],
-            "hook_functions": functions, "execution_role": release.execution_role_arn.split("/")[-1],
-            "task_role": release.task_role_arn.split("/")[-1]})
-        yield RoleInstance("hooks", stack, own.role("hooks"), {
-            **_common(names), "codedeploy_application": own.codedeploy_application,
-            "deployment_group": own.deployment_group, "hook_functions": functions,
-            "private_subnets": [{"subnet_name": private_subnet_name(env.name_prefix, zone)}
-                                for zone in env.network.availability_zones],
-            "hooks_security_group": own.hooks_security_group})
+        functions = [
+            {"function": function, "log_group": f"/aws/lambda/{function}"} for _, function in release.hook_functions
+        ]
+        yield RoleInstance(
+            "codedeploy",
+            stack,
+            f"{own.deployment_group}-codedeploy",
+            {
+                **_common(names),
+                "cluster": names.cluster,
+                "ecs_service": own.ecs_service,
+                "alb_name": own.base,
+                "alarms": [
+                    {"alarm": f"{own.deployment_group}-{suffix}"}
+                    for suffix in ("blue-5xx", "blue-unhealthy", "green-5xx", "green-unhealthy", "cpu-high")
+                ],
+                "hook_functions": functions,
+                "execution_role": release.execution_role_arn.split("/")[-1],
+                "task_role": release.task_role_arn.split("/")[-1],
+            },
+        )
+        yield RoleInstance(
+            "hooks",
+            stack,
+            own.role("hooks"),
+            {
+                **_common(names),
+                "codedeploy_application": own.codedeploy_application,
+                "deployment_group": own.deployment_group,
+                "hook_functions": functions,
+                "private_subnets": [
+                    {"subnet_name": private_subnet_name(env.name_prefix, zone)}
+                    for zone in env.network.availability_zones
+                ],
+                "hooks_security_group": own.hooks_security_group,
+            },
+        )
 
 
 def _eks_stack_roles(catalog: Catalog, env: Environment) -> Iterator[RoleInstance]:
     names = EnvironmentNames(env)
     eks = EksNames(names)
     stack = f"{env.name}-eks"
-    yield RoleInstance("flow_logs", stack, f"{eks.cluster}-flow-logs",
-                       {**_common(names), "flow_log_group": f"/aws/eks/{eks.cluster}/flow-logs"})
-    sources = [{**_common(source_names), "artifact_bucket": source_names.artifact_bucket,
-                "artifact_prefix": source_names.service(service).artifact_prefix,
-                "delivery_key_alias": source_names.delivery_key_alias}
-               for source_names in map(EnvironmentNames, catalog.promoting_into(env))
-               for service in source_names.env.services]
-    yield RoleInstance("eks_deploy", stack, eks.deploy_role, {
-        **_common(names), "deploy_project": eks.deploy_project, "deploy_log_group": eks.deploy_log_group,
-        "eks_cluster": eks.cluster, "artifact_sources": sources,
-        "private_subnets": [{"subnet_name": private_subnet_name(eks.cluster, zone)}
-                            for zone in env.network.availability_zones],
-        "deploy_security_group": eks.deploy_security_group})
+    yield RoleInstance(
+        "flow_logs",
+        stack,
+        f"{eks.cluster}-flow-logs",
+        {**_common(names), "flow_log_group": f"/aws/eks/{eks.cluster}/flow-logs"},
+    )
+    sources = [
+        {
+            **_common(source_names),
+            "artifact_bucket": source_names.artifact_bucket,
+            "artifact_prefix": source_names.service(service).artifact_prefix,
+            "delivery_key_alias": source_names.delivery_key_alias,
+        }
+        for source_names in map(EnvironmentNames, catalog.promoting_into(env))
+        for service in source_names.env.services
+    ]
+    yield RoleInstance(
+        "eks_deploy",
+        stack,
+        eks.deploy_role,
+        {
+            **_common(names),
+            "deploy_project": eks.deploy_project,
+            "deploy_log_group": eks.deploy_log_group,
+            "eks_cluster": eks.cluster,
+            "artifact_sources": sources,
+            "private_subnets": [
+                {"subnet_name": private_subnet_name(eks.cluster, zone)} for zone in env.network.availability_zones
+            ],
+            "deploy_security_group": eks.deploy_security_group,
+        },
+    )
 
 
 def role_instances(catalog: Catalog) -> list[RoleInstance]:
@@ -176,10 +255,14 @@ def role_instances(catalog: Catalog) -> list[RoleInstance]:
         names = EnvironmentNames(env)
         for service in env.services if env.promotion else ():  # promotion = []: another pipeline deploys here
             own = names.service(service)
-            roles.append(RoleInstance("pipeline", f"{env.name}-delivery", own.role("pipeline"),
-                                      _pipeline_bindings(catalog, env, service)))
-            roles.append(RoleInstance("build", f"{env.name}-delivery", own.role("codebuild"),
-                                      _build_bindings(env, service)))
+            roles.append(
+                RoleInstance(
+                    "pipeline", f"{env.name}-delivery", own.role("pipeline"), _pipeline_bindings(catalog, env, service)
+                )
+            )
+            roles.append(
+                RoleInstance("build", f"{env.name}-delivery", own.role("codebuild"), _build_bindings(env, service))
+            )
         roles += _service_stack_roles(catalog, env)
         if env.eks is not None:
             roles += _eks_stack_roles(catalog, env)
@@ -204,9 +287,14 @@ def calls_of(role: RoleInstance, data: dict | None = None) -> list[Call]:
         elements = role.bindings[entry["for_each"]] if "for_each" in entry else [{}]
         for element in elements:
             bindings = {**role.bindings, **element, "sample": sample}
-            calls.append(Call(entry["action"], _render(entry["resource"], bindings),
-                              {key: _render(value, bindings) for key, value in entry.get("context", {}).items()},
-                              entry["source"]))
+            calls.append(
+                Call(
+                    entry["action"],
+                    _render(entry["resource"], bindings),
+                    {key: _render(value, bindings) for key, value in entry.get("context", {}).items()},
+                    entry["source"],
+                )
+            )
     return calls
 
 
@@ -219,10 +307,14 @@ def role_policies(plan, role_name: str) -> list[dict]:
     if len(roles) != 1:
         raise LookupError(f"{plan.stack}: expected one aws_iam_role named {role_name!r}, found {len(roles)}")
     documents = [inline["policy"] for inline in roles[0]["values"].get("inline_policy") or [] if inline.get("policy")]
-    documents += [r["values"]["policy"] for r in resources
-                  if r["type"] == "aws_iam_role_policy" and r["values"].get("role") == role_name]
-    for attachment in (r for r in resources if r["type"] == "aws_iam_role_policy_attachment"
-                       and r["values"].get("role") == role_name):
+    documents += [
+        r["values"]["policy"]
+        for r in resources
+        if r["type"] == "aws_iam_role_policy" and r["values"].get("role") == role_name
+    ]
+    for attachment in (
+        r for r in resources if r["type"] == "aws_iam_role_policy_attachment" and r["values"].get("role") == role_name
+    ):
         documents.append(managed_policy_document(plan, attachment["values"]["policy_arn"]))
     return [json.loads(document) if isinstance(document, str) else document for document in documents]
 
@@ -273,8 +365,10 @@ def check_plans(catalog: Catalog, plans: dict, data: dict | None = None) -> list
 
 def table(results: list[RoleResult]) -> str:
     rows = [("stack", "role", "kind", "calls checked", "all allowed")]
-    rows += [(r.role.stack, r.role.name, r.role.kind, str(r.checked), "yes" if not r.findings else
-              f"NO ({len(r.findings)})") for r in results]
+    rows += [
+        (r.role.stack, r.role.name, r.role.kind, str(r.checked), "yes" if not r.findings else f"NO ({len(r.findings)})")
+        for r in results
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
@@ -292,6 +386,7 @@ def main(argv: list[str]) -> int:
         for finding in result.findings:
             print(f"DENIED: {finding}")
     return 1 if any(r.findings for r in results) else 0
+
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -1,10 +1,10 @@
 """`python -m tooling.runtask serve | workspaces`.
 
-    serve --port N [--host H] [--hmac-key-file F] [--state-dir DIR] [--workers N]
-        the run task endpoint (tooling/runtask/server.py); the HMAC key comes from the file, else from
-        $RUN_TASK_HMAC_KEY; without one, requests are not authenticated (a warning says so)
-    workspaces [--task-name NAME]
-        JSON: the HCP Terraform workspace settings of every stack of the environments whose backend is cloud
+serve --port N [--host H] [--hmac-key-file F] [--state-dir DIR] [--workers N]
+    the run task endpoint (tooling/runtask/server.py); the HMAC key comes from the file, else from
+    $RUN_TASK_HMAC_KEY; without one, requests are not authenticated (a warning says so)
+workspaces [--task-name NAME]
+    JSON: the HCP Terraform workspace settings of every stack of the environments whose backend is cloud
 """
 
 from __future__ import annotations
@@ -82,8 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--port", type=int, required=True, help="0 picks a free port")
     run.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     run.add_argument("--hmac-key-file", type=Path, help=f"the task's HMAC key (default: ${KEY_VARIABLE})")
-    run.add_argument("--state-dir", type=Path, default=STATE_DIR,
-                     help="last passed plan per workspace, results, scratch (default build/runtask)")
+    run.add_argument(
+        "--state-dir",
+        type=Path,
+        default=STATE_DIR,
+        help="last passed plan per workspace, results, scratch (default build/runtask)",
+    )
     run.add_argument("--workers", type=int, default=2, help="checkov runs at the same time (default 2)")
     run.set_defaults(handler=serve)
     listing = commands.add_parser("workspaces", help="per-stack workspace settings (JSON)")

@@ -54,8 +54,9 @@ class BaselineStore:
         stored = self._read(workspace_id, "current")
         if stored is not None and stored.run_id != run_id:
             os.replace(current, previous)
-        _write_atomically(current, {"run_id": run_id, "stored_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                                    "plan": plan})
+        _write_atomically(
+            current, {"run_id": run_id, "stored_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "plan": plan}
+        )
 
 
 def _write_atomically(path: Path, data: dict) -> None:

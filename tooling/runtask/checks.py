@@ -41,8 +41,14 @@ class Verdict:
     outcomes: tuple[Outcome, ...] = ()
 
 
-def check_plan(plan: dict, stack: str, baseline: Baseline | None, workdir: Path,
-               skips_file: Path = SKIPS_FILE, ack_file: Path = ACK_FILE) -> Verdict:
+def check_plan(
+    plan: dict,
+    stack: str,
+    baseline: Baseline | None,
+    workdir: Path,
+    skips_file: Path = SKIPS_FILE,
+    ack_file: Path = ACK_FILE,
+) -> Verdict:
     """checkov and the broadening check on `plan` (the plan of `stack`); `workdir` is scratch space."""
     skips = load_skips(skips_file)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -62,8 +68,9 @@ def check_plan(plan: dict, stack: str, baseline: Baseline | None, workdir: Path,
     if baseline is None:
         widened = "permission broadening: not checked (no earlier plan of this workspace passed)"
     else:
-        widened = (f"permission broadening since {baseline.run_id}: {len(new)} new"
-                   + (f", {len(broadening) - len(new)} acknowledged" if len(broadening) > len(new) else ""))
+        widened = f"permission broadening since {baseline.run_id}: {len(new)} new" + (
+            f", {len(broadening) - len(new)} acknowledged" if len(broadening) > len(new) else ""
+        )
     status = "failed" if counts["FAILED"] or new else "passed"
     return Verdict(status, f"{checkov}; {widened}", tuple(outcomes))
 
@@ -73,8 +80,13 @@ def failure(reason: str, outcome_id: str = "run-task-error") -> Verdict:
     (the message is the reason's first line; the outcome's body has all of it, e.g. checkov's stderr)."""
     message = reason.strip().splitlines()[0][:500] if reason.strip() else "the run task failed"
     detail = f"```\n{reason}\n```" if "\n" in reason.strip() else reason
-    outcome = Outcome(outcome_id, description=message.split(". ")[0], body=f"**Nothing was checked.**\n\n{detail}",
-                      status=ERROR, severity=HIGH)
+    outcome = Outcome(
+        outcome_id,
+        description=message.split(". ")[0],
+        body=f"**Nothing was checked.**\n\n{detail}",
+        status=ERROR,
+        severity=HIGH,
+    )
     return Verdict("failed", message, (outcome,))
 
 
@@ -88,12 +100,16 @@ def _project_check(check_id: str) -> bool:
 
 def finding_outcome(finding: Finding) -> Outcome:
     owner = "the project's own policy (policies/)" if _project_check(finding.check_id) else "a checkov built-in check"
-    lines = [f"**{finding.check_name}**", "",
-             "| | |", "|---|---|",
-             f"| Check | `{finding.check_id}`: {owner} |",
-             f"| Resource | `{finding.resource}` |",
-             f"| Stack | `{finding.stack}` |",
-             f"| Result | {finding.result} |"]
+    lines = [
+        f"**{finding.check_name}**",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Check | `{finding.check_id}`: {owner} |",
+        f"| Resource | `{finding.resource}` |",
+        f"| Stack | `{finding.stack}` |",
+        f"| Result | {finding.result} |",
+    ]
     if finding.details:
         lines += ["", *[f"- {detail}" for detail in finding.details]]
     if finding.result == "SKIPPED":
@@ -102,24 +118,38 @@ def finding_outcome(finding: Finding) -> Outcome:
         lines += ["", "The project's own checks cannot be skipped: fix the code that produced this resource."]
     else:
         lines += ["", "Fix the resource, or add a reviewed, scoped skip with its reason to checkov-skips.yaml."]
-    return Outcome(outcome_id=f"{finding.check_id}:{finding.resource}",
-                   description=f"{finding.check_id} {finding.resource}: {finding.check_name}",
-                   body="\n".join(lines), url=finding.guideline,
-                   status=FAILED if finding.result == "FAILED" else SKIPPED,
-                   severity=HIGH if _project_check(finding.check_id) else MEDIUM)
+    return Outcome(
+        outcome_id=f"{finding.check_id}:{finding.resource}",
+        description=f"{finding.check_id} {finding.resource}: {finding.check_name}",
+        body="\n".join(lines),
+        url=finding.guideline,
+        status=FAILED if finding.result == "FAILED" else SKIPPED,
+        severity=HIGH if _project_check(finding.check_id) else MEDIUM,
+    )
 
 
 def broadening_outcome(item: Broadening, baseline_run: str, acknowledged: bool) -> Outcome:
-    lines = [f"**{'Acknowledged' if acknowledged else 'New'} {item.category}:** `{item.description}`", "",
-             "| | |", "|---|---|",
-             f"| Kind | {item.category} |",
-             f"| Resource | `{item.source}` |",
-             f"| Compared with | the last plan of this workspace that passed ({baseline_run}) |",
-             f"| Fingerprint | `{item.fingerprint}` |", ""]
-    lines.append("Acknowledged in .gate/accept-broadening." if acknowledged else
-                 "This plan grants or opens more than the last plan that passed. If that is intended, add the "
-                 "fingerprint to .gate/accept-broadening (reviewed like code) and re-run the plan.")
-    return Outcome(outcome_id=f"broadening:{item.fingerprint}",
-                   description=f"Permission broadening ({item.category}): {item.description}",
-                   body="\n".join(lines), status=ACKNOWLEDGED if acknowledged else BROADENS,
-                   severity=LOW if acknowledged else HIGH)
+    lines = [
+        f"**{'Acknowledged' if acknowledged else 'New'} {item.category}:** `{item.description}`",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Kind | {item.category} |",
+        f"| Resource | `{item.source}` |",
+        f"| Compared with | the last plan of this workspace that passed ({baseline_run}) |",
+        f"| Fingerprint | `{item.fingerprint}` |",
+        "",
+    ]
+    lines.append(
+        "Acknowledged in .gate/accept-broadening."
+        if acknowledged
+        else "This plan grants or opens more than the last plan that passed. If that is intended, add the "
+        "fingerprint to .gate/accept-broadening (reviewed like code) and re-run the plan."
+    )
+    return Outcome(
+        outcome_id=f"broadening:{item.fingerprint}",
+        description=f"Permission broadening ({item.category}): {item.description}",
+        body="\n".join(lines),
+        status=ACKNOWLEDGED if acknowledged else BROADENS,
+        severity=LOW if acknowledged else HIGH,
+    )

@@ -97,11 +97,19 @@ def parse_request(payload: Any) -> RunTaskRequest:
     for key in ("task_result_callback_url", "plan_json_api_url"):
         if payload.get(key) and not str(payload[key]).startswith(("https://", "http://")):
             raise RequestError(f"{key} is not an http(s) URL")
-    text = {key: str(payload.get(key) or "") for key in ("workspace_name", "workspace_working_directory",
-                                                         "plan_json_api_url", "run_app_url",
-                                                         "task_result_enforcement_level")}
-    return RunTaskRequest(**{key: payload[key] for key in _REQUIRED}, **text,
-                          is_speculative=bool(payload.get("is_speculative")))
+    text = {
+        key: str(payload.get(key) or "")
+        for key in (
+            "workspace_name",
+            "workspace_working_directory",
+            "plan_json_api_url",
+            "run_app_url",
+            "task_result_enforcement_level",
+        )
+    }
+    return RunTaskRequest(
+        **{key: payload[key] for key in _REQUIRED}, **text, is_speculative=bool(payload.get("is_speculative"))
+    )
 
 
 # ---------------------------------------------------------------------------- the callback body
@@ -126,15 +134,20 @@ class Outcome:
 
 
 def outcome_document(outcome: Outcome) -> dict:
-    attributes: dict[str, Any] = {"outcome-id": outcome.outcome_id,
-                                  "description": " ".join(outcome.description.split())}
+    attributes: dict[str, Any] = {
+        "outcome-id": outcome.outcome_id,
+        "description": " ".join(outcome.description.split()),
+    }
     if outcome.body:
         body = outcome.body.encode()[:BODY_LIMIT].decode(errors="ignore")
         attributes["body"] = body if len(body) == len(outcome.body) else body + "\n\n… (truncated)"
     if outcome.url:
         attributes["url"] = outcome.url
-    tags = {name: [{"label": tag.label, "level": tag.level}]
-            for name, tag in (("Status", outcome.status), ("Severity", outcome.severity)) if tag is not None}
+    tags = {
+        name: [{"label": tag.label, "level": tag.level}]
+        for name, tag in (("Status", outcome.status), ("Severity", outcome.severity))
+        if tag is not None
+    }
     if tags:
         attributes["tags"] = tags
     return {"type": "task-result-outcomes", "attributes": attributes}
@@ -214,13 +227,15 @@ class HcpTerraform:
             except (urllib.error.URLError, OSError) as err:
                 log.error("callback %s failed: %s", callback_url, err)
             if attempt + 1 < attempts:
-                time.sleep(2 ** attempt)
+                time.sleep(2**attempt)
         return status
 
 
 def _download_failure(code: int, reason: str) -> str:
     if code in (401, 403, 404):
-        return (f"could not download the plan JSON: HCP Terraform answered {code} {reason}. The run's access token "
-                "is invalid or has expired (it is valid only while the task runs), or the plan cannot be read with "
-                "it. Nothing was checked: re-run the plan.")
+        return (
+            f"could not download the plan JSON: HCP Terraform answered {code} {reason}. The run's access token "
+            "is invalid or has expired (it is valid only while the task runs), or the plan cannot be read with "
+            "it. Nothing was checked: re-run the plan."
+        )
     return f"could not download the plan JSON: HCP Terraform answered {code} {reason}. Nothing was checked."

@@ -47,10 +47,17 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 class RunTaskService:
     """Accepts run task requests and runs each in the background; HTTP-free, so tests can drive it too."""
 
-    def __init__(self, state_dir: Path, hmac_key: bytes | None = None, workers: int = 2,
-                 heartbeat_seconds: float = 240.0, known_workspaces: dict[str, str] | None = None,
-                 skips_file: Path = SKIPS_FILE, ack_file: Path = ACK_FILE,
-                 client: Callable[[str], HcpTerraform] = HcpTerraform):
+    def __init__(
+        self,
+        state_dir: Path,
+        hmac_key: bytes | None = None,
+        workers: int = 2,
+        heartbeat_seconds: float = 240.0,
+        known_workspaces: dict[str, str] | None = None,
+        skips_file: Path = SKIPS_FILE,
+        ack_file: Path = ACK_FILE,
+        client: Callable[[str], HcpTerraform] = HcpTerraform,
+    ):
         self.state_dir = Path(state_dir)
         self.hmac_key = hmac_key or None
         self.heartbeat_seconds = heartbeat_seconds
@@ -84,12 +91,14 @@ class RunTaskService:
             if request.task_result_id in self._accepted:  # HCP Terraform retried: the job already runs
                 return 200, ""
             self._accepted.add(request.task_result_id)
-            job = threading.Thread(target=self._job, args=(request,), name=f"runtask-{request.task_result_id}",
-                                   daemon=True)
+            job = threading.Thread(
+                target=self._job, args=(request,), name=f"runtask-{request.task_result_id}", daemon=True
+            )
             self._jobs.add(job)
             job.start()
-        log.info("accepted %s %s of %s (%s)", request.stage, request.run_id, request.workspace_name,
-                 request.task_result_id)
+        log.info(
+            "accepted %s %s of %s (%s)", request.stage, request.run_id, request.workspace_name, request.task_result_id
+        )
         return 200, ""
 
     def wait_idle(self, timeout: float) -> bool:
@@ -122,14 +131,22 @@ class RunTaskService:
         document = task_result_document(verdict.status, verdict.message, verdict.outcomes)
         answered = client.send_result(request.task_result_callback_url, document)
         seconds = time.monotonic() - start
-        log.info("%s %s: %s in %.1fs (callback answered %s): %s", request.run_id, stack, verdict.status, seconds,
-                 answered, verdict.message)
+        log.info(
+            "%s %s: %s in %.1fs (callback answered %s): %s",
+            request.run_id,
+            stack,
+            verdict.status,
+            seconds,
+            answered,
+            verdict.message,
+        )
         self._keep_result(request, stack, document, answered, seconds)
 
     def _verdict(self, request: RunTaskRequest, client: HcpTerraform, stack: str) -> Verdict:
         if request.stage not in PLAN_STAGES or not request.plan_json_api_url:
-            return failure(f"stage {request.stage} has no plan to check: attach this task at post_plan (or pre_apply)",
-                           "no-plan")
+            return failure(
+                f"stage {request.stage} has no plan to check: attach this task at post_plan (or pre_apply)", "no-plan"
+            )
         try:
             plan = client.download_plan(request.plan_json_api_url)
         except PlanDownloadError as err:
@@ -175,10 +192,18 @@ class RunTaskService:
             return
         directory = self.state_dir / "results"
         directory.mkdir(parents=True, exist_ok=True)
-        record = {"task_result_id": request.task_result_id, "run_id": request.run_id, "stage": request.stage,
-                  "workspace_id": request.workspace_id, "workspace_name": request.workspace_name, "stack": stack,
-                  "speculative": request.is_speculative, "seconds": round(seconds, 2), "callback_status": answered,
-                  "result": document}
+        record = {
+            "task_result_id": request.task_result_id,
+            "run_id": request.run_id,
+            "stage": request.stage,
+            "workspace_id": request.workspace_id,
+            "workspace_name": request.workspace_name,
+            "stack": stack,
+            "speculative": request.is_speculative,
+            "seconds": round(seconds, 2),
+            "callback_status": answered,
+            "result": document,
+        }
         (directory / f"{request.task_result_id}.json").write_text(json.dumps(record, indent=1))
 
 

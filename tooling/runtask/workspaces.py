@@ -40,15 +40,24 @@ def workspace_settings(catalog: Catalog, task_name: str = TASK_NAME) -> list[dic
         if not isinstance(backend, CloudBackend):
             continue
         for stack in stack_names(env):
-            workspace = {"name": workspace_name(backend, stack), "execution-mode": "remote",
-                         "working-directory": f"{SYNTH_DIR}/{stack}"}
+            workspace = {
+                "name": workspace_name(backend, stack),
+                "execution-mode": "remote",
+                "working-directory": f"{SYNTH_DIR}/{stack}",
+            }
             if backend.workspace_tags:
                 workspace["tags"] = list(backend.workspace_tags)
-            settings.append({
-                "stack": stack, "environment": env.name, "hostname": backend.hostname,
-                "organization": backend.organization, "project": backend.project or None, "workspace": workspace,
-                "run-tasks": [{"task": task_name, "enforcement-level": "mandatory", "stages": ["post_plan"]}],
-            })
+            settings.append(
+                {
+                    "stack": stack,
+                    "environment": env.name,
+                    "hostname": backend.hostname,
+                    "organization": backend.organization,
+                    "project": backend.project or None,
+                    "workspace": workspace,
+                    "run-tasks": [{"task": task_name, "enforcement-level": "mandatory", "stages": ["post_plan"]}],
+                }
+            )
     return settings
 
 

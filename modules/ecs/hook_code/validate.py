@@ -55,22 +55,28 @@ class Check:
             port = url.port or (443 if url.scheme == "https" else 80)
         except ValueError as err:
             raise ValueError(f"CHECK_URL: {err}") from None
-        check = cls(url=url, address=environ.get("CHECK_ADDRESS") or url.hostname, port=port,
-                    attempts=_setting(environ, "CHECK_ATTEMPTS", "10", int),
-                    delay_seconds=_setting(environ, "CHECK_DELAY_SECONDS", "6", float),
-                    timeout_seconds=_setting(environ, "CHECK_TIMEOUT_SECONDS", "5", float),
-                    ca_bundle=environ.get("HOOK_CA_BUNDLE") or None)
+        check = cls(
+            url=url,
+            address=environ.get("CHECK_ADDRESS") or url.hostname,
+            port=port,
+            attempts=_setting(environ, "CHECK_ATTEMPTS", "10", int),
+            delay_seconds=_setting(environ, "CHECK_DELAY_SECONDS", "6", float),
+            timeout_seconds=_setting(environ, "CHECK_TIMEOUT_SECONDS", "5", float),
+            ca_bundle=environ.get("HOOK_CA_BUNDLE") or None,
+        )
         if check.attempts < 1 or check.delay_seconds < 0 or check.timeout_seconds <= 0:
-            raise ValueError("CHECK_ATTEMPTS must be at least 1, CHECK_DELAY_SECONDS at least 0, "
-                             "CHECK_TIMEOUT_SECONDS more than 0")
+            raise ValueError(
+                "CHECK_ATTEMPTS must be at least 1, CHECK_DELAY_SECONDS at least 0, CHECK_TIMEOUT_SECONDS more than 0"
+            )
         if check.ca_bundle and not os.path.isfile(check.ca_bundle):
             raise ValueError(f"HOOK_CA_BUNDLE: no file {check.ca_bundle!r}")
         return check
 
     def connection(self, timeout: float) -> http.client.HTTPConnection:
         if self.url.scheme == "https":
-            return _VerifiedConnection(self.address, self.port, self.url.hostname, timeout,
-                                       ssl.create_default_context(cafile=self.ca_bundle))
+            return _VerifiedConnection(
+                self.address, self.port, self.url.hostname, timeout, ssl.create_default_context(cafile=self.ca_bundle)
+            )
         return http.client.HTTPConnection(self.address, self.port, timeout=timeout)
 
     def status(self, timeout: float) -> int:
@@ -136,8 +142,11 @@ def healthy(check: Check, seconds_left=lambda: float("inf")) -> bool:
 def report(event: dict, status: str, codedeploy=None) -> None:
     """PutLifecycleEventHookExecutionStatus, retried once; raises when both attempts fail."""
     try:
-        request = {"deploymentId": event["DeploymentId"],
-                   "lifecycleEventHookExecutionId": event["LifecycleEventHookExecutionId"], "status": status}
+        request = {
+            "deploymentId": event["DeploymentId"],
+            "lifecycleEventHookExecutionId": event["LifecycleEventHookExecutionId"],
+            "status": status,
+        }
     except (KeyError, TypeError):
         raise ValueError(f"not a CodeDeploy hook event, nothing to report to: {event!r}") from None
     for attempt in (1, 2):
@@ -148,8 +157,10 @@ def report(event: dict, status: str, codedeploy=None) -> None:
         except Exception as err:
             logger.error("report attempt %d of %s failed: %s: %s", attempt, status, type(err).__name__, err)
             if attempt == 2:
-                raise RuntimeError(f"could not report {status} to CodeDeploy for deployment "
-                                   f"{request['deploymentId']}: it waits until the hook times out") from err
+                raise RuntimeError(
+                    f"could not report {status} to CodeDeploy for deployment "
+                    f"{request['deploymentId']}: it waits until the hook times out"
+                ) from err
             time.sleep(REPORT_RETRY_DELAY_SECONDS)
 
 

@@ -6,6 +6,7 @@ own. A resource several policies judge (e.g. a compliant deployment group) appea
 case files under one name, defined identically; `resources()` refuses two definitions of one name,
 because checkov runs once per framework over all case files together.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -27,8 +28,11 @@ def case_files() -> list[CaseFile]:
     files = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name):
         module = importlib.import_module(f"{__name__}.{info.name}")
-        files.append(CaseFile(info.name, module.CHECK_ID, tuple(module.CASES),
-                              tuple(getattr(module, "SUPPORTING_RESOURCES", ()))))
+        files.append(
+            CaseFile(
+                info.name, module.CHECK_ID, tuple(module.CASES), tuple(getattr(module, "SUPPORTING_RESOURCES", ()))
+            )
+        )
     return files
 
 
@@ -39,6 +43,8 @@ def resources(files: list[CaseFile]) -> list[Resource]:
         for resource in [*(case.resource for case in file.cases), *file.supporting_resources]:
             known, where = found.setdefault(resource.name, (resource, file.stem))
             if known != resource:
-                raise ValueError(f"fixture {resource.name!r} is defined differently in cases/{where}.py and "
-                                 f"cases/{file.stem}.py: share one definition or use another name")
+                raise ValueError(
+                    f"fixture {resource.name!r} is defined differently in cases/{where}.py and "
+                    f"cases/{file.stem}.py: share one definition or use another name"
+                )
     return [resource for resource, _ in found.values()]

@@ -5,6 +5,7 @@ Two test listeners: port 8443, which a deployment group names by ARN (a plan wit
 depend on those listeners, which checkov's graph shows only in plan JSON; the cases on both frameworks are
 recognised by their "test listener" description.
 """
+
 from tests.policies.builders import ACCOUNT, FAILED, FRAMEWORKS, PASSED, PLAN, PROD, Case, Resource, group, variant
 
 CHECK_ID = "CKV_DLP_36"
@@ -14,40 +15,77 @@ DEV = {"tier": "dev"}
 
 
 def route(test_listener: str) -> list:
-    return [{"target_group_pair_info": [{
-        "target_group": [{"name": "tl-blue"}, {"name": "tl-green"}],
-        "prod_traffic_route": [{"listener_arns": [PRODUCTION_LISTENER]}],
-        "test_traffic_route": [{"listener_arns": [test_listener]}]}]}]
+    return [
+        {
+            "target_group_pair_info": [
+                {
+                    "target_group": [{"name": "tl-blue"}, {"name": "tl-green"}],
+                    "prod_traffic_route": [{"listener_arns": [PRODUCTION_LISTENER]}],
+                    "test_traffic_route": [{"listener_arns": [test_listener]}],
+                }
+            ]
+        }
+    ]
 
 
 def listener(name: str, port: int, **values) -> Resource:
-    return Resource(name, "aws_lb_listener", {"port": port, "protocol": "HTTPS", "tags": PROD, "tags_all": PROD,
-                                              **values})
+    return Resource(
+        name, "aws_lb_listener", {"port": port, "protocol": "HTTPS", "tags": PROD, "tags_all": PROD, **values}
+    )
 
 
 def by_reference_group() -> Resource:
     """A group whose test route is unknown until apply: the plan's configuration names the listener."""
     reference = "aws_lb_listener.tl_listener_by_reference"
     resource = group("tl_group_by_reference", load_balancer_info=route(f"{reference}.arn"))
-    return Resource(resource.name, resource.type, resource.values,
-                    synth_values=variant(resource.values, load_balancer_info=route(f"${{{reference}.arn}}")),
-                    expressions={"load_balancer_info": [{"target_group_pair_info": [{"test_traffic_route": [{
-                        "listener_arns": {"references": [f"{reference}.arn", reference]}}]}]}]})
+    return Resource(
+        resource.name,
+        resource.type,
+        resource.values,
+        synth_values=variant(resource.values, load_balancer_info=route(f"${{{reference}.arn}}")),
+        expressions={
+            "load_balancer_info": [
+                {
+                    "target_group_pair_info": [
+                        {"test_traffic_route": [{"listener_arns": {"references": [f"{reference}.arn", reference]}}]}
+                    ]
+                }
+            ]
+        },
+    )
 
 
-def rule(name: str, port: int | tuple[int, int], tags: dict = PROD, frameworks=FRAMEWORKS,
-         **source) -> Resource:
+def rule(name: str, port: int | tuple[int, int], tags: dict = PROD, frameworks=FRAMEWORKS, **source) -> Resource:
     low, high = port if isinstance(port, tuple) else (port, port)
-    values = {"security_group_id": "sg-0alb", "ip_protocol": "tcp", "from_port": low, "to_port": high,
-              "description": f"listener {low}", "tags": tags, "tags_all": tags, **source}
+    values = {
+        "security_group_id": "sg-0alb",
+        "ip_protocol": "tcp",
+        "from_port": low,
+        "to_port": high,
+        "description": f"listener {low}",
+        "tags": tags,
+        "tags_all": tags,
+        **source,
+    }
     return Resource(name, "aws_vpc_security_group_ingress_rule", values, frameworks=frameworks)
 
 
 def inline(name: str, **ingress) -> Resource:
-    block = {"from_port": 8443, "to_port": 8443, "protocol": "tcp", "cidr_blocks": [], "ipv6_cidr_blocks": [],
-             "description": "listener 8443", **ingress}
-    return Resource(name, "aws_security_group", {"name": name, "vpc_id": "vpc-1", "ingress": [block], "egress": [],
-                                                 "tags": PROD, "tags_all": PROD}, frameworks=(PLAN,))
+    block = {
+        "from_port": 8443,
+        "to_port": 8443,
+        "protocol": "tcp",
+        "cidr_blocks": [],
+        "ipv6_cidr_blocks": [],
+        "description": "listener 8443",
+        **ingress,
+    }
+    return Resource(
+        name,
+        "aws_security_group",
+        {"name": name, "vpc_id": "vpc-1", "ingress": [block], "egress": [], "tags": PROD, "tags_all": PROD},
+        frameworks=(PLAN,),
+    )
 
 
 WORLD = {"cidr_ipv4": "0.0.0.0/0"}
@@ -60,10 +98,13 @@ CASES = [
     Case(rule("tl_described_test_listener_open", 8080, description="test listener 8080", **WORLD), FAILED),
     Case(rule("tl_production_port_open", 443, **WORLD), PASSED),
     Case(rule("tl_open_range_below_test_ports", (80, 443), frameworks=(PLAN,), **WORLD), PASSED),
-    Case(rule("tl_test_port_from_hooks", 8443, description="test listener 8443",
-              referenced_security_group_id="sg-0hooks"), PASSED),
-    Case(rule("tl_test_port_from_testers", 8443, description="test listener 8443", cidr_ipv4="203.0.113.0/24"),
-         PASSED),
+    Case(
+        rule(
+            "tl_test_port_from_hooks", 8443, description="test listener 8443", referenced_security_group_id="sg-0hooks"
+        ),
+        PASSED,
+    ),
+    Case(rule("tl_test_port_from_testers", 8443, description="test listener 8443", cidr_ipv4="203.0.113.0/24"), PASSED),
     Case(rule("tl_dev_test_listener_open", 8443, tags=DEV, description="test listener 8443", **WORLD), PASSED),
     Case(inline("tl_security_group_testers_inline", cidr_blocks=["203.0.113.0/24"]), PASSED),
 ]

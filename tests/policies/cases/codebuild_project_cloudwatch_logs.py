@@ -1,4 +1,5 @@
 """CKV_DLP_34 - CodeBuild projects keep CloudWatch build logs."""
+
 from tests.policies.builders import FAILED, PASSED, Case, project
 
 CHECK_ID = "CKV_DLP_34"

@@ -1,4 +1,5 @@
 """CKV_DLP_33 - CodeBuild projects encrypt build output with a customer-managed KMS key."""
+
 from tests.policies.builders import ACCOUNT, FAILED, PASSED, Case, project
 
 CHECK_ID = "CKV_DLP_33"

@@ -1,4 +1,5 @@
 """CKV_DLP_35 - CodeBuild privileged mode only for projects tagged dlp:needs-docker=true."""
+
 from tests.policies.builders import FAILED, GOOD_PROJECT, PASSED, Case, Resource, project
 
 CHECK_ID = "CKV_DLP_35"

@@ -1,4 +1,5 @@
 """CKV_DLP_13 - Production ECS deployment groups watch CloudWatch alarms."""
+
 from dataclasses import replace
 
 from tests.policies.builders import FAILED, PASSED, PLAN, Case, dev_group, group
@@ -6,8 +7,15 @@ from tests.policies.builders import FAILED, PASSED, PLAN, Case, dev_group, group
 CHECK_ID = "CKV_DLP_13"
 # As in a real plan: the alarm names come from the alarms' attributes, so the plan's configuration holds the
 # references, which checkov adds to the block (`references_`); they are not unresolved values.
-ALARMS_BY_REFERENCE = {"alarm_configuration": [{"alarms": {"references": [
-    "aws_cloudwatch_metric_alarm.web_5xx.alarm_name", "aws_cloudwatch_metric_alarm.web_5xx"]}}]}
+ALARMS_BY_REFERENCE = {
+    "alarm_configuration": [
+        {
+            "alarms": {
+                "references": ["aws_cloudwatch_metric_alarm.web_5xx.alarm_name", "aws_cloudwatch_metric_alarm.web_5xx"]
+            }
+        }
+    ]
+}
 
 CASES = [
     Case(group("dg_good"), PASSED),

@@ -1,4 +1,5 @@
 """CKV_DLP_11 - Production ECS deployment groups use a target group pair with a test listener."""
+
 from typing import Any
 
 from tests.policies.builders import FAILED, LISTENER, PASSED, Case, dev_group, group
@@ -8,8 +9,10 @@ CHECK_ID = "CKV_DLP_11"
 
 def pair(target_groups: int = 2, test_route: bool = True) -> list[dict[str, Any]]:
     """A load_balancer_info block with `target_groups` target groups."""
-    info: dict[str, Any] = {"target_group": [{"name": f"tg{i}"} for i in range(target_groups)],
-                            "prod_traffic_route": [{"listener_arns": [f"{LISTENER}/1"]}]}
+    info: dict[str, Any] = {
+        "target_group": [{"name": f"tg{i}"} for i in range(target_groups)],
+        "prod_traffic_route": [{"listener_arns": [f"{LISTENER}/1"]}],
+    }
     if test_route:
         info["test_traffic_route"] = [{"listener_arns": [f"{LISTENER}/2"]}]
     return [{"target_group_pair_info": [info]}]

@@ -1,4 +1,5 @@
 """CKV_DLP_14 - Production ECS deployment groups keep the blue task set for a minimum time."""
+
 from typing import Any
 
 from tests.policies.builders import FAILED, PASSED, Case, dev_group, group
@@ -8,8 +9,13 @@ CHECK_ID = "CKV_DLP_14"
 
 def wait(minutes: int) -> list[dict[str, Any]]:
     """A blue_green_deployment_config block terminating blue after `minutes`."""
-    return [{"terminate_blue_instances_on_deployment_success": [{"action": "TERMINATE",
-                                                                 "termination_wait_time_in_minutes": minutes}]}]
+    return [
+        {
+            "terminate_blue_instances_on_deployment_success": [
+                {"action": "TERMINATE", "termination_wait_time_in_minutes": minutes}
+            ]
+        }
+    ]
 
 
 CASES = [

@@ -1,4 +1,5 @@
 """CKV_DLP_31 - ECR repositories scan images on push."""
+
 from tests.policies.builders import FAILED, PASSED, Case, Resource, repository
 
 CHECK_ID = "CKV_DLP_31"

@@ -1,4 +1,5 @@
 """CKV_DLP_23 - SNS topics are encrypted with KMS."""
+
 from tests.policies.builders import FAILED, KEY_ARN, PASSED, Case, Resource
 
 CHECK_ID = "CKV_DLP_23"
