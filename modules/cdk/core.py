@@ -17,6 +17,7 @@ from cdktf import (  # noqa: F401  (re-exported)
     TerraformOutput,
     TerraformResourceLifecycle,
     TerraformStack,
+    Testing,
     Token,
 )
 from constructs import Construct  # noqa: F401
@@ -35,6 +36,7 @@ __all__ = [
     "TerraformOutput",
     "TerraformResourceLifecycle",
     "TerraformStack",
+    "Testing",
     "Token",
     "literal",
 ]
