@@ -13,6 +13,7 @@ from pathlib import Path
 from envconfig.model import Environment
 from tooling.deploy.stackrun import Applied, EmulatorTarget, apply, destroy, replan, state_addresses
 from tooling.emulator.server import Emulator
+from tooling.emulator.variant import STATE_KEY_ALIAS
 from tooling.harness.terraform import terraform
 
 TIMINGS: list[tuple[str, float]] = []  # ("apply dev-delivery", seconds), printed in the terminal summary
@@ -73,6 +74,12 @@ def deployed(env: Environment, stacks: list[str], stack_dirs: dict[str, Path], w
                     deployment.destroy_all()
 
 
+def state_key_alias(deployment: Deployment) -> str:
+    """The alias of the KMS key the emulator created for an s3 backend's state bucket."""
+    kms_key_id = getattr(deployment.env.backend, "kms_key_id", "")
+    return kms_key_id if kms_key_id.startswith("alias/") else STATE_KEY_ALIAS
+
+
 def assert_nothing_left(deployment: Deployment) -> None:
     """After destroy the emulator's list calls are empty. Deletes that AWS only marks (ECS clusters go
     INACTIVE, task definitions are deregistered, KMS keys wait PendingDeletion) are checked as marked."""
@@ -103,6 +110,13 @@ def assert_nothing_left(deployment: Deployment) -> None:
         assert {c["status"] for c in ecs.describe_clusters(clusters=clusters)["clusters"]} == {"INACTIVE"}
     assert ecs.list_task_definitions(status="ACTIVE")["taskDefinitionArns"] == []
     kms = client("kms")
-    assert [a["AliasName"] for a in kms.list_aliases()["Aliases"] if not a["AliasName"].startswith("alias/aws/")] == []
-    states = {kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] for k in kms.list_keys()["Keys"]}
+    # an s3 backend's state key outlives the stacks with its bucket (tooling/emulator/variant.py creates both)
+    aliases = [a for a in kms.list_aliases()["Aliases"] if not a["AliasName"].startswith("alias/aws/")]
+    state_keys = {a["TargetKeyId"] for a in aliases if state_bucket and a["AliasName"] == state_key_alias(deployment)}
+    assert [a["AliasName"] for a in aliases if a.get("TargetKeyId") not in state_keys] == []
+    states = {
+        kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"]
+        for k in kms.list_keys()["Keys"]
+        if k["KeyId"] not in state_keys
+    }
     assert states <= {"PendingDeletion"}, states
