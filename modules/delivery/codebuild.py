@@ -43,6 +43,43 @@ VPC_DESCRIBE_ACTIONS = (
 )  # no resource type: "*"
 
 
+def report_statement(account: Account, project: str) -> Statement:
+    """A project publishes test and coverage reports to its own report groups only."""
+    return Statement(
+        (
+            "codebuild:BatchPutCodeCoverages",
+            "codebuild:BatchPutTestCases",
+            "codebuild:CreateReport",
+            "codebuild:CreateReportGroup",
+            "codebuild:UpdateReport",
+        ),
+        (account.arn("codebuild", f"report-group/{project}-*"),),
+        sid="PublishReports",
+    )
+
+
+def build_settings_statements(account: Account, build: Build) -> list[Statement]:
+    """Read the build's `parameter_store` and `secrets_manager` values (the buildspec's env), nothing else."""
+    statements = []
+    if build.parameter_store:
+        statements.append(
+            Statement(
+                ("ssm:GetParameters",),
+                tuple(
+                    account.arn("ssm", f"parameter/{name.lstrip('/')}")
+                    for name in sorted(build.parameter_store.values())
+                ),
+                sid="ReadBuildParameters",
+            )
+        )
+    if build.secrets_manager:
+        secrets = {
+            account.arn("secretsmanager", SecretReference.parse(ref).resource) for ref in build.secrets_manager.values()
+        }
+        statements.append(Statement(("secretsmanager:GetSecretValue",), tuple(sorted(secrets)), sid="ReadBuildSecrets"))
+    return statements
+
+
 @dataclass(frozen=True)
 class ProjectVpc:
     """Where a VPC build runs (https://docs.aws.amazon.com/codebuild/latest/userguide/vpc-support.html)."""
@@ -260,17 +297,7 @@ class ImageBuildProject(PipelineProject):
                 sid="PushImage",
             ),
             props.key.usage(ENCRYPT_DECRYPT),
-            Statement(
-                (
-                    "codebuild:BatchPutCodeCoverages",
-                    "codebuild:BatchPutTestCases",
-                    "codebuild:CreateReport",
-                    "codebuild:CreateReportGroup",
-                    "codebuild:UpdateReport",
-                ),
-                (account.arn("codebuild", f"report-group/{props.name}-*"),),
-                sid="PublishReports",
-            ),
+            report_statement(account, props.name),
         ]
         if build.cache == "s3":
             statements.insert(
@@ -281,30 +308,5 @@ class ImageBuildProject(PipelineProject):
                     sid="ReadWriteCache",
                 ),
             )
-        if build.parameter_store:
-            statements.append(
-                Statement(
-                    ("ssm:GetParameters",),
-                    tuple(
-                        account.arn("ssm", f"parameter/{name.lstrip('/')}")
-                        for name in sorted(build.parameter_store.values())
-                    ),
-                    sid="ReadBuildParameters",
-                )
-            )
-        if build.secrets_manager:
-            statements.append(
-                Statement(
-                    ("secretsmanager:GetSecretValue",),
-                    tuple(
-                        sorted(
-                            {
-                                account.arn("secretsmanager", SecretReference.parse(reference).resource)
-                                for reference in build.secrets_manager.values()
-                            }
-                        )
-                    ),
-                    sid="ReadBuildSecrets",
-                )
-            )
+        statements += build_settings_statements(account, build)
         return (*statements, *props.extra_statements)

@@ -32,6 +32,7 @@ from cdktf_cdktf_provider_aws.codebuild_webhook import (
 from envconfig.account import Account
 from envconfig.model import Build, Source
 from modules.cdk.core import Construct, literal
+from modules.delivery.codebuild import build_settings_statements, report_statement
 from modules.delivery.codecommit import pull_request_pattern
 from modules.delivery.events import StartOnEvent, StartOnEventProps
 from modules.shared.iam import ServiceRole, ServiceRoleProps
@@ -197,17 +198,7 @@ class PullRequestBuild(Construct):
         statements = [
             Statement(("logs:CreateLogStream", "logs:PutLogEvents"), (f"{log_group}:log-stream:*",), sid="WriteLogs"),
             props.key.usage(ENCRYPT_DECRYPT),
-            Statement(
-                (
-                    "codebuild:BatchPutCodeCoverages",
-                    "codebuild:BatchPutTestCases",
-                    "codebuild:CreateReport",
-                    "codebuild:CreateReportGroup",
-                    "codebuild:UpdateReport",
-                ),
-                (account.arn("codebuild", f"report-group/{props.name}-*"),),
-                sid="PublishReports",
-            ),
+            report_statement(account, props.name),
         ]
         if source.provider in HOSTED_SOURCES:
             # https://docs.aws.amazon.com/codebuild/latest/userguide/connections-github-app.html
@@ -236,26 +227,6 @@ class PullRequestBuild(Construct):
                     sid="LocateCacheBucket",
                 ),
             ]
-        if props.read_build_secrets and build.parameter_store:
-            statements.append(
-                Statement(
-                    ("ssm:GetParameters",),
-                    tuple(
-                        account.arn("ssm", f"parameter/{name.lstrip('/')}")
-                        for name in sorted(build.parameter_store.values())
-                    ),
-                    sid="ReadBuildParameters",
-                )
-            )
-        if props.read_build_secrets and build.secrets_manager:
-            statements.append(
-                Statement(
-                    ("secretsmanager:GetSecretValue",),
-                    tuple(
-                        account.arn("secretsmanager", f"secret:{ref.split(':')[0]}-??????")
-                        for ref in sorted(build.secrets_manager.values())
-                    ),
-                    sid="ReadBuildSecrets",
-                )
-            )
+        if props.read_build_secrets:
+            statements += build_settings_statements(account, build)
         return (*statements, *props.extra_statements)
