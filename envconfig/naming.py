@@ -205,6 +205,11 @@ class ServiceNames:
         return f"cache/{self.build_project}"
 
     @property
+    def pr_build_cache_prefix(self) -> str:
+        """The pull-request build's own S3 cache: a pull request cannot poison the release build's cache."""
+        return f"cache/{self.pr_build_project}"
+
+    @property
     def pipeline_arn(self) -> str:
         return self.environment.arn("codepipeline", self.pipeline)
 

@@ -306,6 +306,7 @@ class DeliveryStack(EnvironmentStack):
                 key=self.key_reference,
                 key_arn=self.key.arn,
                 artifact_bucket=self.names.artifact_bucket,
+                cache_prefix=names.pr_build_cache_prefix,
                 read_build_secrets=settings.read_build_secrets,
                 extra_statements=PackageRepositories.read_statements(self.packages),
                 event_rule=names.pull_request_rule,

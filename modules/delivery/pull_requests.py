@@ -65,7 +65,8 @@ class PullRequestBuildProps:
     log_retention_days: int
     key: KeyReference  # the delivery key: logs and the S3 cache
     key_arn: str  # the same key's ARN, for the log group and the project
-    artifact_bucket: str  # holds the S3 cache, under cache/<name>/
+    artifact_bucket: str  # holds the S3 cache
+    cache_prefix: str  # the project's own S3 cache in `artifact_bucket` (used when build.cache is "s3")
     read_build_secrets: bool = False  # default false: the build's parameters and secrets stay unreadable
     extra_statements: tuple[Statement, ...] = ()  # e.g. package reads; default none
     event_rule: str = ""  # codecommit: the EventBridge rule that starts builds; default "" (hosted: a webhook)
@@ -189,7 +190,7 @@ class PullRequestBuild(Construct):
     @staticmethod
     def cache_location(props: PullRequestBuildProps) -> str:
         """Its own prefix: a pull request cannot poison the release build's cache."""
-        return f"{props.artifact_bucket}/cache/{props.name}" if props.build.cache == "s3" else ""
+        return f"{props.artifact_bucket}/{props.cache_prefix}" if props.build.cache == "s3" else ""
 
     @staticmethod
     def statements(props: PullRequestBuildProps) -> tuple[Statement, ...]:
@@ -218,7 +219,7 @@ class PullRequestBuild(Construct):
             statements += [
                 Statement(
                     ("s3:GetObject", "s3:PutObject"),
-                    (account.bucket_arn(props.artifact_bucket, f"cache/{props.name}/*"),),
+                    (account.bucket_arn(props.artifact_bucket, f"{props.cache_prefix}/*"),),
                     sid="ReadWriteCache",
                 ),
                 Statement(
