@@ -23,6 +23,7 @@ from tooling.runtask.protocol import (
     signature_valid,
     task_result_document,
 )
+from tooling.runtask.storage import LocalStorage
 from tooling.runtask.workspaces import stack_for, stack_names, workspace_settings
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
@@ -156,7 +157,7 @@ def test_a_long_body_is_truncated():
 
 # ---------------------------------------------------------------------------- baselines
 def test_the_baseline_is_the_last_passed_plan_of_another_run(tmp_path):
-    store = BaselineStore(tmp_path)
+    store = BaselineStore(LocalStorage(tmp_path))
     assert store.baseline_for("ws-a", "run-1") is None
     store.record("ws-a", "run-1", {"n": 1})
     assert store.baseline_for("ws-a", "run-2") == Baseline("run-1", {"n": 1})
