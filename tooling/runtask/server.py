@@ -77,8 +77,7 @@ class RunTaskService:
     # ------------------------------------------------------------------------ the POST
     def accept(self, body: bytes, signature: str) -> tuple[int, str, RunTaskRequest | None]:
         """(HTTP status, text, the request to run or None) for one POST; runs nothing. The signature is
-        verified before the body is even parsed; a request accepted before (HCP Terraform retried) is
-        answered 200 and not returned again."""
+        verified before the body is even parsed."""
         if self.hmac_key is not None:
             if not signature or not signature_valid(body, signature, self.hmac_key):
                 log.warning("rejected a request with a missing or invalid %s", SIGNATURE_HEADER)
@@ -92,23 +91,28 @@ class RunTaskService:
         if request.is_verification:
             log.info("verification request answered")
             return 200, "", None
+        return 200, "", request
+
+    def claim(self, request: RunTaskRequest) -> bool:
+        """True once per task result: HCP Terraform retries a POST until it gets a 200, and a retried
+        request must not run twice (here, or in another process sharing the storage)."""
         with self._lock:
             if request.task_result_id in self._accepted:
-                return 200, "", None
+                return False
             self._accepted.add(request.task_result_id)
         if _SAFE_ID.match(request.task_result_id) and not self.storage.create(
             f"accepted/{request.task_result_id}", request.run_id.encode()
-        ):  # another process (instance) accepted it
-            return 200, "", None
+        ):
+            return False
         log.info(
             "accepted %s %s of %s (%s)", request.stage, request.run_id, request.workspace_name, request.task_result_id
         )
-        return 200, "", request
+        return True
 
     def receive(self, body: bytes, signature: str) -> tuple[int, str]:
         """(HTTP status, text) for one POST; the accepted request runs in a thread of its own."""
         status, text, request = self.accept(body, signature)
-        if request is not None:
+        if request is not None and self.claim(request):
             with self._lock:
                 job = threading.Thread(
                     target=self._job, args=(request,), name=f"runtask-{request.task_result_id}", daemon=True
