@@ -16,6 +16,7 @@ from envconfig.model import Environment, Service
 STACK_COMPONENTS = ("delivery", "service")
 EKS_STACK_COMPONENTS = ("eks", "gitops")
 RUN_TASK_STACK_COMPONENT = "runtask"  # with a run_task block
+RUN_TASK_URL_OUTPUT = "task-url"  # the run task stack's output HCP Terraform's task URL comes from
 
 
 # CodePipeline keys a pipeline's artifacts <bucket>/<first 20 characters of the pipeline name>/...

@@ -11,6 +11,7 @@ schedule. Composition only: a key, the image repository, the store, the HMAC key
 from __future__ import annotations
 
 from envconfig.model import Environment
+from envconfig.naming import RUN_TASK_URL_OUTPUT
 from modules.cdk.core import Construct, TerraformOutput
 from modules.delivery.artifact_store import ArtifactBucket, ArtifactBucketProps
 from modules.delivery.ecr import ContainerRepository, ContainerRepositoryProps
@@ -18,8 +19,6 @@ from modules.delivery.run_task import RunTaskFunction, RunTaskFunctionProps, Run
 from modules.shared.encryption import EncryptionKey, EncryptionKeyProps
 from modules.shared.statements import KeyReference
 from stacks.base import EnvironmentStack
-
-TASK_URL_OUTPUT = "task-url"  # what `python -m tooling.runtask workspaces` points HCP Terraform's task at
 
 
 class RunTaskStack(EnvironmentStack):
@@ -83,5 +82,8 @@ class RunTaskStack(EnvironmentStack):
             ),
         )
         TerraformOutput(
-            self, TASK_URL_OUTPUT, value=function.url.function_url, description="the run task's URL in HCP Terraform"
+            self,
+            RUN_TASK_URL_OUTPUT,
+            value=function.url.function_url,
+            description="the run task's URL in HCP Terraform",
         )
