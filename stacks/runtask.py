@@ -80,6 +80,7 @@ class RunTaskStack(EnvironmentStack):
                 timeout_seconds=settings.timeout_seconds,
                 reserved_concurrency=settings.reserved_concurrency,
             ),
+            depends_on=[store.bucket, secret.secret],
         )
         TerraformOutput(
             self,

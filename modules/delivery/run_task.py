@@ -16,6 +16,7 @@ Its settings (bucket, secret id) are not secret and stay under Lambda's own key,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
@@ -79,7 +80,9 @@ class RunTaskFunctionProps:
 
 
 class RunTaskFunction(Construct):
-    def __init__(self, scope: Construct, id: str, props: RunTaskFunctionProps):
+    """`depends_on`: what the props name by a deterministic name and must exist first (the bucket, the secret)."""
+
+    def __init__(self, scope: Construct, id: str, props: RunTaskFunctionProps, depends_on: Sequence = ()):
         super().__init__(scope, id)
         self.role = ServiceRole(
             self,
@@ -114,7 +117,7 @@ class RunTaskFunction(Construct):
             environment=LambdaFunctionEnvironment(
                 variables={"RUN_TASK_BUCKET": props.bucket, "RUN_TASK_SECRET_ID": props.secret_name}
             ),
-            depends_on=[logs, self.role.policy],
+            depends_on=[logs, self.role.policy, *depends_on],
         )
         # No retry: a run is claimed before it runs, so a retried event would stop at once anyway.
         LambdaFunctionEventInvokeConfig(
