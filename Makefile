@@ -18,7 +18,7 @@ export CI ?=
 # otherwise from the public registry. Pass TF_PROVIDER_MIRROR= to force the registry.
 export TF_PROVIDER_MIRROR ?= $(wildcard /opt/tf-plugins)
 
-.PHONY: help setup synth plan deploy destroy emulator-stop cdktf test gate bench diagram clean
+.PHONY: help setup synth plan deploy destroy runtask-image emulator-stop cdktf test gate bench diagram clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -51,6 +51,13 @@ deploy: setup  ## the main job: deploy every stack of ENV (default dev) to the l
 
 destroy: setup  ## destroy what `make deploy` deployed, then stop the emulator
 	ENV=$(ENV) $(PY) -m tooling.deploy.rollout destroy
+
+runtask-image:  ## build and push the run task's image (needs Docker and AWS credentials): make runtask-image ENV=prod TAG=release-<id>
+	@test -n "$(TAG)" || { echo "error: TAG= is required (then set run_task.image_tag = \"<TAG>\" in environments/$(ENV).hcl)" >&2; exit 2; }
+	repository=$$($(PY) -m tooling.runtask image-repository $(ENV)) && registry=$${repository%%/*} && \
+	aws ecr get-login-password --region $$(echo $$registry | cut -d. -f4) | docker login --username AWS --password-stdin $$registry && \
+	docker build --platform linux/amd64 --provenance=false -f tooling/runtask/Dockerfile -t $$repository:$(TAG) . && \
+	docker push $$repository:$(TAG)
 
 emulator-stop:  ## stop the local AWS emulator (by its recorded PID) without destroying anything
 	$(PY) -m tooling.emulator.server stop

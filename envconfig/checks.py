@@ -42,6 +42,8 @@ chatbot_channel_arn = matching(
 )
 # Git filter patterns of CodePipeline triggers (glob: *, **, ?, [], {}) and branch names.
 git_pattern = matching(r"[A-Za-z0-9._/*?!\[\]{},+@-]{1,255}", "a git branch, tag or path pattern (glob)")
+# A Docker/ECR image tag: https://docs.docker.com/reference/cli/docker/image/tag/
+image_tag = matching(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", "an image tag (1-128 of A-Z, a-z, 0-9, '_', '.', '-')")
 kms_key_ref = matching(
     r"(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+|alias/[A-Za-z0-9/_-]+)",
     "a KMS key ARN or alias",

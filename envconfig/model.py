@@ -273,6 +273,33 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class RunTask:
+    """The HCP Terraform run task service (tooling/runtask/) deployed as stack `<env>-runtask`: a Lambda
+    function from a container image behind a function URL (README "HCP Terraform run task"). Only with a
+    `cloud` backend: run tasks are an HCP Terraform feature."""
+
+    image_tag: str = setting(
+        "",
+        check=checks.optional(checks.image_tag),
+        doc="the tag of the run task image in the stack's ECR repository (`make runtask-image`); "
+        "default empty: no function yet (the first apply creates the repository to push it to)",
+    )
+    memory_mb: int = setting(
+        3008, check=checks.between(1024, 10240), doc="checkov is CPU-bound and Lambda's CPU follows memory"
+    )
+    timeout_seconds: int = setting(
+        900,
+        check=checks.between(300, 900),
+        doc="one check's time limit; Lambda allows 15 minutes at most (HCP Terraform would allow 60)",
+    )
+    reserved_concurrency: int = setting(
+        5,
+        check=checks.between(2, 100),
+        doc="invocations at a time: the URL's answers and the checks share them (at least 2)",
+    )
+
+
+@dataclass(frozen=True)
 class Environment:
     name: str
     file: str
@@ -298,6 +325,9 @@ class Environment:
         "deliberately no fallback, see modules/shared/encryption.py)",
     )
     eks: Eks | None = setting(None, doc="an EKS cluster with ArgoCD (stacks <env>-eks, <env>-gitops)")
+    run_task: RunTask | None = setting(
+        None, doc="the policy gate's HCP Terraform run task as stack <env>-runtask; default none (cloud backend only)"
+    )
 
     @property
     def promotion(self) -> tuple[str, ...]:

@@ -68,6 +68,7 @@ KMS_ALIAS = NameLimit("KMS alias", 256, "botocore kms AliasNameType")
 EVENT_RULE = NameLimit("EventBridge rule", 64, "botocore events RuleName")
 NOTIFICATION_RULE = NameLimit("CodeStar Notifications rule", 64, "botocore codestar-notifications NotificationRuleName")
 CODECOMMIT_REPOSITORY = NameLimit("CodeCommit repository", 100, "botocore codecommit RepositoryName")
+SECRET = NameLimit("Secrets Manager secret", 512, "botocore secretsmanager NameType")
 WORKSPACE = NameLimit(
     "HCP Terraform workspace", 90, "https://developer.hashicorp.com/terraform/cloud-docs/workspaces/create"
 )
@@ -114,6 +115,18 @@ def created_names(env: Environment) -> Iterator[CreatedName]:
         yield from _service_names(env, names, service)
     if env.eks is not None:
         yield from _eks_names(env, EksNames(names))
+    if env.run_task is not None:
+        run_task = names.run_task
+        for value, limit in (
+            (run_task.function, LAMBDA_FUNCTION),
+            (run_task.role, IAM_ROLE),
+            (run_task.log_group, LOG_GROUP),
+            (run_task.repository, ECR_REPOSITORY),
+            (run_task.bucket, S3_BUCKET),
+            (run_task.secret, SECRET),
+            (run_task.key_alias, KMS_ALIAS),
+        ):
+            yield CreatedName("name_prefix", value, limit)
 
 
 def _service_names(env: Environment, names: EnvironmentNames, service: model.Service) -> Iterator[CreatedName]:

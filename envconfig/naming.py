@@ -15,6 +15,8 @@ from envconfig.model import Environment, Service
 # The stacks of an environment, by component (`<env>-<component>`); eks and gitops only with an eks block.
 STACK_COMPONENTS = ("delivery", "service")
 EKS_STACK_COMPONENTS = ("eks", "gitops")
+RUN_TASK_STACK_COMPONENT = "runtask"  # with a run_task block
+RUN_TASK_URL_OUTPUT = "task-url"  # the run task stack's output HCP Terraform's task URL comes from
 
 
 # CodePipeline keys a pipeline's artifacts <bucket>/<first 20 characters of the pipeline name>/...
@@ -44,7 +46,11 @@ class EnvironmentNames:
 
     @property
     def stacks(self) -> tuple[str, ...]:
-        components = (*STACK_COMPONENTS, *(EKS_STACK_COMPONENTS if self.env.eks is not None else ()))
+        components = (
+            *STACK_COMPONENTS,
+            *(EKS_STACK_COMPONENTS if self.env.eks is not None else ()),
+            *((RUN_TASK_STACK_COMPONENT,) if self.env.run_task is not None else ()),
+        )
         return tuple(f"{self.env.name}-{component}" for component in components)
 
     @property
@@ -107,6 +113,10 @@ class EnvironmentNames:
 
     def log_group_arn(self, name: str) -> str:
         return self.account.log_group_arn(name)
+
+    @property
+    def run_task(self) -> RunTaskNames:
+        return RunTaskNames(self)
 
     def service(self, service: Service) -> ServiceNames:
         return ServiceNames(self, service)
@@ -283,3 +293,73 @@ class ServiceNames:
 
     def hook_log_group(self, hook: str) -> str:
         return f"/aws/lambda/{self.hook_function(hook)}"
+
+
+@dataclass(frozen=True)
+class RunTaskNames:
+    """Names of the run task stack's resources (`<env>-runtask`): one function, its image repository, its
+    store of baselines and results, its HMAC key's secret, its key."""
+
+    environment: EnvironmentNames
+
+    @property
+    def base(self) -> str:
+        return f"{self.environment.prefix}-runtask"
+
+    @property
+    def stack(self) -> str:
+        return f"{self.environment.env.name}-{RUN_TASK_STACK_COMPONENT}"
+
+    @property
+    def function(self) -> str:
+        return self.base
+
+    @property
+    def function_arn(self) -> str:
+        return self.environment.arn("lambda", f"function:{self.function}")
+
+    @property
+    def role(self) -> str:
+        return self.base
+
+    @property
+    def role_arn(self) -> str:
+        return self.environment.role_arn(self.role)
+
+    @property
+    def log_group(self) -> str:
+        return f"/aws/lambda/{self.function}"
+
+    @property
+    def repository(self) -> str:
+        return self.base
+
+    @property
+    def repository_arn(self) -> str:
+        return self.environment.arn("ecr", f"repository/{self.repository}")
+
+    @property
+    def repository_url(self) -> str:
+        account = self.environment.account
+        return f"{account.account_id}.dkr.ecr.{account.region}.{account.dns_suffix}/{self.repository}"
+
+    @property
+    def bucket(self) -> str:
+        return f"{self.base}-{self.environment.env.account_id}"
+
+    @property
+    def bucket_arn(self) -> str:
+        return self.environment.account.bucket_arn(self.bucket)
+
+    @property
+    def secret(self) -> str:
+        """The HMAC key's secret (Secrets Manager adds "-" and six random characters to its ARN)."""
+        return f"{self.environment.prefix}/runtask/hmac-key"
+
+    @property
+    def secret_arn_pattern(self) -> str:
+        return self.environment.arn("secretsmanager", f"secret:{self.secret}-??????")
+
+    @property
+    def key_alias(self) -> str:
+        return f"alias/{self.base}"

@@ -258,6 +258,17 @@ def workspace_name_or_tags(env: Environment) -> Iterator[Error]:
         yield "backend.workspace_tags", "set workspace_name or workspace_tags, not both"
 
 
+def run_task_needs_cloud_backend(env: Environment) -> Iterator[Error]:
+    """HCP Terraform calls run tasks for its own workspaces only: with a local or s3 backend no run would
+    ever reach the deployed service."""
+    if env.run_task is not None and not isinstance(env.backend, CloudBackend):
+        yield (
+            "run_task",
+            f'needs backend.type = "cloud" (HCP Terraform runs run tasks; this file\'s backend is '
+            f"{env.backend.type!r})",
+        )
+
+
 def source_where_a_pipeline_builds(env: Environment, service: Service) -> Iterator[Error]:
     """An environment that runs pipelines builds each of its services from a source; one that runs none
     (`delivery.promotion = []`) deploys another environment's builds, so a source or build there would
@@ -520,6 +531,7 @@ RULES: tuple[Rule, ...] = (
     subnets_fit_the_load_balancer,
     private_subnets_have_a_route_out,
     workspace_name_or_tags,
+    run_task_needs_cloud_backend,
     each_service(
         source_where_a_pipeline_builds,
         connection_for_hosted_git,

@@ -29,6 +29,14 @@ backend {
   workspace_name = "platform-{stack}"
 }
 
+# The policy gate as HCP Terraform run task: stack prod-runtask (README "HCP Terraform run task").
+# First deployment in two steps: apply prod-runtask without image_tag (key, image repository, store,
+# secret), push the image (`make runtask-image ENV=prod TAG=...`) and put the HMAC key; then set
+# image_tag to the pushed tag and apply again (the function and its URL).
+run_task {
+  image_tag = "release-2026.11.30"
+}
+
 delivery {
   promotion            = ["staging", "prod"]
   approval_required    = true

@@ -22,4 +22,8 @@ def build_app(catalog: Catalog, outdir: str | None = None) -> App:
             from stacks.gitops import GitOpsStack
 
             GitOpsStack(app, env).add_dependency(EksStack(app, env, catalog))
+        if env.run_task is not None:  # the policy gate's HCP Terraform run task
+            from stacks.runtask import RunTaskStack
+
+            RunTaskStack(app, env)
     return app

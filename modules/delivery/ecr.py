@@ -12,6 +12,7 @@ from cdktf_cdktf_provider_aws.ecr_repository import (
     EcrRepositoryEncryptionConfiguration,
     EcrRepositoryImageScanningConfiguration,
 )
+from cdktf_cdktf_provider_aws.ecr_repository_policy import EcrRepositoryPolicy
 
 from modules.cdk.core import Construct
 from release.buildspec import BUILD_TAG_PREFIX, RELEASE_TAG_PREFIX
@@ -26,6 +27,8 @@ class ContainerRepositoryProps:
     build_tag_prefix: str = BUILD_TAG_PREFIX  # default "build-": images built outside a pipeline
     expire_builds_after_days: int = 14  # default: build images expire after two weeks
     expire_untagged_after_days: int = 7  # default: untagged images (interrupted pushes) expire after a week
+    # Lambda functions that run images of the repository; default none (no repository policy).
+    lambda_function_arns: tuple[str, ...] = ()
 
 
 class ContainerRepository(Construct):
@@ -43,8 +46,40 @@ class ContainerRepository(Construct):
             ],
         )
         EcrLifecyclePolicy(self, "lifecycle", repository=self.repository.name, policy=self.lifecycle_policy(props))
+        if props.lambda_function_arns:
+            EcrRepositoryPolicy(self, "policy", repository=self.repository.name, policy=self.lambda_pull_policy(props))
         self.url = self.repository.repository_url
         self.arn = self.repository.arn
+
+    @staticmethod
+    def lambda_pull_policy(props: ContainerRepositoryProps) -> str:
+        """Lambda pulls a function's image with the repository's policy, for the named functions only (any
+        version or alias of them: `<function ARN>:*`). Declared here, not left to Lambda (which adds a broader
+        statement itself when its caller may set the policy).
+        https://docs.aws.amazon.com/lambda/latest/dg/images-create.html#configuration-images-permissions"""
+        return json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "LambdaPullsFunctionImages",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                        "Condition": {
+                            "ArnLike": {
+                                "aws:SourceArn": sorted(
+                                    arn
+                                    for function in props.lambda_function_arns
+                                    for arn in (function, f"{function}:*")
+                                )
+                            }
+                        },
+                    }
+                ],
+            },
+            sort_keys=True,
+        )
 
     @staticmethod
     def lifecycle_policy(props: ContainerRepositoryProps) -> str:

@@ -65,6 +65,10 @@ class EncryptionKeyProps:
     # use the key through SNS, for `sns_topic_arns` only. Default none.
     sns_publishing_services: tuple[str, ...] = ()
     sns_topic_arns: tuple[str, ...] = ()  # the topics of `sns_publishing_services`; default none
+    # Principals that put the values of `secret_arn_patterns` (e.g. the run task's HMAC key): they may use the key
+    # through Secrets Manager for those secrets only. Default none.
+    secret_writer_arns: tuple[str, ...] = ()
+    secret_arn_patterns: tuple[str, ...] = ()  # the secrets of `secret_writer_arns` (name-?????? patterns)
 
 
 class EncryptionKey(Construct):
@@ -170,6 +174,27 @@ class EncryptionKey(Construct):
                             "kms:ViaService": f"sns.{account.region}.{account.dns_suffix}",
                             "kms:EncryptionContext:aws:sns:topicArn": sorted(props.sns_topic_arns),
                         }
+                    },
+                }
+            )
+        if bool(props.secret_writer_arns) != bool(props.secret_arn_patterns):
+            raise ValueError(f"key {props.alias}: secret_writer_arns and secret_arn_patterns go together")
+        if props.secret_writer_arns:
+            # Secrets Manager uses the key with the permissions of whoever puts a value: kms:GenerateDataKey and
+            # kms:Decrypt (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html,
+            # "Permissions for the KMS key"), here only through Secrets Manager and for the named secrets (its
+            # encryption context carries the secret's ARN).
+            statements.append(
+                {
+                    "Sid": "NamedPrincipalsPutSecretValues",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": account.root_arn},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                    "Resource": "*",
+                    "Condition": {
+                        "ArnEquals": {"aws:PrincipalArn": sorted(props.secret_writer_arns)},
+                        "StringEquals": {"kms:ViaService": f"secretsmanager.{account.region}.{account.dns_suffix}"},
+                        "StringLike": {"kms:EncryptionContext:SecretARN": sorted(props.secret_arn_patterns)},
                     },
                 }
             )

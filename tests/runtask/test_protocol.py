@@ -4,10 +4,13 @@ store, the verdict rules, the job's bookkeeping and the workspace settings."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
+from envconfig.loader import ENVIRONMENTS_DIR, load_environments
+from tests.environment_edits import edit
 from tests.runtask.standin import role_policy
 from tooling.gate.reports import Finding
 from tooling.runtask import __main__ as cli
@@ -23,6 +26,7 @@ from tooling.runtask.protocol import (
     signature_valid,
     task_result_document,
 )
+from tooling.runtask.storage import LocalStorage
 from tooling.runtask.workspaces import stack_for, stack_names, workspace_settings
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
@@ -156,7 +160,7 @@ def test_a_long_body_is_truncated():
 
 # ---------------------------------------------------------------------------- baselines
 def test_the_baseline_is_the_last_passed_plan_of_another_run(tmp_path):
-    store = BaselineStore(tmp_path)
+    store = BaselineStore(LocalStorage(tmp_path))
     assert store.baseline_for("ws-a", "run-1") is None
     store.record("ws-a", "run-1", {"n": 1})
     assert store.baseline_for("ws-a", "run-2") == Baseline("run-1", {"n": 1})
@@ -322,7 +326,13 @@ def test_every_stack_of_an_environment_with_a_cloud_backend_gets_a_workspace(cat
     settings = workspace_settings(catalog)
     cloud = sorted(e.name for e in catalog.selected if type(e.backend).__name__ == "CloudBackend")
     assert cloud == ["prod"], "the environment files changed: update this test"
-    assert [s["stack"] for s in settings] == ["prod-delivery", "prod-service", "prod-eks", "prod-gitops"]
+    assert [s["stack"] for s in settings] == [
+        "prod-delivery",
+        "prod-service",
+        "prod-eks",
+        "prod-gitops",
+        "prod-runtask",
+    ]
     service = settings[1]
     assert service["workspace"] == {
         "name": "platform-prod-service",
@@ -330,9 +340,34 @@ def test_every_stack_of_an_environment_with_a_cloud_backend_gets_a_workspace(cat
         "working-directory": "cdktf.out/stacks/prod-service",
     }
     assert (service["organization"], service["hostname"]) == ("acme", "app.terraform.io")
+    deployed = {
+        "stack": "prod-runtask",
+        "workspace": "platform-prod-runtask",
+        "output": "task-url",
+        "read-with": "terraform output -raw task-url (in cdktf.out/stacks/prod-runtask)",
+    }
     assert service["run-tasks"] == [
-        {"task": "platform-policy-gate", "enforcement-level": "mandatory", "stages": ["post_plan"]}
+        {
+            "task": "platform-policy-gate",
+            "enforcement-level": "mandatory",
+            "stages": ["post_plan"],
+            "task-url": deployed,
+        }
     ]
+    levels = {s["stack"]: s["run-tasks"][0]["enforcement-level"] for s in settings}
+    assert levels.pop("prod-runtask") == "advisory", "a broken task must not block the apply that repairs it"
+    assert set(levels.values()) == {"mandatory"}
+
+
+def test_the_task_url_comes_from_the_run_task_stack_only_where_one_is_deployed(tmp_path):
+    directory = tmp_path / "environments"
+    shutil.copytree(ENVIRONMENTS_DIR, directory)
+    edit(directory, "prod", 'image_tag = "release-2026.11.30"', "")
+    edit(directory, "prod", "run_task {\n  \n}", "")
+    catalog = load_environments(["prod"], directory)
+    settings = workspace_settings(catalog)
+    assert "prod-runtask" not in [s["stack"] for s in settings]
+    assert {s["run-tasks"][0]["task-url"] for s in settings} == {None}, "served elsewhere: no stack output"
 
 
 def test_the_stack_names_are_those_synthesized(catalog):

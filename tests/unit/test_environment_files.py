@@ -304,6 +304,44 @@ BAD_SETTINGS = [
         "not used: delivery.promotion = []",
     ),
     ("dev", 'codeartifact_formats = ["npm"]', "keep_releases = 2", "delivery.keep_releases", "2 is not between 3"),
+    # The run task stack: HCP Terraform only calls run tasks for its own workspaces.
+    (
+        "dev",
+        "log_retention_days = 14",
+        "log_retention_days = 14\nrun_task {}",
+        "run_task",
+        "needs backend.type = \"cloud\" (HCP Terraform runs run tasks; this file's backend is 'local')",
+    ),
+    (
+        "staging",
+        'tier        = "staging"',
+        'tier        = "staging"\nrun_task {}',
+        "run_task",
+        "this file's backend is 's3'",
+    ),
+    (
+        "prod",
+        'image_tag = "release-2026.11.30"',
+        'image_tag = "v1:latest"',
+        "run_task.image_tag",
+        "is not an image tag",
+    ),
+    ("prod", 'image_tag = "release-2026.11.30"', "memory_mb = 512", "run_task.memory_mb", "512 is not between 1024"),
+    (
+        "prod",
+        'image_tag = "release-2026.11.30"',
+        "timeout_seconds = 3600",
+        "run_task.timeout_seconds",
+        "3600 is not between 300 and 900",
+    ),
+    (
+        "prod",
+        'image_tag = "release-2026.11.30"',
+        "reserved_concurrency = 1",
+        "run_task.reserved_concurrency",
+        "1 is not between 2 and 100",
+    ),
+    ("prod", 'image_tag = "release-2026.11.30"', "image_tags = []", "run_task.image_tags", "unknown setting"),
 ]
 
 
@@ -363,6 +401,17 @@ def test_main_exits_2_with_one_line_and_synthesizes_nothing(env_dir, tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: environments/staging.hcl: network.vpc_cidr: '10.20.0.0' must be a private range between /16 and /24"
+    ]
+    assert not (tmp_path / "cdktf.out").exists()
+
+
+def test_a_run_task_without_a_cloud_backend_exits_2_naming_file_and_setting(env_dir, tmp_path):
+    edit(env_dir, "dev", "log_retention_days = 14", "log_retention_days = 14\nrun_task {}")
+    result = run_main(env_dir, tmp_path, "dev")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        'error: environments/dev.hcl: run_task: needs backend.type = "cloud" (HCP Terraform runs run tasks; '
+        "this file's backend is 'local')"
     ]
     assert not (tmp_path / "cdktf.out").exists()
 

@@ -200,6 +200,13 @@ OVERLAY: tuple[OverlayItem, ...] = (
         "moto drops a launch template's `tag_specifications` for resource type launch-template: perpetual diff",
         attributes=("tag_specifications",),
     ),
+    OverlayItem(
+        "aws_lambda_function",
+        "ignore_changes",
+        "moto returns an empty `ImageConfigResponse` (command and entry point []) for a function from a container "
+        "image (which it creates without Docker, the image unchecked): perpetual diff",
+        attributes=("image_config",),
+    ),
 )
 
 _REFERENCE = re.compile(r"^\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}$")

@@ -266,6 +266,23 @@ def role_instances(catalog: Catalog) -> list[RoleInstance]:
         roles += _service_stack_roles(catalog, env)
         if env.eks is not None:
             roles += _eks_stack_roles(catalog, env)
+        if env.run_task is not None and env.run_task.image_tag:  # the function exists once its image does
+            run_task = names.run_task
+            roles.append(
+                RoleInstance(
+                    "run_task",
+                    run_task.stack,
+                    run_task.role,
+                    {
+                        **_common(names),
+                        "function": run_task.function,
+                        "log_group": run_task.log_group,
+                        "bucket": run_task.bucket,
+                        "secret": run_task.secret,
+                        "key_alias": run_task.key_alias,
+                    },
+                )
+            )
     return roles
 
 

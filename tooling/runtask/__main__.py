@@ -5,6 +5,8 @@ serve --port N [--host H] [--hmac-key-file F] [--state-dir DIR] [--workers N]
     $RUN_TASK_HMAC_KEY; without one, requests are not authenticated (a warning says so)
 workspaces [--task-name NAME]
     JSON: the HCP Terraform workspace settings of every stack of the environments whose backend is cloud
+image-repository ENV
+    the ECR repository of ENV's run task stack, where `make runtask-image` pushes the function's image
 """
 
 from __future__ import annotations
@@ -73,6 +75,22 @@ def workspaces(args: argparse.Namespace) -> int:
     return 0
 
 
+def image_repository(args: argparse.Namespace) -> int:
+    from envconfig.loader import ConfigError, load_environments
+    from envconfig.naming import EnvironmentNames
+
+    try:
+        env = load_environments([args.environment]).by_name[args.environment]
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if env.run_task is None:
+        print(f"error: {env.file}: run_task: no run_task block, so no run task stack", file=sys.stderr)
+        return 2
+    print(EnvironmentNames(env).run_task.repository_url)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from tooling.runtask.workspaces import TASK_NAME
 
@@ -93,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     listing = commands.add_parser("workspaces", help="per-stack workspace settings (JSON)")
     listing.add_argument("--task-name", default=TASK_NAME, help=f"the run task's name (default {TASK_NAME})")
     listing.set_defaults(handler=workspaces)
+    repository = commands.add_parser("image-repository", help="the ECR repository of the run task's image")
+    repository.add_argument("environment", help="an environment with a run_task block, e.g. prod")
+    repository.set_defaults(handler=image_repository)
     args = parser.parse_args(argv)
     return args.handler(args)
 

@@ -37,6 +37,7 @@ from tooling.runtask.protocol import (
     signature_valid,
     task_result_document,
 )
+from tooling.runtask.storage import LocalStorage, Storage
 from tooling.runtask.workspaces import stack_for
 
 log = logging.getLogger("tooling.runtask")
@@ -57,14 +58,16 @@ class RunTaskService:
         skips_file: Path = SKIPS_FILE,
         ack_file: Path = ACK_FILE,
         client: Callable[[str], HcpTerraform] = HcpTerraform,
+        storage: Storage | None = None,
     ):
-        self.state_dir = Path(state_dir)
+        self.state_dir = Path(state_dir)  # scratch space; and the storage, unless one is given
+        self.storage = storage or LocalStorage(self.state_dir)
         self.hmac_key = hmac_key or None
         self.heartbeat_seconds = heartbeat_seconds
         self.known_workspaces = known_workspaces or {}
         self.skips_file, self.ack_file = skips_file, ack_file
         self.client = client
-        self.baselines = BaselineStore(self.state_dir / "baselines")
+        self.baselines = BaselineStore(self.storage)
         self._slots = threading.BoundedSemaphore(workers)
         self._lock = threading.Lock()
         self._workspace_locks: dict[str, threading.Lock] = {}
@@ -72,34 +75,51 @@ class RunTaskService:
         self._jobs: set[threading.Thread] = set()
 
     # ------------------------------------------------------------------------ the POST
-    def receive(self, body: bytes, signature: str) -> tuple[int, str]:
-        """(HTTP status, text) for one POST; starts the job when there is one to run."""
+    def accept(self, body: bytes, signature: str) -> tuple[int, str, RunTaskRequest | None]:
+        """(HTTP status, text, the request to run or None) for one POST; runs nothing. The signature is
+        verified before the body is even parsed."""
         if self.hmac_key is not None:
             if not signature or not signature_valid(body, signature, self.hmac_key):
                 log.warning("rejected a request with a missing or invalid %s", SIGNATURE_HEADER)
-                return 401, f"missing or invalid {SIGNATURE_HEADER}"
+                return 401, f"missing or invalid {SIGNATURE_HEADER}", None
         elif signature:
-            return 400, "the request is signed, but this service has no HMAC key to verify it with"
+            return 400, "the request is signed, but this service has no HMAC key to verify it with", None
         try:
             request = parse_request(json.loads(body))
         except ValueError as err:
-            return 400, f"not a run task request: {err}"
+            return 400, f"not a run task request: {err}", None
         if request.is_verification:
             log.info("verification request answered")
-            return 200, ""
+            return 200, "", None
+        return 200, "", request
+
+    def claim(self, request: RunTaskRequest) -> bool:
+        """True once per task result: HCP Terraform retries a POST until it gets a 200, and a retried
+        request must not run twice (here, or in another process sharing the storage)."""
         with self._lock:
-            if request.task_result_id in self._accepted:  # HCP Terraform retried: the job already runs
-                return 200, ""
+            if request.task_result_id in self._accepted:
+                return False
             self._accepted.add(request.task_result_id)
-            job = threading.Thread(
-                target=self._job, args=(request,), name=f"runtask-{request.task_result_id}", daemon=True
-            )
-            self._jobs.add(job)
-            job.start()
+        if _SAFE_ID.match(request.task_result_id) and not self.storage.create(
+            f"accepted/{request.task_result_id}", request.run_id.encode()
+        ):
+            return False
         log.info(
             "accepted %s %s of %s (%s)", request.stage, request.run_id, request.workspace_name, request.task_result_id
         )
-        return 200, ""
+        return True
+
+    def receive(self, body: bytes, signature: str) -> tuple[int, str]:
+        """(HTTP status, text) for one POST; the accepted request runs in a thread of its own."""
+        status, text, request = self.accept(body, signature)
+        if request is not None and self.claim(request):
+            with self._lock:
+                job = threading.Thread(
+                    target=self._job, args=(request,), name=f"runtask-{request.task_result_id}", daemon=True
+                )
+                self._jobs.add(job)
+                job.start()
+        return status, text
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait for every job started so far; False if one is still running after `timeout` seconds."""
@@ -113,12 +133,13 @@ class RunTaskService:
     # ------------------------------------------------------------------------ the job
     def _job(self, request: RunTaskRequest) -> None:
         try:
-            self._run(request)
+            self.run(request)
         finally:
             with self._lock:
                 self._jobs.discard(threading.current_thread())
 
-    def _run(self, request: RunTaskRequest) -> None:
+    def run(self, request: RunTaskRequest) -> None:
+        """One accepted request, start to end: `running`, download, checks, the final callback."""
         start = time.monotonic()
         client = self.client(request.access_token)
         stack = stack_for(request.workspace_working_directory, request.workspace_name, self.known_workspaces)
@@ -187,11 +208,9 @@ class RunTaskService:
             thread.join()
 
     def _keep_result(self, request: RunTaskRequest, stack: str, document: dict, answered: int, seconds: float) -> None:
-        """What was reported, under <state-dir>/results/<task result id>.json (no token), for audit."""
+        """What was reported, as results/<task result id>.json of the storage (no token), for audit."""
         if not _SAFE_ID.match(request.task_result_id):
             return
-        directory = self.state_dir / "results"
-        directory.mkdir(parents=True, exist_ok=True)
         record = {
             "task_result_id": request.task_result_id,
             "run_id": request.run_id,
@@ -204,7 +223,7 @@ class RunTaskService:
             "callback_status": answered,
             "result": document,
         }
-        (directory / f"{request.task_result_id}.json").write_text(json.dumps(record, indent=1))
+        self.storage.write(f"results/{request.task_result_id}.json", json.dumps(record, indent=1).encode())
 
 
 # ---------------------------------------------------------------------------- HTTP

@@ -9,6 +9,10 @@ failed task stops the run before apply (https://developer.hashicorp.com/terrafor
 "Associate a Run Task to a Workspace").
 Attribute names are the API's (workspaces: name, execution-mode, working-directory; workspace tasks:
 enforcement-level, stages).
+
+An environment with a `run_task` block deploys the task itself (stack `<env>-runtask`): each entry's
+`task-url` says which stack output holds the URL to create the task with. That stack's own workspace gets
+the task as advisory, so that a broken task never blocks the apply that repairs it.
 """
 
 from __future__ import annotations
@@ -17,15 +21,29 @@ from pathlib import PurePosixPath
 
 from envconfig.loader import Catalog
 from envconfig.model import CloudBackend, Environment
+from envconfig.naming import RUN_TASK_URL_OUTPUT, EnvironmentNames
 
 TASK_NAME = "platform-policy-gate"  # the run task's name in the organization
 SYNTH_DIR = "cdktf.out/stacks"
 
 
 def stack_names(env: Environment) -> list[str]:
-    """The stacks stacks/app.py builds for `env`, in deploy order."""
-    names = [f"{env.name}-delivery", f"{env.name}-service"]
-    return names + ([f"{env.name}-eks", f"{env.name}-gitops"] if env.eks is not None else [])
+    """The stacks stacks/app.py builds for `env`."""
+    return list(EnvironmentNames(env).stacks)
+
+
+def task_url_source(env: Environment) -> dict | None:
+    """Where the task's URL comes from: the output of the environment's run task stack (None: the task is
+    served elsewhere, e.g. `python -m tooling.runtask serve` behind TLS)."""
+    if env.run_task is None or not isinstance(env.backend, CloudBackend):
+        return None
+    stack = EnvironmentNames(env).run_task.stack
+    return {
+        "stack": stack,
+        "workspace": workspace_name(env.backend, stack),
+        "output": RUN_TASK_URL_OUTPUT,
+        "read-with": f"terraform output -raw {RUN_TASK_URL_OUTPUT} (in cdktf.out/stacks/{stack})",
+    }
 
 
 def workspace_name(backend: CloudBackend, stack: str) -> str:
@@ -39,6 +57,7 @@ def workspace_settings(catalog: Catalog, task_name: str = TASK_NAME) -> list[dic
         backend = env.backend
         if not isinstance(backend, CloudBackend):
             continue
+        url = task_url_source(env)
         for stack in stack_names(env):
             workspace = {
                 "name": workspace_name(backend, stack),
@@ -55,7 +74,14 @@ def workspace_settings(catalog: Catalog, task_name: str = TASK_NAME) -> list[dic
                     "organization": backend.organization,
                     "project": backend.project or None,
                     "workspace": workspace,
-                    "run-tasks": [{"task": task_name, "enforcement-level": "mandatory", "stages": ["post_plan"]}],
+                    "run-tasks": [
+                        {
+                            "task": task_name,
+                            "enforcement-level": "advisory" if url and stack == url["stack"] else "mandatory",
+                            "stages": ["post_plan"],
+                            "task-url": url,
+                        }
+                    ],
                 }
             )
     return settings
