@@ -250,15 +250,9 @@ def test_release_is_computed_once_per_environment_and_service(catalog):
     assert release_spec(env, service).hooks and not release_spec(env, rolling).hooks
 
 
-# AWS's ECS lifecycle hook events in their run order, as the documentation lists them
-# (reference/ecs_lifecycle_hooks.json must say the same, and cites it).
-AWS_ECS_HOOK_ORDER = [
-    "BeforeInstall",
-    "AfterInstall",
-    "AfterAllowTestTraffic",
-    "BeforeAllowTraffic",
-    "AfterAllowTraffic",
-]
+# AWS's ECS lifecycle hook events in their run order, as the documentation lists them (the schema's transcription);
+# reference/ecs_lifecycle_hooks.json, which the app reads, must say the same.
+AWS_ECS_HOOK_ORDER = APPSPEC_SCHEMA["properties"]["Hooks"]["items"]["propertyNames"]["enum"]
 
 
 def test_appspec_renders_every_hook_in_aws_order_with_names_aws_accepts(catalog):
@@ -275,7 +269,9 @@ def test_appspec_renders_every_hook_in_aws_order_with_names_aws_accepts(catalog)
     )
     five = dataclasses.replace(service, deployment=dataclasses.replace(service.deployment, hooks=hooks))
     release = release_spec(env, five)
-    rendered = yaml.safe_load(yaml.safe_dump(release.appspec()))["Hooks"]
+    appspec = yaml.safe_load(yaml.safe_dump(release.appspec()))
+    assert [error.message for error in APPSPEC.iter_errors(appspec)] == []
+    rendered = appspec["Hooks"]
     assert list(ecs_lifecycle_hooks()) == AWS_ECS_HOOK_ORDER
     assert [next(iter(hook)) for hook in rendered] == AWS_ECS_HOOK_ORDER
     assert all(len(hook) == 1 for hook in rendered), "one function per event"
