@@ -76,6 +76,10 @@ def arn(service: str):
     return matching(rf"arn:aws[a-z-]*:{service}:[a-z0-9-]*:\d{{12}}:.+", f"an {service} ARN")
 
 
+# An unqualified function ARN (no version or alias): what the appspec names and the CodeDeploy role may invoke.
+lambda_function_arn = matching(
+    r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}", "an unqualified Lambda function ARN"
+)
 iam_principal_arn = matching(r"arn:aws[a-z-]*:iam::\d{12}:(role|user)/[A-Za-z0-9+=,.@_/-]+", "an IAM role or user ARN")
 
 

@@ -184,14 +184,23 @@ def _build_labeled(hint: Any, raw: Any, file: str, path: str) -> tuple:
         if label in seen:
             raise ConfigError(file, _join(path, label), "declared more than once")
         seen.add(label)
-        try:
-            checks.short_name(label)
-        except ValueError as err:
-            raise ConfigError(file, _join(path, label), f"label {err}") from None
+        _check_label(element, label, file, _join(path, label))
         built.append(
             _build(element, _single_block(body, file, _join(path, label)), file, _join(path, label), {"name": label})
         )
     return tuple(built)
+
+
+def _check_label(element: type, label: Any, file: str, path: str) -> None:
+    """A label names the block: one of the element's `name` literals (e.g. a hook's event), else a short name."""
+    hint = typing.get_type_hints(element)["name"]
+    if typing.get_origin(hint) is Literal:
+        _convert(hint, label, file, path)
+        return
+    try:
+        checks.short_name(label)
+    except ValueError as err:
+        raise ConfigError(file, path, f"label {err}") from None
 
 
 def _single_block(raw: Any, file: str, path: str) -> Any:

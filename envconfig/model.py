@@ -137,6 +137,37 @@ class Build:
     timeout_minutes: int = setting(30, check=checks.between(5, 480))
 
 
+# The lifecycle events of an ECS deployment that run a hook, in the order they run (reference/ecs_lifecycle_hooks.json).
+EcsHookEvent = Literal[
+    "BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic"
+]
+
+
+@dataclass(frozen=True)
+class LifecycleHook:
+    """One appspec hook: the project's HTTP check of a listener (the default), or the user's own Lambda function.
+
+    Which listener carries the replacement tasks at each event, and so where a check may run, is
+    reference/ecs_lifecycle_hooks.json (rule `hooks_fit_their_event` in envconfig/rules.py)."""
+
+    name: EcsHookEvent
+    listener: Literal["", "test", "production"] = setting(
+        "", doc="the built-in check's listener; default: the one that carries the new tasks at this event"
+    )
+    path: str = setting("", check=checks.optional(checks.url_path), doc="default: the service's health_check_path")
+    expected_status: int = setting(200, check=checks.between(100, 599), doc="the status the check expects")
+    function_arn: str = setting(
+        "",
+        check=checks.optional(checks.lambda_function_arn),
+        doc="this account's and region's Lambda function instead of the built-in check (unqualified ARN); "
+        "its role needs codedeploy:PutLifecycleEventHookExecutionStatus",
+    )
+
+    @property
+    def built_in(self) -> bool:
+        return not self.function_arn
+
+
 @dataclass(frozen=True)
 class Deployment:
     """How a release reaches the service: CodeDeploy blue/green (with a traffic shape) or ECS rolling."""
@@ -152,10 +183,10 @@ class Deployment:
         check=checks.each(checks.cidr),
         doc="testers who may reach the test listener; the deploy hooks always may. Default: nobody else",
     )
-    validation_hooks: tuple[Literal["AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic"], ...] = setting(
-        ("AfterAllowTestTraffic", "AfterAllowTraffic"),
-        check=checks.unique,
-        doc="appspec hooks that run an HTTP check: the test listener before the switch, production after",
+    hooks: tuple[LifecycleHook, ...] = setting(
+        (),
+        block_label="hook",
+        doc='appspec lifecycle hooks, one `hook "<event>" { ... }` block each (blue_green only); default none',
     )
 
 

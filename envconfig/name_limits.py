@@ -147,9 +147,11 @@ def _service_names(env: Environment, names: EnvironmentNames, service: model.Ser
             (service_names.codedeploy_application, CODEDEPLOY),
             (service_names.deployment_group, CODEDEPLOY),
             (service_names.role("codedeploy"), IAM_ROLE),
-            (service_names.role("hooks"), IAM_ROLE),
         ]
-        for hook in deployment.validation_hooks:
+        checks = [hook.name for hook in deployment.hooks if hook.built_in]
+        if checks:  # the built-in checks' functions, their role and security group (user functions exist already)
+            created.append((service_names.role("hooks"), IAM_ROLE))
+        for hook in checks:
             created += [
                 (service_names.hook_function(hook), LAMBDA_FUNCTION),
                 (service_names.hook_log_group(hook), LOG_GROUP),

@@ -30,6 +30,7 @@ from envconfig.kubernetes import Eks
 from envconfig.model import Build, CloudBackend, Environment, Service
 from envconfig.name_limits import created_names
 from envconfig.secrets import SecretReference
+from reference import ecs_lifecycle_hooks
 
 Error = tuple[str, str]  # (setting path, message), e.g. ("service.app.memory", "4096 MiB is not ...")
 Rule = Callable[[Environment], Iterator[Error]]
@@ -340,7 +341,7 @@ def https_hooks_need_host_name(env: Environment, service: Service) -> Iterator[E
     if (
         env.network.certificate_arn
         and service.deployment.strategy == "blue_green"
-        and service.deployment.validation_hooks
+        and any(hook.built_in for hook in service.deployment.hooks)
         and not service.host_name
     ):
         yield (
@@ -348,6 +349,51 @@ def https_hooks_need_host_name(env: Environment, service: Service) -> Iterator[E
             "missing required setting with network.certificate_arn: the name the certificate covers, which the "
             "deploy hooks send and verify (the ALB's DNS name is not on the certificate)",
         )
+
+
+def hooks_need_blue_green(env: Environment, service: Service) -> Iterator[Error]:
+    """Appspec hooks run in CodeDeploy deployments; an ECS rolling update has no lifecycle events to run them."""
+    deployment = service.deployment
+    if deployment.strategy != "blue_green" and deployment.hooks:
+        yield (
+            f"service.{service.name}.deployment.hook.{deployment.hooks[0].name}",
+            f"hooks run in CodeDeploy deployments: they need strategy 'blue_green', not {deployment.strategy!r}",
+        )
+
+
+def hooks_fit_their_event(env: Environment, service: Service) -> Iterator[Error]:
+    """A built-in check sees the new release only through a listener that routes to the replacement task set when
+    its hook runs (none at BeforeInstall and AfterInstall: only a function can run there); a function hook is this
+    account's and region's function (the CodeDeploy role invokes it by ARN) and takes no check settings."""
+    for hook in service.deployment.hooks:
+        where = f"service.{service.name}.deployment.hook.{hook.name}"
+        on_replacement = ecs_lifecycle_hooks()[hook.name]
+        if hook.function_arn:
+            check_settings = [name for name in ("listener", "path") if getattr(hook, name)]
+            check_settings += ["expected_status"] if hook.expected_status != 200 else []
+            if check_settings:
+                yield (
+                    f"{where}.{check_settings[0]}",
+                    "belongs to the built-in check; a hook with function_arn runs that function instead",
+                )
+            account, region = hook.function_arn.split(":")[4], hook.function_arn.split(":")[3]
+            if (account, region) != (env.account_id, env.region):
+                yield (
+                    f"{where}.function_arn",
+                    f"the function is in {account}/{region}, not this environment's {env.account_id}/{env.region}",
+                )
+        elif not on_replacement:
+            yield (
+                where,
+                f"no listener routes to the new tasks at {hook.name}, so an HTTP check cannot see them: "
+                "set function_arn (a Lambda function of your own)",
+            )
+        elif hook.listener and hook.listener not in on_replacement:
+            yield (
+                f"{where}.listener",
+                f"the {hook.listener} listener does not route to the new tasks at {hook.name} "
+                f"(the {on_replacement[0]} listener does)",
+            )
 
 
 def trigger_needs_connection(env: Environment, service: Service) -> Iterator[Error]:
@@ -538,6 +584,8 @@ RULES: tuple[Rule, ...] = (
         fargate_memory_for_cpu,
         traffic_shape_needs_blue_green,
         listener_ports_apart,
+        hooks_need_blue_green,
+        hooks_fit_their_event,
         https_hooks_need_host_name,
         trigger_needs_connection,
         created_repository_is_codecommit,

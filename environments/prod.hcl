@@ -81,6 +81,19 @@ service "app" {
     percent                  = 10
     interval_minutes         = 5
     termination_wait_minutes = 60
+
+    # Built-in checks: the new tasks' health on the test listener, their front page before production
+    # traffic moves, and production's health once it has. A hook may run a function of your own instead:
+    # hook "BeforeInstall" { function_arn = "arn:aws:lambda:eu-west-1:222222222222:function:<name>" }
+    hook "AfterAllowTestTraffic" {}
+    hook "BeforeAllowTraffic" {
+      listener        = "test"
+      path            = "/"
+      expected_status = 200
+    }
+    hook "AfterAllowTraffic" {
+      listener = "production"
+    }
   }
 }
 

@@ -45,6 +45,10 @@ service "app" {
     strategy                 = "blue_green"
     traffic                  = "all_at_once"
     termination_wait_minutes = 5
+
+    # The built-in check (GET health_check_path, expect 200) on the listener that carries the new tasks.
+    hook "AfterAllowTestTraffic" {}
+    hook "AfterAllowTraffic" {}
   }
 }
 

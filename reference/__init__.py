@@ -47,3 +47,13 @@ def service_calls() -> dict:
 def codedeploy_ecs_managed_policy_review() -> dict:
     """AWSCodeDeployRoleForECS, action by action: granted to the CodeDeploy role, or not needed and why."""
     return _load("codedeploy_ecs_managed_policy_review.json")
+
+
+@cache
+def ecs_lifecycle_hooks() -> dict[str, tuple[str, ...]]:
+    """ECS deployment lifecycle event -> the listeners that route to the replacement task set when its hook runs,
+    in AWS's run order (reference/ecs_lifecycle_hooks.json, with the documentation it comes from)."""
+    return {
+        entry["event"]: tuple(entry["listeners_on_replacement"])
+        for entry in _load("ecs_lifecycle_hooks.json")["events"]
+    }

@@ -7,12 +7,33 @@ infrastructure and the files the pipeline deploys.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from envconfig.model import Environment, Service
-from envconfig.naming import EnvironmentNames
+from envconfig.naming import EnvironmentNames, ServiceNames
+from reference import ecs_lifecycle_hooks
 
 IMAGE_PLACEHOLDER = "<IMAGE1_NAME>"  # CodeDeployToECS fills it from imageDetail.json
 TASK_DEFINITION_PLACEHOLDER = "<TASK_DEFINITION>"  # CodeDeployToECS fills it after registering
+
+
+@dataclass(frozen=True)
+class HookCheck:
+    """The project's HTTP check (modules/ecs/hook_code/validate.py): GET `path` on `listener`, expect a status."""
+
+    listener: Literal["test", "production"]
+    path: str
+    expected_status: int
+
+
+@dataclass(frozen=True)
+class ReleaseHook:
+    """One appspec hook: the lifecycle event and the Lambda function it invokes, by name (the form of AWS's
+    examples; every hook function is in the deployment's account and region, so the name is unambiguous)."""
+
+    event: str
+    function: str
+    check: HookCheck | None = None  # default None: the user's own function; else the project's check it runs
 
 
 @dataclass(frozen=True)
@@ -29,7 +50,12 @@ class ReleaseSpec:
     execution_role_arn: str
     task_role_arn: str
     log_group: str
-    hook_functions: tuple[tuple[str, str], ...] = ()  # (appspec hook, Lambda function name); default: none
+    hooks: tuple[ReleaseHook, ...] = ()  # in the order CodeDeploy runs them; default: none
+
+    @property
+    def hook_checks(self) -> tuple[ReleaseHook, ...]:
+        """The hooks whose functions the project creates: those that run its built-in check."""
+        return tuple(hook for hook in self.hooks if hook.check is not None)
 
     def container_definitions(self, image: str) -> list[dict]:
         return [
@@ -84,8 +110,8 @@ class ReleaseSpec:
                 }
             ],
         }
-        if self.hook_functions:
-            spec["Hooks"] = [{hook: function} for hook, function in self.hook_functions]
+        if self.hooks:
+            spec["Hooks"] = [{hook.event: hook.function} for hook in self.hooks]
         return spec
 
     @property
@@ -111,9 +137,7 @@ def release_spec(env: Environment, service: Service) -> ReleaseSpec:
     key = (id(env), id(service))
     if key not in _RELEASES:
         names = EnvironmentNames(env).service(service)
-        hooks = ()
-        if service.deployment.strategy == "blue_green":
-            hooks = tuple((hook, names.hook_function(hook)) for hook in service.deployment.validation_hooks)
+        hooks = release_hooks(service, names) if service.deployment.strategy == "blue_green" else ()
         release = ReleaseSpec(
             environment=env.name,
             region=env.region,
@@ -125,7 +149,25 @@ def release_spec(env: Environment, service: Service) -> ReleaseSpec:
             execution_role_arn=names.role_arn("task-execution"),
             task_role_arn=names.role_arn("task"),
             log_group=names.task_log_group,
-            hook_functions=hooks,
+            hooks=hooks,
         )
         _RELEASES[key] = (env, service, release)
     return _RELEASES[key][2]
+
+
+def release_hooks(service: Service, names: ServiceNames) -> tuple[ReleaseHook, ...]:
+    """The service's hooks in AWS's run order: a user function by its name, a built-in check by the function the
+    service stack creates for it, on the listener that routes to the new tasks unless the hook names one."""
+    order = list(ecs_lifecycle_hooks())
+    hooks = []
+    for hook in sorted(service.deployment.hooks, key=lambda hook: order.index(hook.name)):
+        if hook.function_arn:
+            hooks.append(ReleaseHook(hook.name, hook.function_arn.split(":")[6]))
+            continue
+        check = HookCheck(
+            listener=hook.listener or ecs_lifecycle_hooks()[hook.name][0],
+            path=hook.path or service.health_check_path,
+            expected_status=hook.expected_status,
+        )
+        hooks.append(ReleaseHook(hook.name, names.hook_function(hook.name), check))
+    return tuple(hooks)

@@ -109,14 +109,14 @@ class ServiceStack(EnvironmentStack):
         TerraformOutput(scope, "ecs-cluster", value=self.cluster.name)
         if not blue_green:
             return
-        hooks = DeployHooks(
+        DeployHooks(
             scope,
             "hooks",
             DeployHooksProps(
                 security_group_name=names.hooks_security_group,
                 role_name=names.role("hooks"),
                 account=self.account,
-                hooks=release.hook_functions,
+                checks=release.hook_checks,
                 deployment_group_arn=names.deployment_group_arn,
                 alb_dns_name=alb.dns_name,
                 alb_security_group_id=alb.security_group.id,
@@ -124,7 +124,6 @@ class ServiceStack(EnvironmentStack):
                 nat_public_ips=tuple(self.network.nat_public_ips),
                 production_listener=alb.production,
                 test_listener=alb.test,
-                health_check_path=service.health_check_path,
                 vpc_id=self.network.vpc_id,
                 subnet_ids=tuple(self.network.private_subnet_ids),
                 subnet_names=tuple(self.network.private_subnet_names),
@@ -151,7 +150,9 @@ class ServiceStack(EnvironmentStack):
                 green_target_group=alb.target_group_references["green"],
                 production_listener_arn=alb.production_listener.arn,
                 test_listener_arn=alb.test_listener.arn,
-                hook_function_arns=hooks.function_arns,
+                hook_function_arns=tuple(
+                    self.account.arn("lambda", f"function:{hook.function}") for hook in release.hooks
+                ),
                 task_role_arns=(release.execution_role_arn, release.task_role_arn),
             ),
         )

@@ -1,6 +1,7 @@
-"""Lambda functions for the appspec hooks: each checks one listener over its own protocol (HTTP, or
-HTTPS with the certificate verified for the service's host name) and reports to CodeDeploy; the role may
-report on one deployment group and nothing else.
+"""Lambda functions for the appspec hooks that run the project's check: each GETs a path on one listener over
+its own protocol (HTTP, or HTTPS with the certificate verified for the service's host name), compares the
+status and reports to CodeDeploy; the role may report on one deployment group and nothing else. Hooks that run
+the user's own functions need nothing here; with no built-in check this construct creates nothing.
 
 The functions' settings (the listener to check) are not secret: they stay encrypted under Lambda's AWS
 managed key. A customer key for them would need kms:Decrypt for the role and kms:Encrypt and
@@ -27,10 +28,9 @@ from modules.cdk.core import AssetType, Construct, TerraformAsset
 from modules.ecs.load_balancer import ListenerReference
 from modules.shared.iam import ServiceRole, ServiceRoleProps
 from modules.shared.statements import Statement
+from release.model import ReleaseHook
 
 HOOK_CODE = Path(__file__).resolve().parent / "hook_code"
-# Which listener carries the new (green) tasks' traffic when each hook runs.
-HOOK_CHECKS_TEST_LISTENER = {"AfterAllowTestTraffic": True, "BeforeAllowTraffic": True, "AfterAllowTraffic": False}
 # What Lambda does with the execution role to connect functions to the VPC
 # (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html, AWSLambdaVPCAccessExecutionRole).
 _ENI_ACTIONS = ("ec2:AssignPrivateIpAddresses", "ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses")
@@ -46,7 +46,7 @@ class DeployHooksProps:
     security_group_name: str  # the functions' security group, by name and Name tag (which the role's policy names)
     role_name: str
     account: Account
-    hooks: tuple[tuple[str, str], ...]  # (appspec hook, function name)
+    checks: tuple[ReleaseHook, ...]  # the hooks that run the built-in check (each with its `check`)
     deployment_group_arn: str  # the one deployment group the functions report to
     alb_dns_name: str
     alb_security_group_id: str
@@ -54,7 +54,6 @@ class DeployHooksProps:
     nat_public_ips: tuple[str, ...]  # an internet-facing ALB sees the hooks' traffic from these
     production_listener: ListenerReference
     test_listener: ListenerReference
-    health_check_path: str
     vpc_id: str
     subnet_ids: tuple[str, ...]
     subnet_names: tuple[str, ...]  # the Name tags of `subnet_ids` (ids are unknown until apply; names are not)
@@ -66,6 +65,10 @@ class DeployHooksProps:
 class DeployHooks(Construct):
     def __init__(self, scope: Construct, id: str, props: DeployHooksProps):
         super().__init__(scope, id)
+        self.functions: dict[str, LambdaFunction] = {}
+        self.function_arns: tuple[str, ...] = ()
+        if not props.checks:
+            return
         code = TerraformAsset(self, "code", path=str(HOOK_CODE), type=AssetType.ARCHIVE)
         self.role = ServiceRole(
             self,
@@ -86,7 +89,7 @@ class DeployHooks(Construct):
             description="deploy hooks: listener checks and AWS APIs",
             tags={"Name": props.security_group_name},
         )
-        for port in sorted({props.test_listener.port, props.production_listener.port}):
+        for port in sorted({self.listener(props, hook).port for hook in props.checks}):
             self._allow_check(props, port)
         VpcSecurityGroupEgressRule(
             self,
@@ -98,19 +101,18 @@ class DeployHooks(Construct):
             cidr_ipv4="0.0.0.0/0",
             description="CodeDeploy API through NAT",
         )
-        self.functions = {}
-        for hook, function in props.hooks:
+        for hook in props.checks:
             logs = CloudwatchLogGroup(
                 self,
-                f"{hook}-logs",
-                name=_log_group(function),
+                f"{hook.event}-logs",
+                name=_log_group(hook.function),
                 retention_in_days=props.log_retention_days,
                 kms_key_id=props.kms_key_arn,
             )
-            self.functions[hook] = LambdaFunction(
+            self.functions[hook.event] = LambdaFunction(
                 self,
-                hook,
-                function_name=function,
+                hook.event,
+                function_name=hook.function,
                 role=self.role.arn,
                 runtime="python3.12",
                 handler="validate.handler",
@@ -125,18 +127,22 @@ class DeployHooks(Construct):
                 ),
                 depends_on=[logs, self.role.policy],
             )
-        self.function_arns = tuple(props.account.arn("lambda", f"function:{function}") for _, function in props.hooks)
+        self.function_arns = tuple(props.account.arn("lambda", f"function:{hook.function}") for hook in props.checks)
 
     @staticmethod
-    def check_settings(props: DeployHooksProps, hook: str) -> dict[str, str]:
-        """The hook code's settings: the URL of the listener that carries the new tasks' traffic when `hook` runs,
-        as the listener's protocol and port and the certificate's host name say; with a host name, the ALB's DNS
-        name to connect to (the certificate does not cover it)."""
-        listener = props.test_listener if HOOK_CHECKS_TEST_LISTENER[hook] else props.production_listener
+    def listener(props: DeployHooksProps, hook: ReleaseHook) -> ListenerReference:
+        return props.test_listener if hook.check.listener == "test" else props.production_listener
+
+    @classmethod
+    def check_settings(cls, props: DeployHooksProps, hook: ReleaseHook) -> dict[str, str]:
+        """The hook code's settings: the URL of the hook's listener and path, as the listener's protocol and port
+        and the certificate's host name say, and the expected status; with a host name, the ALB's DNS name to
+        connect to (the certificate does not cover it)."""
+        listener = cls.listener(props, hook)
         if listener.protocol == "HTTPS" and not props.host_name:
-            raise ValueError(f"{props.name}: an HTTPS listener's check needs the host name its certificate covers")
+            raise ValueError(f"{hook.function}: an HTTPS listener's check needs the host name its certificate covers")
         url = f"{listener.protocol.lower()}://{props.host_name or props.alb_dns_name}:{listener.port}"
-        settings = {"CHECK_URL": f"{url}{props.health_check_path}"}
+        settings = {"CHECK_URL": f"{url}{hook.check.path}", "CHECK_EXPECTED_STATUS": str(hook.check.expected_status)}
         if props.host_name:
             settings["CHECK_ADDRESS"] = props.alb_dns_name
         return settings
@@ -149,14 +155,15 @@ class DeployHooks(Construct):
         network interfaces are created by Lambda and have no id beforehand: any in this account and region.
         """
         account = props.account
-        streams = tuple(f"{account.log_group_arn(_log_group(function))}:log-stream:*" for _, function in props.hooks)
+        streams = tuple(f"{account.log_group_arn(_log_group(hook.function))}:log-stream:*" for hook in props.checks)
         interfaces = account.arn("ec2", "network-interface/*")
-        statements = [
+        return (
             Statement(
                 ("codedeploy:PutLifecycleEventHookExecutionStatus",),
                 (props.deployment_group_arn,),
                 sid="ReportHookStatus",
             ),
+            Statement(("logs:CreateLogStream", "logs:PutLogEvents"), streams, sid="WriteLogs"),
             Statement(("ec2:CreateNetworkInterface",), (interfaces,), sid="CreateInterfaces"),
             Statement(
                 ("ec2:CreateNetworkInterface",),
@@ -172,10 +179,7 @@ class DeployHooks(Construct):
             ),
             Statement(_ENI_ACTIONS, (interfaces,), sid="ManageInterfaces"),
             Statement(_DESCRIBE_ACTIONS, ("*",), sid="DescribeNetwork"),
-        ]
-        if streams:
-            statements.insert(1, Statement(("logs:CreateLogStream", "logs:PutLogEvents"), streams, sid="WriteLogs"))
-        return tuple(statements)
+        )
 
     def _allow_check(self, props: DeployHooksProps, port: int) -> None:
         """Hooks to listener: by security group inside the VPC, through the NAT addresses otherwise."""

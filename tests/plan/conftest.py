@@ -31,6 +31,21 @@ CERTIFICATE = [
 ]
 
 
+# prod with all five appspec hooks: the user's functions before install, after install and after production traffic
+# moved, the built-in checks on the test listener between.
+HOOK_FUNCTION = "arn:aws:lambda:eu-west-1:222222222222:function:acme-prod-app-{}"
+ALL_HOOKS = [
+    (
+        "prod",
+        'hook "AfterAllowTestTraffic" {}',
+        f'hook "BeforeInstall" {{\n      function_arn = "{HOOK_FUNCTION.format("preflight")}"\n    }}\n'
+        f'    hook "AfterInstall" {{\n      function_arn = "{HOOK_FUNCTION.format("migrate")}"\n    }}\n'
+        '    hook "AfterAllowTestTraffic" {}',
+    ),
+    ("prod", 'listener = "production"', f'function_arn = "{HOOK_FUNCTION.format("smoke")}"'),
+]
+
+
 def synthesize_variant(tmp_path_factory, name: str, edits: list[tuple[str, str, str]]):
     """(catalog, synthesis) of the edited environments' selected environment (the first edited one)."""
     directory = tmp_path_factory.mktemp(name) / "environments"
@@ -66,3 +81,19 @@ def service_plans(plans, catalog, certificate_variant, certificate_plan):
         if name.endswith("-service")
     ]
     return [*shipped, (certificate_plan, certificate_variant[0].by_name["prod"])]
+
+
+@pytest.fixture(scope="session")
+def hooks_variant(synthesis, tmp_path_factory):
+    """prod with all five hooks, built-in checks and the user's functions mixed."""
+    return synthesize_variant(tmp_path_factory, "hooks", ALL_HOOKS)
+
+
+@pytest.fixture(scope="session")
+def hooks_plan(hooks_variant, tmp_path_factory):
+    _, synthesis = hooks_variant
+    plan = plan_stacks(
+        {"prod-service": synthesis.stacks["prod-service"]}, work_root=tmp_path_factory.mktemp("hooks-plans")
+    )["prod-service"]
+    plan.stack = "prod-service (all five hooks)"
+    return plan

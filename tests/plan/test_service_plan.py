@@ -9,6 +9,8 @@ import urllib.parse
 import pytest
 
 from envconfig.naming import EnvironmentNames
+from reference import ecs_lifecycle_hooks
+from release.model import release_spec
 from tests.plan.conftest import CERTIFICATE_ARN
 from tests.plan.documented import documented_arn
 from tests.plan.rule_sources import Source, nat_eips, referenced_resource, source
@@ -322,18 +324,13 @@ def test_hook_functions_may_only_report_to_their_deployment_group(plans, catalog
         )
     ]
     functions = {f["values"]["function_name"] for f in plan.of_type("aws_lambda_function")}
-    assert functions == {names.hook_function(h) for h in ("AfterAllowTestTraffic", "AfterAllowTraffic")}
+    hooks = catalog.by_name["prod"].services[0].deployment.hooks
+    assert functions == {names.hook_function(hook.name) for hook in hooks if hook.built_in}
 
 
-# Which listener carries the new task set's traffic when each ECS hook runs: the test listener from
-# AfterAllowTestTraffic until BeforeAllowTraffic, production from AfterAllowTraffic. AWS: "AppSpec 'hooks' section
-# for an Amazon ECS deployment", https://docs.aws.amazon.com/codedeploy/latest/userguide/
-# reference-appspec-file-structure-hooks.html#appspec-hooks-ecs
-HOOK_ROUTES = {
-    "AfterAllowTestTraffic": "test_traffic_route",
-    "BeforeAllowTraffic": "test_traffic_route",
-    "AfterAllowTraffic": "prod_traffic_route",
-}
+# The deployment group's route of each listener a built-in check names (reference/ecs_lifecycle_hooks.json: which
+# listener routes to the new task set when each hook runs).
+LISTENER_ROUTES = {"test": "test_traffic_route", "production": "prod_traffic_route"}
 _INTERPOLATION = re.compile(r"^\$\{(aws_[a-z0-9_]+)\.([\w-]+)\.([\w]+)\}$")
 
 
@@ -358,14 +355,19 @@ def test_hooks_check_each_listener_over_its_protocol_port_and_name(stack_config,
                 for s in env.services
                 if EnvironmentNames(env).service(s).deployment_group == group["deployment_group_name"]
             )
-            for hook in service.deployment.validation_hooks:
-                function = functions[EnvironmentNames(env).service(service).hook_function(hook)]
-                route = pair[HOOK_ROUTES[hook]]["listener_arns"][0]
+            for check in release_spec(env, service).hook_checks:
+                hook, function = check.event, functions[check.function]
+                assert check.check.listener in ecs_lifecycle_hooks()[hook], (stack, hook)
+                route = pair[LISTENER_ROUTES[check.check.listener]]["listener_arns"][0]
                 listener_type, listener_id, _ = _INTERPOLATION.match(route).groups()
                 listener = resources[listener_type][listener_id]
                 settings = function["environment"]["variables"]
                 url = urllib.parse.urlsplit(settings["CHECK_URL"])
                 assert (url.scheme, url.port) == (listener["protocol"].lower(), listener["port"]), (stack, hook)
+                assert (url.path, settings["CHECK_EXPECTED_STATUS"]) == (
+                    check.check.path,
+                    str(check.check.expected_status),
+                )
                 if listener["protocol"] == "HTTPS":
                     assert listener["certificate_arn"] == env.network.certificate_arn
                     assert url.hostname == service.host_name, (stack, hook)

@@ -167,6 +167,15 @@ def internet_reaches_the_test_listener_port(plan: PlanCopy) -> str:
     return rule.address
 
 
+@mutation("CKV_DLP_37", "prod-service")
+def codedeploy_invokes_any_function_named_like_a_hook(plan: PlanCopy) -> str:
+    policy = plan.resource("aws_iam_role_policy", "codedeploy")
+    document, statement = policy.statement("RunHooks")
+    statement["Resource"] = [statement["Resource"][0].rsplit(":", 1)[0] + ":CodeDeployHook_*"]
+    policy.set_policy(document)
+    return policy.address
+
+
 @mutation("CKV_DLP_12", "prod-service")
 def group_does_not_roll_back_on_alarm(plan: PlanCopy) -> str:
     group = plan.resource("aws_codedeploy_deployment_group")

@@ -31,7 +31,7 @@ def expected_report(status: str) -> dict:
 
 @pytest.fixture(autouse=True)
 def settings(monkeypatch):
-    for name in ("CHECK_URL", "CHECK_ADDRESS", "HOOK_CA_BUNDLE", "CHECK_TIMEOUT_SECONDS"):
+    for name in ("CHECK_URL", "CHECK_ADDRESS", "HOOK_CA_BUNDLE", "CHECK_TIMEOUT_SECONDS", "CHECK_EXPECTED_STATUS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CHECK_ATTEMPTS", "2")
     monkeypatch.setenv("CHECK_DELAY_SECONDS", "0")
@@ -145,6 +145,17 @@ def test_server_errors_report_failed(server, codedeploy, monkeypatch):
     assert len(handler.seen) == 2
 
 
+@pytest.mark.parametrize(
+    ("answer", "expected", "status"), [(204, "204", "Succeeded"), (200, "204", "Failed"), (302, "200", "Failed")]
+)
+def test_only_the_expected_status_is_healthy(server, codedeploy, monkeypatch, answer, expected, status):
+    httpd, handler = server
+    handler.status = answer
+    monkeypatch.setenv("CHECK_URL", f"http://127.0.0.1:{httpd.server_port}/health")
+    monkeypatch.setenv("CHECK_EXPECTED_STATUS", expected)
+    assert run_hook(codedeploy, status) == {"status": status}
+
+
 def test_unreachable_listener_reports_failed(codedeploy, monkeypatch):
     monkeypatch.setenv("CHECK_URL", "http://127.0.0.1:9/health")
     assert run_hook(codedeploy, "Failed") == {"status": "Failed"}
@@ -225,8 +236,20 @@ def test_checks_stop_in_time_to_report_before_lambda_times_out(codedeploy, monke
         {"CHECK_URL": "http://127.0.0.1:9/health", "CHECK_ATTEMPTS": "ten"},
         {"CHECK_URL": "http://127.0.0.1:9/health", "CHECK_ATTEMPTS": "0"},
         {"CHECK_URL": "https://app.acme.example/health", "HOOK_CA_BUNDLE": "/no/such/bundle.pem"},
+        {"CHECK_URL": "http://127.0.0.1:9/health", "CHECK_EXPECTED_STATUS": "ok"},
+        {"CHECK_URL": "http://127.0.0.1:9/health", "CHECK_EXPECTED_STATUS": "99"},
     ],
-    ids=["no-url", "not-http", "no-host", "bad-port", "attempts-not-a-number", "no-attempts", "no-ca-bundle"],
+    ids=[
+        "no-url",
+        "not-http",
+        "no-host",
+        "bad-port",
+        "attempts-not-a-number",
+        "no-attempts",
+        "no-ca-bundle",
+        "status-not-a-number",
+        "status-not-http",
+    ],
 )
 def test_bad_settings_report_failed(codedeploy, monkeypatch, environment):
     for name, value in environment.items():

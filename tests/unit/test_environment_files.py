@@ -14,6 +14,7 @@ from envconfig.model import CloudBackend, LocalBackend, S3Backend
 from tests.environment_edits import edit
 
 ROOT = Path(__file__).resolve().parents[2]
+LAMBDA = "arn:aws:lambda"
 
 
 DEV_SOURCE = (
@@ -149,11 +150,11 @@ BAD_SETTINGS = [
         "'10.0.0.0/8' is listed more than once",
     ),
     (
-        "dev",
-        'strategy = "rolling"',
-        'validation_hooks = ["AfterAllowTraffic", "AfterAllowTraffic"]',
-        "service.app.deployment.validation_hooks",
-        "'AfterAllowTraffic' is listed more than once",
+        "prod",
+        'hook "AfterAllowTestTraffic" {}',
+        'hook "AfterAllowTestTraffic" {}\n    hook "AfterAllowTestTraffic" {}',
+        "service.app.deployment.hook.AfterAllowTestTraffic",
+        "declared more than once",
     ),
     (
         "dev",
@@ -342,6 +343,105 @@ BAD_SETTINGS = [
         "1 is not between 2 and 100",
     ),
     ("prod", 'image_tag = "release-2026.11.30"', "image_tags = []", "run_task.image_tags", "unknown setting"),
+    # Appspec hooks (deployment.hook "<event>"): where each check can see the new tasks, whose function runs.
+    (
+        "prod",
+        'hook "AfterAllowTestTraffic" {}',
+        'hook "AfterDeploy" {}',
+        "service.app.deployment.hook.AfterDeploy",
+        "'AfterDeploy' is not one of 'BeforeInstall', 'AfterInstall'",
+    ),
+    (
+        "dev",
+        'strategy = "rolling"',
+        'strategy = "rolling"\n    hook "AfterAllowTraffic" {}',
+        "service.app.deployment.hook.AfterAllowTraffic",
+        "need strategy 'blue_green', not 'rolling'",
+    ),
+    (
+        "prod",
+        'hook "AfterAllowTestTraffic" {}',
+        'hook "BeforeInstall" {}',
+        "service.app.deployment.hook.BeforeInstall",
+        "no listener routes to the new tasks at BeforeInstall, so an HTTP check cannot see them: set function_arn",
+    ),
+    (
+        "prod",
+        'hook "AfterAllowTestTraffic" {}',
+        'hook "AfterInstall" {\n      path = "/health"\n    }',
+        "service.app.deployment.hook.AfterInstall",
+        "no listener routes to the new tasks at AfterInstall",
+    ),
+    (
+        "prod",
+        'listener = "production"',
+        'listener = "test"',
+        "service.app.deployment.hook.AfterAllowTraffic.listener",
+        "the test listener does not route to the new tasks at AfterAllowTraffic (the production listener does)",
+    ),
+    (
+        "prod",
+        'listener        = "test"',
+        'listener = "production"',
+        "service.app.deployment.hook.BeforeAllowTraffic.listener",
+        "the production listener does not route to the new tasks at BeforeAllowTraffic (the test listener does)",
+    ),
+    (
+        "prod",
+        'hook "AfterAllowTestTraffic" {}',
+        'hook "AfterAllowTestTraffic" {\n      listener = "staging"\n    }',
+        "service.app.deployment.hook.AfterAllowTestTraffic.listener",
+        "'staging' is not one of '', 'test', 'production'",
+    ),
+    (
+        "prod",
+        "expected_status = 200",
+        "expected_status = 700",
+        "service.app.deployment.hook.BeforeAllowTraffic.expected_status",
+        "700 is not between 100 and 599",
+    ),
+    (
+        "prod",
+        'path            = "/"',
+        'path = "health"',
+        "service.app.deployment.hook.BeforeAllowTraffic.path",
+        "'health' is not a URL path starting with '/'",
+    ),
+    (
+        "prod",
+        'hook "AfterAllowTestTraffic" {}',
+        f'hook "BeforeInstall" {{\n      function_arn = "{LAMBDA}:eu-west-1:999999999999:function:preflight"\n    }}',
+        "service.app.deployment.hook.BeforeInstall.function_arn",
+        "the function is in 999999999999/eu-west-1, not this environment's 222222222222/eu-west-1",
+    ),
+    (
+        "prod",
+        'hook "AfterAllowTestTraffic" {}',
+        f'hook "BeforeInstall" {{\n      function_arn = "{LAMBDA}:us-east-1:222222222222:function:preflight"\n    }}',
+        "service.app.deployment.hook.BeforeInstall.function_arn",
+        "the function is in 222222222222/us-east-1",
+    ),
+    (
+        "prod",
+        'hook "AfterAllowTestTraffic" {}',
+        f'hook "BeforeInstall" {{\n      function_arn = "{LAMBDA}:eu-west-1:222222222222:function:pre:live"\n    }}',
+        "service.app.deployment.hook.BeforeInstall.function_arn",
+        "is not an unqualified Lambda function ARN",
+    ),
+    (
+        "prod",
+        'listener = "production"',
+        'function_arn = "arn:aws:lambda:eu-west-1:222222222222:function:smoke"\n      path = "/smoke"',
+        "service.app.deployment.hook.AfterAllowTraffic.path",
+        "belongs to the built-in check; a hook with function_arn runs that function instead",
+    ),
+    (
+        "prod",
+        "termination_wait_minutes = 60",
+        'termination_wait_minutes = 60\n    validation_hooks = ["AfterAllowTraffic"]',
+        "service.app.deployment.validation_hooks",
+        "unknown setting",
+    ),
 ]
 
 
@@ -413,6 +513,12 @@ def test_a_run_task_without_a_cloud_backend_exits_2_naming_file_and_setting(env_
         'error: environments/dev.hcl: run_task: needs backend.type = "cloud" (HCP Terraform runs run tasks; '
         "this file's backend is 'local')"
     ]
+def test_main_exits_2_on_a_bad_hook(env_dir, tmp_path):
+    edit(env_dir, "prod", 'hook "AfterAllowTestTraffic" {}', 'hook "BeforeInstall" {}')
+    result = run_main(env_dir, tmp_path, "prod")
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: environments/prod.hcl: service.app.deployment.hook.BeforeInstall: no listener")
     assert not (tmp_path / "cdktf.out").exists()
 
 

@@ -85,7 +85,7 @@ PREFIXES = ["acme-a", "acme-b", "acme-c", "acme-d"]
 REGIONS = ["eu-west-1", "us-east-1", "me-central-1", "ap-southeast-3"]
 SERVICES = ["app", "api", "web"]
 FARGATE = [(256, 512), (512, 1024), (1024, 2048), (2048, 8192), (4096, 30720)]
-HOOKS = ["AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic"]
+HOOKS = ["BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic"]
 CONNECTION = "arn:aws:codestar-connections:{region}:{account}:connection/6f0c2a4e-1b7d-4c55-9a3e-0d8e5f1a2b3c"
 
 
@@ -100,8 +100,18 @@ def service(draw, region: str, account: str, built: bool) -> Block:
             percent=draw(st.sampled_from([10, 25])),
             interval_minutes=draw(st.sampled_from([3, 5, 10])),
             test_listener_port=draw(st.sampled_from([8080, 9000])),
-            validation_hooks=draw(st.lists(st.sampled_from(HOOKS), max_size=3, unique=True)),
         )
+        hooks = draw(st.lists(st.sampled_from(HOOKS), max_size=5, unique=True))
+        if hooks:  # the built-in check where a listener carries the new tasks, else a function of this account
+            deployment["hook"] = [
+                (
+                    hook,
+                    Block(function_arn=f"arn:aws:lambda:{region}:{account}:function:{hook.lower()}")
+                    if hook in ("BeforeInstall", "AfterInstall")
+                    else Block(),
+                )
+                for hook in hooks
+            ]
     block = Block(
         container_port=80,
         cpu=cpu,
@@ -271,7 +281,17 @@ MUTATIONS = {  # name -> (what it does to the first file, given `other`: another
     ),
     "internal- prefix": lambda s, other: s.__setitem__("name_prefix", "internal-x"),
     "hooks repeated": lambda s, other: first_service(s)["deployment"].update(
-        strategy="blue_green", validation_hooks=["AfterAllowTraffic", "AfterAllowTraffic"]
+        strategy="blue_green", hook=[("AfterAllowTraffic", Block()), ("AfterAllowTraffic", Block())]
+    ),
+    "check without a listener on the new tasks": lambda s, other: first_service(s)["deployment"].update(
+        strategy="blue_green", hook=[("AfterInstall", Block())]
+    ),
+    "hook function elsewhere": lambda s, other: first_service(s)["deployment"].update(
+        strategy="blue_green",
+        hook=[("BeforeInstall", Block(function_arn="arn:aws:lambda:eu-west-1:999999999999:function:x"))],
+    ),
+    "hooks on a rolling service": lambda s, other: first_service(s)["deployment"].update(
+        strategy="rolling", traffic="all_at_once", hook=[("AfterAllowTraffic", Block())]
     ),
     "rolling canary": lambda s, other: first_service(s)["deployment"].update(strategy="rolling", traffic="canary"),
     "test listener on 443": lambda s, other: first_service(s)["deployment"].update(

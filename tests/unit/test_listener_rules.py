@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from envconfig.loader import ConfigError, load_environment
@@ -9,6 +11,7 @@ from tests.environment_edits import edit
 
 HEALTH = 'health_check_path = "/health"'
 WAIT = "termination_wait_minutes = 60"
+FUNCTION = "arn:aws:lambda:eu-west-1:222222222222:function:acme-prod-app-preflight"
 CERTIFICATE = 'alb_deletion_protection = true\n  certificate_arn = "arn:aws:acm:eu-west-1:222222222222:certificate/x"'
 
 
@@ -29,10 +32,16 @@ def test_a_certificate_with_host_name_passes(env_dir):
     assert env.services[0].host_name == "app.acme.example"
 
 
-def test_services_without_hooks_need_no_host_name(env_dir):
+def test_services_without_built_in_checks_need_no_host_name(env_dir):
+    """Only the project's checks connect to the listeners; the user's functions are theirs to configure."""
     edit(env_dir, "prod", "alb_deletion_protection = true", CERTIFICATE)
-    edit(env_dir, "prod", WAIT, f"{WAIT}\n    validation_hooks = []")
-    assert load_environment("prod", env_dir).services[0].deployment.validation_hooks == ()
+    path = env_dir / "prod.hcl"
+    text = re.sub(r'\n    hook "\w+" \{[^}]*\}', "", path.read_text())
+    path.write_text(
+        text.replace(WAIT, f'{WAIT}\n    hook "BeforeInstall" {{\n      function_arn = "{FUNCTION}"\n    }}')
+    )
+    [hook] = load_environment("prod", env_dir).services[0].deployment.hooks
+    assert (hook.name, hook.built_in) == ("BeforeInstall", False)
 
 
 @pytest.mark.parametrize("value", ["app", "-app.example", "App.Example.com", "app..example", "app.example."])

@@ -16,7 +16,9 @@ from botocore.exceptions import ParamValidationError
 from botocore.validate import validate_parameters
 from jsonschema import Draft202012Validator
 
+from envconfig.model import LifecycleHook
 from envconfig.naming import EnvironmentNames
+from reference import ecs_lifecycle_hooks
 from release.model import release_spec
 from tests.plan.documented import documented_arn
 
@@ -245,7 +247,45 @@ def test_release_is_computed_once_per_environment_and_service(catalog):
     service = env.services[0]
     assert release_spec(env, service) is release_spec(env, service)
     rolling = dataclasses.replace(service, deployment=dataclasses.replace(service.deployment, strategy="rolling"))
-    assert release_spec(env, service).hook_functions and not release_spec(env, rolling).hook_functions
+    assert release_spec(env, service).hooks and not release_spec(env, rolling).hooks
+
+
+# AWS's ECS lifecycle hook events in their run order, as the documentation lists them (the schema's transcription);
+# reference/ecs_lifecycle_hooks.json, which the app reads, must say the same.
+AWS_ECS_HOOK_ORDER = APPSPEC_SCHEMA["properties"]["Hooks"]["items"]["propertyNames"]["enum"]
+
+
+def test_appspec_renders_every_hook_in_aws_order_with_names_aws_accepts(catalog):
+    """Five hooks configured in reverse order render in AWS's order, the user's functions by their names."""
+    env = catalog.by_name["prod"]
+    service = env.services[0]
+    account = f"arn:aws:lambda:{env.region}:{env.account_id}:function"
+    hooks = (
+        LifecycleHook("AfterAllowTraffic", function_arn=f"{account}:smoke"),
+        LifecycleHook("BeforeAllowTraffic", listener="test", path="/ready", expected_status=204),
+        LifecycleHook("AfterAllowTestTraffic"),
+        LifecycleHook("AfterInstall", function_arn=f"{account}:migrate"),
+        LifecycleHook("BeforeInstall", function_arn=f"{account}:preflight"),
+    )
+    five = dataclasses.replace(service, deployment=dataclasses.replace(service.deployment, hooks=hooks))
+    release = release_spec(env, five)
+    appspec = yaml.safe_load(yaml.safe_dump(release.appspec()))
+    assert [error.message for error in APPSPEC.iter_errors(appspec)] == []
+    rendered = appspec["Hooks"]
+    assert list(ecs_lifecycle_hooks()) == AWS_ECS_HOOK_ORDER
+    assert [next(iter(hook)) for hook in rendered] == AWS_ECS_HOOK_ORDER
+    assert all(len(hook) == 1 for hook in rendered), "one function per event"
+    names = EnvironmentNames(env).service(five)
+    assert [next(iter(hook.values())) for hook in rendered] == [
+        "preflight",
+        "migrate",
+        names.hook_function("AfterAllowTestTraffic"),
+        names.hook_function("BeforeAllowTraffic"),
+        "smoke",
+    ]
+    checks = {hook.event: hook.check for hook in release.hook_checks}
+    assert (checks["AfterAllowTestTraffic"].listener, checks["AfterAllowTestTraffic"].path) == ("test", "/health")
+    assert (checks["BeforeAllowTraffic"].path, checks["BeforeAllowTraffic"].expected_status) == ("/ready", 204)
 
 
 def test_the_task_definition_check_catches_mistakes():
@@ -336,9 +376,14 @@ def test_appspec_hooks_run_planned_functions_that_codedeploy_may_invoke(plans, c
             next(iter(hook.items()))
             for hook in yaml.safe_load(build.files[action["configuration"]["AppSpecTemplatePath"]]).get("Hooks", [])
         ]
-        assert [event for event, _ in hooks] == list(env.services[0].deployment.validation_hooks), stack
+        configured = {hook.name: hook for hook in env.services[0].deployment.hooks}
+        assert [event for event, _ in hooks] == [event for event in ecs_lifecycle_hooks() if event in configured], stack
         functions = {r["values"]["function_name"] for r in target.of_type("aws_lambda_function")}
-        assert {function for _, function in hooks} == functions, f"{stack}: every hook runs a planned function"
+        built_in = {function for event, function in hooks if configured[event].built_in}
+        assert built_in == functions, f"{stack}: every built-in check runs a planned function, and only those"
+        for event, function in hooks:
+            if not configured[event].built_in:
+                assert configured[event].function_arn.endswith(f":function:{function}"), (stack, event)
         group = target.of_type("aws_codedeploy_deployment_group")[0]
         [role] = [ref for ref in target.references(group["address"], "service_role_arn") if not ref.endswith(".arn")]
         invokable = {

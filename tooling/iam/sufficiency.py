@@ -171,8 +171,9 @@ def _service_stack_roles(catalog: Catalog, env: Environment) -> Iterator[RoleIns
         )
         if service.deployment.strategy != "blue_green":
             continue
-        functions = [
-            {"function": function, "log_group": f"/aws/lambda/{function}"} for _, function in release.hook_functions
+        invoked = [{"function": hook.function} for hook in release.hooks]  # the project's and the user's
+        checks = [
+            {"function": hook.function, "log_group": f"/aws/lambda/{hook.function}"} for hook in release.hook_checks
         ]
         yield RoleInstance(
             "codedeploy",
@@ -187,11 +188,13 @@ def _service_stack_roles(catalog: Catalog, env: Environment) -> Iterator[RoleIns
                     {"alarm": f"{own.deployment_group}-{suffix}"}
                     for suffix in ("blue-5xx", "blue-unhealthy", "green-5xx", "green-unhealthy", "cpu-high")
                 ],
-                "hook_functions": functions,
+                "hook_functions": invoked,
                 "execution_role": release.execution_role_arn.split("/")[-1],
                 "task_role": release.task_role_arn.split("/")[-1],
             },
         )
+        if not checks:  # only the built-in checks' functions have the project's role
+            continue
         yield RoleInstance(
             "hooks",
             stack,
@@ -200,7 +203,7 @@ def _service_stack_roles(catalog: Catalog, env: Environment) -> Iterator[RoleIns
                 **_common(names),
                 "codedeploy_application": own.codedeploy_application,
                 "deployment_group": own.deployment_group,
-                "hook_functions": functions,
+                "hook_functions": checks,
                 "private_subnets": [
                     {"subnet_name": private_subnet_name(env.name_prefix, zone)}
                     for zone in env.network.availability_zones

@@ -10,6 +10,7 @@ Settings (environment variables):
   CHECK_URL              the URL as clients see it, e.g. https://app.example.com:8080/health
   CHECK_ADDRESS          optional: connect here (the ALB's DNS name) instead of the URL's host; the TLS
                          server name, the certificate check and the Host header still use the URL's host
+  CHECK_EXPECTED_STATUS  the HTTP status a healthy release answers with (default 200); redirects are not followed
   CHECK_ATTEMPTS         attempts before giving up (default 10)
   CHECK_DELAY_SECONDS    pause between attempts (default 6)
   CHECK_TIMEOUT_SECONDS  connect and read timeout of one attempt (default 5)
@@ -40,6 +41,7 @@ class Check:
     url: urllib.parse.SplitResult
     address: str  # where to connect
     port: int
+    expected_status: int
     attempts: int
     delay_seconds: float
     timeout_seconds: float
@@ -59,11 +61,14 @@ class Check:
             url=url,
             address=environ.get("CHECK_ADDRESS") or url.hostname,
             port=port,
+            expected_status=_setting(environ, "CHECK_EXPECTED_STATUS", "200", int),
             attempts=_setting(environ, "CHECK_ATTEMPTS", "10", int),
             delay_seconds=_setting(environ, "CHECK_DELAY_SECONDS", "6", float),
             timeout_seconds=_setting(environ, "CHECK_TIMEOUT_SECONDS", "5", float),
             ca_bundle=environ.get("HOOK_CA_BUNDLE") or None,
         )
+        if not 100 <= check.expected_status <= 599:
+            raise ValueError(f"CHECK_EXPECTED_STATUS: {check.expected_status} is not an HTTP status")
         if check.attempts < 1 or check.delay_seconds < 0 or check.timeout_seconds <= 0:
             raise ValueError(
                 "CHECK_ATTEMPTS must be at least 1, CHECK_DELAY_SECONDS at least 0, CHECK_TIMEOUT_SECONDS more than 0"
@@ -117,7 +122,8 @@ def _setting(environ, name: str, default: str | None, convert):
 
 
 def healthy(check: Check, seconds_left=lambda: float("inf")) -> bool:
-    """Whether the listener answers 2xx/3xx within `check.attempts` attempts and the time `seconds_left()` allows."""
+    """Whether the listener answers with the expected status within `check.attempts` attempts and the time
+    `seconds_left()` allows."""
     for attempt in range(1, check.attempts + 1):
         timeout = min(check.timeout_seconds, seconds_left())
         if timeout <= 0:
@@ -125,7 +131,7 @@ def healthy(check: Check, seconds_left=lambda: float("inf")) -> bool:
             return False
         try:
             status = check.status(timeout)
-            if 200 <= status < 400:
+            if status == check.expected_status:
                 logger.info("attempt %d: HTTP %d", attempt, status)
                 return True
             logger.warning("attempt %d: HTTP %d", attempt, status)
