@@ -109,6 +109,9 @@ def rehearsal(prod, release):
             deployment_id = start_codedeploy_to_ecs(actors, timeline, build(name), ENV, spec.name)
             outcome = run_ecs_lifecycle(actors, timeline, clock, deployment_id, server.url)
         TIMINGS.append((f"release {name}", time.monotonic() - start))
+        # what the action sees when it follows the deployment
+        reported = prod.client("codedeploy").get_deployment(deploymentId=deployment_id)["deploymentInfo"]["status"]
+        assert reported == outcome.status, (reported, outcome)
         results[name] = (outcome, timeline, clock, before, state())
         return results[name]
 

@@ -111,12 +111,14 @@ def _nat_gateway_delete_releases_interface() -> None:
 def _codedeploy_lifecycle_hook_status() -> None:
     """PutLifecycleEventHookExecutionStatus recorded on the deployment, and CodeDeploy's own records (the
     deployment's revision and hook reports, its group's settings) readable by the rehearsal, which stands for
-    CodeDeploy's lifecycle: /moto-api/codedeploy/records?deployment=ID (no AWS API, and no role, reads them)."""
+    CodeDeploy's lifecycle: GET /moto-api/codedeploy/records?deployment=ID (no AWS API, and no role, reads them);
+    POST {"status": ...} there sets the status GetDeployment reports."""
     import json
     import urllib.parse
 
     from moto.codedeploy import models, responses
     from moto.core.responses import ActionResult
+    from moto.core.utils import utcnow
     from moto.moto_api._internal import urls
 
     def put_lifecycle_event_hook_execution_status(self):
@@ -134,6 +136,9 @@ def _codedeploy_lifecycle_hook_status() -> None:
                 deployment = backend.deployments.get(wanted)
                 if deployment is None:
                     continue
+                if request.method == "POST":  # the lifecycle's progress, as GetDeployment reports it
+                    deployment.status = json.loads(request.get_data() or b"{}")["status"]
+                    deployment.complete_time = utcnow() if deployment.status in ("Succeeded", "Failed") else None
                 group = deployment.deployment_group
                 document = {
                     "deployment": {
@@ -236,7 +241,8 @@ PATCHES = (
         "CodeDeploy PutLifecycleEventHookExecutionStatus is not implemented (the hook functions' report fails) and "
         "moto runs no deployment lifecycle; the patch records the report on the deployment and serves CodeDeploy's "
         "own records (revision, hook reports, the group's alarms, which GetDeploymentGroup returns empty) at "
-        "/moto-api/codedeploy/records for the rehearsal, which orchestrates the lifecycle as CodeDeploy does",
+        "/moto-api/codedeploy/records for the rehearsal, which orchestrates the lifecycle as CodeDeploy does and "
+        "sets the deployment's status there",
         _codedeploy_lifecycle_hook_status,
     ),
     EmulatorPatch(

@@ -21,7 +21,6 @@ import sys
 import threading
 import urllib.request
 import uuid
-from contextlib import suppress
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -178,10 +177,16 @@ class _Deployment:
         return _records(self.endpoint, self.id)["deployment"]["hookStatuses"].get(execution, "")
 
 
-def _records(endpoint: str, deployment_id: str) -> dict:
-    """CodeDeploy's own records of a deployment (emulator patch `codedeploy-lifecycle-hook-status`)."""
-    with urllib.request.urlopen(f"{endpoint}/moto-api/codedeploy/records?deployment={deployment_id}", timeout=10) as r:  # noqa: S310
-        return json.loads(r.read())
+def _records(endpoint: str, deployment_id: str, status: str = "") -> dict:
+    """CodeDeploy's own records of a deployment (emulator patch `codedeploy-lifecycle-hook-status`); with
+    `status`, the deployment's new status (what GetDeployment reports to the pipeline)."""
+    request = urllib.request.Request(
+        f"{endpoint}/moto-api/codedeploy/records?deployment={deployment_id}",
+        data=json.dumps({"status": status}).encode() if status else None,
+        method="POST" if status else "GET",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (the emulator's loopback URL)
+        return json.loads(response.read())
 
 
 def run_ecs_lifecycle(actors: Actors, timeline: Timeline, clock: Clock, deployment_id: str, hook_server_url: str):
@@ -197,6 +202,7 @@ def run_ecs_lifecycle(actors: Actors, timeline: Timeline, clock: Clock, deployme
     ecs, elbv2 = actors.client("codedeploy", "ecs"), actors.client("codedeploy", "elbv2")
     with timeline.step(STAGE, "Start: read the service, its target groups and listeners", "codedeploy", LIFECYCLE_DOC):
         _discover(deployment, ecs, elbv2)
+    _records(endpoint, deployment_id, "InProgress")
     installed = False
     try:
         _hook(actors, timeline, clock, deployment, "BeforeInstall", hook_server_url)
@@ -217,8 +223,10 @@ def run_ecs_lifecycle(actors: Actors, timeline: Timeline, clock: Clock, deployme
         rollback = deployment.group.get("autoRollbackConfiguration") or {}
         if installed and rollback.get("enabled") and failed.rollback_event in rollback.get("events", []):
             _roll_back(timeline, deployment, ecs, elbv2)
+        _records(endpoint, deployment_id, "Failed")
         return DeploymentOutcome("Failed", failed.event, failed.reason)
     _finish(timeline, clock, deployment, ecs)
+    _records(endpoint, deployment_id, "Succeeded")
     return DeploymentOutcome("Succeeded")
 
 
@@ -241,6 +249,18 @@ def _discover(deployment: _Deployment, ecs, elbv2) -> None:
         *routes.get("testTrafficRoute", {}).get("listenerArns", []),
     ]
     elbv2.describe_listeners(ListenerArns=listeners)
+    pair = {deployment.original_target_group, deployment.replacement_target_group}
+    for listener in listeners:  # CodeDeploy shifts rules that forward to the pair too; this project has none
+        for rule in elbv2.describe_rules(ListenerArn=listener)["Rules"]:
+            if not rule["IsDefault"] and pair & set(_forwarded_to(rule["Actions"])):
+                raise NotImplementedError(f"{rule['RuleArn']}: listener rules are not rehearsed, default actions are")
+
+
+def _forwarded_to(actions: list[dict]) -> list[str]:
+    forwards = [a for a in actions if a["Type"] == "forward"]
+    return [a["TargetGroupArn"] for a in forwards if "TargetGroupArn" in a] + [
+        g["TargetGroupArn"] for a in forwards for g in a.get("ForwardConfig", {}).get("TargetGroups", [])
+    ]
 
 
 def _install(deployment: _Deployment, ecs) -> None:
@@ -343,13 +363,17 @@ def _hook(actors: Actors, timeline: Timeline, clock: Clock, deployment: _Deploym
             "PYTHONPATH": str(HOOK_CODE),
         }
         program = f"import json, validate; validate.handler(json.loads({json.dumps(json.dumps(event_payload))}), None)"
-        with suppress(subprocess.TimeoutExpired):
-            subprocess.run(  # noqa: S603 (our interpreter, our code)
+        try:
+            run = subprocess.run(  # noqa: S603 (our interpreter, our code)
                 [sys.executable, "-c", program], env=environment, timeout=HOOK_TIMEOUT_SECONDS, capture_output=True
             )
+            log = run.stderr.decode(errors="replace").strip().splitlines()
+        except subprocess.TimeoutExpired:
+            log = [f"timed out after {HOOK_TIMEOUT_SECONDS:.0f} s"]
         status = deployment.hook_status(execution)
         if status != "Succeeded":
-            raise _Failed(event, f"{function} reported {status or 'nothing'}", "DEPLOYMENT_FAILURE")
+            detail = f"reported {status}" if status else f"did not report ({log[-1] if log else 'no output'})"
+            raise _Failed(event, f"{function} {detail}", "DEPLOYMENT_FAILURE")
 
 
 def _roll_back(timeline: Timeline, deployment: _Deployment, ecs, elbv2) -> None:
