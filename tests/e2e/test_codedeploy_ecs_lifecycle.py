@@ -108,6 +108,7 @@ def rehearsal(prod, release):
             server.healthy = healthy
             deployment_id = start_codedeploy_to_ecs(actors, timeline, build(name), ENV, spec.name)
             outcome = run_ecs_lifecycle(actors, timeline, clock, deployment_id, server.url)
+        assert server.requests and set(server.requests) == {spec.health_check_path}, "the hook code checked"
         TIMINGS.append((f"release {name}", time.monotonic() - start))
         # what the action sees when it follows the deployment
         reported = prod.client("codedeploy").get_deployment(deploymentId=deployment_id)["deploymentInfo"]["status"]

@@ -44,17 +44,7 @@ CONFIGS_DOC = "https://docs.aws.amazon.com/codedeploy/latest/userguide/deploymen
 ROLLBACK_DOC = "https://docs.aws.amazon.com/codedeploy/latest/userguide/deployments-rollback-and-redeploy.html"
 STAGE = "Deploy (CodeDeploy)"
 
-# The ECS lifecycle, in order; events that accept a hook (the others CodeDeploy runs itself).
-LIFECYCLE = (
-    "BeforeInstall",
-    "Install",
-    "AfterInstall",
-    "AllowTestTraffic",
-    "AfterAllowTestTraffic",
-    "BeforeAllowTraffic",
-    "AllowTraffic",
-    "AfterAllowTraffic",
-)
+# The ECS lifecycle events that accept a hook (HOOKS_DOC); the others CodeDeploy runs itself.
 HOOK_EVENTS = ("BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic")
 HOOK_TIMEOUT_SECONDS = 60.0  # the rehearsal's bound on one hook run (AWS waits up to an hour for its report)
 HOOK_ATTEMPTS = 3  # the hook code's CHECK_ATTEMPTS (its default, 10, only makes a failing check slower)
@@ -167,7 +157,11 @@ class _Deployment:
 
     @property
     def hooks(self) -> dict[str, str]:
-        return {event: function for hook in self.appspec.get("Hooks", []) for event, function in hook.items()}
+        hooks = {event: function for hook in self.appspec.get("Hooks", []) for event, function in hook.items()}
+        unknown = sorted(set(hooks) - set(HOOK_EVENTS))
+        if unknown:  # CodeDeploy refuses such an AppSpec
+            raise ValueError(f"AppSpec hooks {unknown}: an ECS deployment's hooks are {', '.join(HOOK_EVENTS)}")
+        return hooks
 
     @property
     def routes(self) -> dict:
@@ -189,7 +183,9 @@ def _records(endpoint: str, deployment_id: str, status: str = "") -> dict:
         return json.loads(response.read())
 
 
-def run_ecs_lifecycle(actors: Actors, timeline: Timeline, clock: Clock, deployment_id: str, hook_server_url: str):
+def run_ecs_lifecycle(
+    actors: Actors, timeline: Timeline, clock: Clock, deployment_id: str, hook_server_url: str
+) -> DeploymentOutcome:
     """CodeDeploy's ECS blue/green deployment (LIFECYCLE_DOC) with the deployment group's service role: each
     lifecycle event in order, a failed hook or an alarm in ALARM rolling back when the group says so."""
     endpoint = actors.credentials("codedeploy")["AWS_ENDPOINT_URL"]
