@@ -205,16 +205,19 @@ def test_alarm_during_the_canary_rolls_back_at_allow_traffic(prod, rehearsal):
     _assert_rolled_back(before, after, listeners, prod.env.services[0].deployment.test_listener_port)
 
 
-def _codedeploy_requests(call: tuple, account_arn) -> list[Request]:
+def _codedeploy_requests(call: tuple, account_arn, task_roles: tuple[str, ...]) -> list[Request]:
     """The authorization requests AWS makes for one of the lifecycle's calls (the IAM service reference's
-    resource types for these actions)."""
+    resource types for these actions); a task set's task definition passes its roles to ECS tasks."""
     _, prefix, operation, params, parsed = call
     action = f"{prefix}:{'InvokeFunction' if operation == 'Invoke' else operation}"
     if operation in ("DescribeServices", "UpdateServicePrimaryTaskSet"):
         service = params.get("services", [params.get("service")])[0]
         return [Request(action, account_arn("ecs", f"service/{params['cluster']}/{service}"))]
     if operation == "CreateTaskSet":
-        return [Request(action, parsed["taskSet"]["taskSetArn"])]
+        passed = {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+        return [Request(action, parsed["taskSet"]["taskSetArn"])] + [
+            Request("iam:PassRole", role, passed) for role in task_roles
+        ]
     if operation == "DeleteTaskSet":
         return [Request(action, params["taskSet"])]
     if operation == "ModifyListener":
@@ -240,10 +243,12 @@ def test_every_codedeploy_role_call_is_allowed_by_its_deployed_policy(prod, rehe
     account_arn = EnvironmentNames(prod.env).arn
     calls = [call for call in actors.calls if call[0] == "codedeploy"]
     assert {call[2] for call in calls} >= {"CreateTaskSet", "ModifyListener", "DescribeAlarms", "DeleteTaskSet"}
+    release = release_spec(prod.env, prod.env.services[0])
+    task_roles = (release.execution_role_arn, release.task_role_arn)
     denied = [
         f"{request.action} on {request.resource}"
         for call in calls
-        for request in _codedeploy_requests(call, account_arn)
+        for request in _codedeploy_requests(call, account_arn, task_roles)
         if not evaluate(policies, request).allowed
     ]
     assert denied == []

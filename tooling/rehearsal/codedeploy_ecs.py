@@ -105,7 +105,11 @@ class HookServer:
 
 def start_codedeploy_to_ecs(actors: Actors, timeline: Timeline, artifact_dir: Path, env: str, service: str) -> str:
     """The CodeDeployToECS action (ACTION_DOC) with the pipeline role: the task definition template with the
-    image from imageDetail.json registered, the AppSpec naming it, the deployment created. Returns its id."""
+    image from imageDetail.json registered, the AppSpec naming it, the deployment created. Returns its id.
+
+    AWS authorizes RegisterTaskDefinition also as iam:PassRole on the definition's execution and task roles
+    (iam:PassedToService ecs-tasks.amazonaws.com), as it does CreateTaskSet for the CodeDeploy role: no call of
+    its own, so the acting roles' `Actors` evaluate it with the call."""
     environment = load_environment(env)
     spec = next(s for s in environment.services if s.name == service)
     names, release = EnvironmentNames(environment).service(spec), release_spec(environment, spec)
