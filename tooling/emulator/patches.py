@@ -108,6 +108,108 @@ def _nat_gateway_delete_releases_interface() -> None:
     nat_gateways.NatGatewayBackend.delete_nat_gateway = delete_and_release
 
 
+def _codedeploy_lifecycle_hook_status() -> None:
+    """PutLifecycleEventHookExecutionStatus recorded on the deployment, and CodeDeploy's own records (the
+    deployment's revision and hook reports, its group's settings) readable by the rehearsal, which stands for
+    CodeDeploy's lifecycle: GET /moto-api/codedeploy/records?deployment=ID (no AWS API, and no role, reads them);
+    POST {"status": ...} there sets the status GetDeployment reports."""
+    import json
+    import urllib.parse
+
+    from moto.codedeploy import models, responses
+    from moto.core.responses import ActionResult
+    from moto.core.utils import utcnow
+    from moto.moto_api._internal import urls
+
+    def put_lifecycle_event_hook_execution_status(self):
+        deployment = self.codedeploy_backend.get_deployment(self._get_param("deploymentId"))
+        execution = self._get_param("lifecycleEventHookExecutionId")
+        if not hasattr(deployment, "hook_statuses"):
+            deployment.hook_statuses = {}
+        deployment.hook_statuses[execution] = self._get_param("status")
+        return ActionResult({"lifecycleEventHookExecutionId": execution})
+
+    def records(request, full_url, headers):
+        wanted = urllib.parse.parse_qs(urllib.parse.urlsplit(full_url).query).get("deployment", [""])[0]
+        for regions in models.codedeploy_backends.values():
+            for backend in regions.values():
+                deployment = backend.deployments.get(wanted)
+                if deployment is None:
+                    continue
+                if request.method == "POST":  # the lifecycle's progress, as GetDeployment reports it
+                    deployment.status = json.loads(request.get_data() or b"{}")["status"]
+                    deployment.complete_time = utcnow() if deployment.status in ("Succeeded", "Failed") else None
+                group = deployment.deployment_group
+                document = {
+                    "deployment": {
+                        "applicationName": deployment.application_name,
+                        "deploymentGroupName": deployment.deployment_group_name,
+                        "deploymentConfigName": str(deployment.deployment_config_name),
+                        "revision": deployment.revision,
+                        "hookStatuses": getattr(deployment, "hook_statuses", {}),
+                    },
+                    "deploymentGroup": {
+                        "serviceRoleArn": group.service_role_arn,
+                        "alarmConfiguration": group.alarm_configuration or {},
+                        "autoRollbackConfiguration": group.auto_rollback_configuration,
+                        "blueGreenDeploymentConfiguration": group.blue_green_deployment_configuration,
+                        "loadBalancerInfo": group.load_balancer_info,
+                        "ecsServices": group.ecs_services,
+                    },
+                }
+                return 200, {"Content-Type": "application/json"}, json.dumps(document)
+        return 404, {"Content-Type": "application/json"}, json.dumps({"message": f"no deployment {wanted}"})
+
+    responses.CodeDeployResponse.put_lifecycle_event_hook_execution_status = put_lifecycle_event_hook_execution_status
+    urls.url_paths["{0}/moto-api/codedeploy/records"] = records
+
+
+def _ecs_code_deploy_task_sets() -> None:
+    from moto.ecs import models
+
+    create_service, create_task_set = (
+        models.EC2ContainerServiceBackend.create_service,
+        models.EC2ContainerServiceBackend.create_task_set,
+    )
+
+    def task_set_without_tasks(self, *args, scale=None, **kwargs):  # moto's task start fails for awsvpc tasks
+        task_set = create_task_set(self, *args, **kwargs)
+        task_set.scale = scale or task_set.scale
+        return task_set
+
+    def create_with_task_set(self, cluster_str, service_name, desired_count, task_definition_str=None, *args, **kw):
+        service = create_service(self, cluster_str, service_name, desired_count, task_definition_str, *args, **kw)
+        if service.deployment_controller.get("type") == "CODE_DEPLOY" and service.task_definition:
+            task_set = self.create_task_set(
+                service_name,
+                cluster_str,
+                service.task_definition,
+                load_balancers=service.load_balancers,
+                network_configuration=service.network_configuration or None,
+                launch_type=service.launch_type,
+                platform_version=service.platform_version,
+            )
+            task_set.status = "PRIMARY"
+        return service
+
+    models.EC2ContainerServiceBackend.create_task_set = task_set_without_tasks
+    models.EC2ContainerServiceBackend.create_service = create_with_task_set
+
+
+def _lambda_invoke_dry_run() -> None:
+    from moto.awslambda import models
+
+    invoke = models.LambdaBackend.invoke
+
+    def invoke_or_dry_run(self, function_name, qualifier, body, headers, response_headers):
+        if headers.get("X-Amz-Invocation-Type") == "DryRun":  # AWS checks the function and the permission only
+            self.get_function(function_name, qualifier)
+            return b""
+        return invoke(self, function_name, qualifier, body, headers, response_headers)
+
+    models.LambdaBackend.invoke = invoke_or_dry_run
+
+
 PATCHES = (
     EmulatorPatch(
         "codepipeline-epoch-timestamps",
@@ -133,6 +235,29 @@ PATCHES = (
         "so deleting the subnet, detaching the internet gateway and releasing the EIP fail with "
         "DependencyViolation and destroy retries for many minutes",
         _nat_gateway_delete_releases_interface,
+    ),
+    EmulatorPatch(
+        "codedeploy-lifecycle-hook-status",
+        "CodeDeploy PutLifecycleEventHookExecutionStatus is not implemented (the hook functions' report fails) and "
+        "moto runs no deployment lifecycle; the patch records the report on the deployment and serves CodeDeploy's "
+        "own records (revision, hook reports, the group's alarms, which GetDeploymentGroup returns empty) at "
+        "/moto-api/codedeploy/records for the rehearsal, which orchestrates the lifecycle as CodeDeploy does and "
+        "sets the deployment's status there",
+        _codedeploy_lifecycle_hook_status,
+    ),
+    EmulatorPatch(
+        "ecs-code-deploy-task-sets",
+        "ECS CreateService with the CODE_DEPLOY deployment controller creates no task set (AWS creates the service's "
+        "primary task set: its task definition and load balancers, the blue side of the first blue/green "
+        "deployment), and CreateTaskSet with a scale fails with HTTP 500 starting awsvpc tasks; the patch creates "
+        "the primary task set, and task sets keep their scale without tasks (the emulator runs no containers)",
+        _ecs_code_deploy_task_sets,
+    ),
+    EmulatorPatch(
+        "lambda-invoke-dry-run",
+        "Lambda Invoke with InvocationType DryRun runs the function (needs Docker); AWS only validates the request "
+        "and the caller's permission",
+        _lambda_invoke_dry_run,
     ),
 )
 

@@ -1,0 +1,263 @@
+"""prod's blue/green service on the emulator, released three times through the CodeDeployToECS action and
+CodeDeploy's ECS lifecycle (tooling/rehearsal/codedeploy_ecs.py): a good release ends on the replacement task set
+with all traffic; a release whose hook check fails and one whose alarm fires during the canary roll back.
+
+Every call the lifecycle makes with the CodeDeploy role is also judged, resource by resource, against that role's
+policy as deployed (tooling/iam/evaluator.py): the clients here use admin credentials, the role's own are the
+rehearsal's (tests of it are the rehearsal's)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+import pytest
+
+from envconfig.naming import EnvironmentNames
+from release.buildspec import json_file, yaml_file
+from release.model import release_spec
+from tests.e2e.deployment import TIMINGS, deployed
+from tests.rehearsal_doubles import AdminActors, InstantClock, ListTimeline
+from tooling.deploy.rollout import environment_stacks
+from tooling.iam.evaluator import Request, evaluate
+from tooling.rehearsal.codedeploy_ecs import HookServer, run_ecs_lifecycle, start_codedeploy_to_ecs
+
+pytestmark = pytest.mark.e2e
+ENV = "prod"
+NOT_NEEDED = ("-delivery", "-eks", "-gitops")  # the service stack and what it stands on are enough
+IAM_PREFIXES = {"elbv2": "elasticloadbalancing"}  # boto3 client name -> IAM action prefix, where they differ
+
+
+@pytest.fixture(scope="module")
+def prod(catalog, synthesis, tmp_path_factory):
+    env = catalog.by_name[ENV]
+    order = environment_stacks(synthesis, ENV)
+    stacks = [s for s in order[: order.index(f"{ENV}-service") + 1] if not s.endswith(NOT_NEEDED)]
+    with deployed(env, stacks, synthesis.stacks, tmp_path_factory.mktemp("e2e-codedeploy")) as deployment:
+        yield deployment
+
+
+@dataclass
+class RecordingActors(AdminActors):
+    """Admin clients that record each call: (role, IAM action prefix, operation, parameters, response)."""
+
+    calls: list[tuple[str, str, str, dict, dict]] = field(default_factory=list)
+
+    def client(self, role: str, service: str):
+        client = super().client(role, service)
+        prefix = IAM_PREFIXES.get(service, service)
+
+        def keep(params, context, **_):
+            context["rehearsal_params"] = dict(params)
+
+        def record(model, parsed, context, **_):
+            self.calls.append((role, prefix, model.name, context.get("rehearsal_params", {}), parsed))
+
+        client.meta.events.register("provide-client-params", keep)
+        client.meta.events.register("after-call", record)
+        return client
+
+
+@pytest.fixture(scope="module")
+def release(prod, tmp_path_factory):
+    """What the build hands the deploy action: the rendered task definition and AppSpec, and imageDetail.json."""
+    env = prod.env
+    spec = env.services[0]
+    names, release = EnvironmentNames(env).service(spec), release_spec(env, spec)
+    directory = tmp_path_factory.mktemp("build-output")
+    for generated in (
+        json_file(release.taskdef_file, release.task_definition()),
+        yaml_file(release.appspec_file, release.appspec()),
+    ):
+        (directory / generated.path).write_text(generated.content + "\n")
+
+    def build(commit: str):
+        image = f"{names.ecr_repository_url}:release-{commit}"
+        (directory / "imageDetail.json").write_text(json.dumps({"ImageURI": image}))
+        return directory
+
+    return spec, names, build
+
+
+@pytest.fixture(scope="module")
+def rehearsal(prod, release):
+    spec, names, build = release
+    actors = RecordingActors(prod.emulator, prod.env.region)
+    ecs, elbv2 = prod.client("ecs"), prod.client("elbv2")
+    results = {}
+
+    def state():
+        service = ecs.describe_services(cluster=EnvironmentNames(prod.env).cluster, services=[names.ecs_service])
+        task_sets = service["services"][0]["taskSets"]
+        listeners = {}
+        for listener in elbv2.describe_listeners(LoadBalancerArn=_alb_arn(elbv2, names.load_balancer))["Listeners"]:
+            forward = listener["DefaultActions"][0]
+            groups = forward.get("ForwardConfig", {}).get("TargetGroups") or [
+                {"TargetGroupArn": forward["TargetGroupArn"], "Weight": 1}
+            ]
+            total = sum(g.get("Weight", 1) for g in groups)
+            listeners[listener["Port"]] = {g["TargetGroupArn"]: 100 * g.get("Weight", 1) // total for g in groups}
+        return task_sets, listeners
+
+    def run(name: str, healthy: bool = True, on_wait=None):
+        timeline, clock = ListTimeline(), InstantClock(on_wait=on_wait)
+        before = state()
+        start = time.monotonic()
+        with HookServer() as server:
+            server.healthy = healthy
+            deployment_id = start_codedeploy_to_ecs(actors, timeline, build(name), ENV, spec.name)
+            outcome = run_ecs_lifecycle(actors, timeline, clock, deployment_id, server.url)
+        assert server.requests and set(server.requests) == {spec.health_check_path}, "the hook code checked"
+        TIMINGS.append((f"release {name}", time.monotonic() - start))
+        # what the action sees when it follows the deployment
+        reported = prod.client("codedeploy").get_deployment(deploymentId=deployment_id)["deploymentInfo"]["status"]
+        assert reported == outcome.status, (reported, outcome)
+        results[name] = (outcome, timeline, clock, before, state())
+        return results[name]
+
+    return run, results, actors, names
+
+
+def _alb_arn(elbv2, name: str) -> str:
+    return elbv2.describe_load_balancers(Names=[name])["LoadBalancers"][0]["LoadBalancerArn"]
+
+
+def _primary(task_sets: list[dict]) -> dict:
+    return next(t for t in task_sets if t["status"] == "PRIMARY")
+
+
+def _serving(task_set: dict) -> str:
+    return task_set["loadBalancers"][0]["targetGroupArn"]
+
+
+GOOD_RELEASE = [
+    "CodeDeployToECS: register the task definition",
+    "CodeDeployToECS: create the deployment",
+    "Start: read the service, its target groups and listeners",
+    "Install: replacement task set on the replacement target group",
+    "AllowTestTraffic: test listener to the replacement",
+    "AfterAllowTestTraffic: invoke {prefix}-AfterAllowTestTraffic",
+    "AfterAllowTestTraffic: {prefix}-AfterAllowTestTraffic checks the listener and reports",
+    "AllowTraffic: production 10 % to the replacement (CodeDeployDefault.ECSCanary10Percent5Minutes)",
+    "AllowTraffic: production 100 % to the replacement (CodeDeployDefault.ECSCanary10Percent5Minutes)",
+    "AfterAllowTraffic: invoke {prefix}-AfterAllowTraffic",
+    "AfterAllowTraffic: {prefix}-AfterAllowTraffic checks the listener and reports",
+    "Replacement task set becomes primary",
+    "Original task set deleted after 60 min",
+]
+
+
+def test_good_release_ends_on_the_replacement_with_all_traffic(prod, rehearsal):
+    run, _, _, names = rehearsal
+    outcome, timeline, clock, (before, _), (task_sets, listeners) = run("good")
+    assert outcome.status == "Succeeded", outcome
+    assert timeline.actions() == [a.format(prefix=names.base) for a in GOOD_RELEASE]
+    assert {result for *_, result in timeline.steps} == {"ok"}
+    assert clock.waits == [5, 60]  # the canary's interval, then prod's termination wait
+    original, replacement = _primary(before), _primary(task_sets)
+    assert [t["status"] for t in task_sets] == ["PRIMARY"] and replacement["id"] != original["id"]
+    assert (
+        replacement["externalId"]
+        and replacement["taskDefinition"].split(":")[-1] != original["taskDefinition"].split(":")[-1]
+    )
+    green = _serving(replacement)
+    assert green != _serving(original)
+    production, test = listeners[80], listeners[prod.env.services[0].deployment.test_listener_port]
+    assert production[green] == 100 and sum(production.values()) == 100
+    assert test == {green: 100}
+
+
+def _assert_rolled_back(before: list[dict], after: list[dict], listeners: dict, test_port: int) -> None:
+    original = _primary(before)
+    assert [t["id"] for t in after] == [original["id"]], "the replacement task set is removed"
+    blue = _serving(original)
+    assert listeners[80][blue] == 100
+    assert listeners[test_port] == {blue: 100}
+
+
+def test_failing_hook_rolls_back_at_after_allow_test_traffic(prod, rehearsal):
+    run, *_ = rehearsal
+    outcome, timeline, clock, (before, _), (after, listeners) = run("hook-fails", healthy=False)
+    assert (outcome.status, outcome.failed_step) == ("Failed", "AfterAllowTestTraffic"), outcome
+    assert "reported Failed" in outcome.reason
+    assert timeline.steps[-2][3] == "failed" and timeline.actions()[-1].startswith("Rollback")
+    assert not any(a.startswith("AllowTraffic") for a in timeline.actions()) and clock.waits == []
+    _assert_rolled_back(before, after, listeners, prod.env.services[0].deployment.test_listener_port)
+
+
+def test_alarm_during_the_canary_rolls_back_at_allow_traffic(prod, rehearsal):
+    run, _, _, names = rehearsal
+    cloudwatch = prod.client("cloudwatch")
+    alarm = f"{names.deployment_group}-cpu-high"
+
+    def fire(minutes):
+        cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="rehearsal: canary breaks")
+
+    try:
+        outcome, timeline, clock, (before, _), (after, listeners) = run("alarm-fires", on_wait=fire)
+    finally:
+        cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="rehearsal: reset")
+    assert (outcome.status, outcome.failed_step) == ("Failed", "AllowTraffic"), outcome
+    assert alarm in outcome.reason and clock.waits == [5]
+    failed = [action for _, action, _, result in timeline.steps if result == "failed"]
+    assert failed == ["AllowTraffic: production 10 % to the replacement (CodeDeployDefault.ECSCanary10Percent5Minutes)"]
+    _assert_rolled_back(before, after, listeners, prod.env.services[0].deployment.test_listener_port)
+
+
+def _codedeploy_requests(call: tuple, account_arn, task_roles: tuple[str, ...]) -> list[Request]:
+    """The authorization requests AWS makes for one of the lifecycle's calls (the IAM service reference's
+    resource types for these actions); a task set's task definition passes its roles to ECS tasks."""
+    _, prefix, operation, params, parsed = call
+    action = f"{prefix}:{'InvokeFunction' if operation == 'Invoke' else operation}"
+    if operation in ("DescribeServices", "UpdateServicePrimaryTaskSet"):
+        service = params.get("services", [params.get("service")])[0]
+        return [Request(action, account_arn("ecs", f"service/{params['cluster']}/{service}"))]
+    if operation == "CreateTaskSet":
+        passed = {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+        return [Request(action, parsed["taskSet"]["taskSetArn"])] + [
+            Request("iam:PassRole", role, passed) for role in task_roles
+        ]
+    if operation == "DeleteTaskSet":
+        return [Request(action, params["taskSet"])]
+    if operation == "ModifyListener":
+        return [Request(action, params["ListenerArn"])]
+    if operation == "DescribeAlarms":
+        return [Request(action, account_arn("cloudwatch", f"alarm:{name}")) for name in params["AlarmNames"]]
+    if operation == "Invoke":
+        return [Request(action, account_arn("lambda", f"function:{params['FunctionName']}"))]
+    return [Request(action, "*")]
+
+
+def _role_policies(prod, role: str) -> tuple[str, ...]:
+    documents = [r["values"] for r in prod.state(f"{ENV}-service") if r["address"].startswith("aws_iam_role_policy.")]
+    policies = tuple(d["policy"] for d in documents if d["role"] == role)
+    assert policies, f"{role}: no policy deployed"
+    return policies
+
+
+def test_every_codedeploy_role_call_is_allowed_by_its_deployed_policy(prod, rehearsal):
+    _, results, actors, names = rehearsal
+    assert len(results) == 3, "the releases ran first"
+    policies = _role_policies(prod, names.role("codedeploy"))
+    account_arn = EnvironmentNames(prod.env).arn
+    calls = [call for call in actors.calls if call[0] == "codedeploy"]
+    assert {call[2] for call in calls} >= {"CreateTaskSet", "ModifyListener", "DescribeAlarms", "DeleteTaskSet"}
+    release = release_spec(prod.env, prod.env.services[0])
+    task_roles = (release.execution_role_arn, release.task_role_arn)
+    denied = [
+        f"{request.action} on {request.resource}"
+        for call in calls
+        for request in _codedeploy_requests(call, account_arn, task_roles)
+        if not evaluate(policies, request).allowed
+    ]
+    assert denied == []
+
+
+def test_hook_report_is_allowed_by_the_hooks_role_policy(prod, rehearsal):
+    """The hook code's one call: PutLifecycleEventHookExecutionStatus, authorized on the deployment group."""
+    _, results, _, names = rehearsal
+    assert len(results) == 3, "the releases ran first"
+    policies = _role_policies(prod, names.role("hooks"))
+    request = Request("codedeploy:PutLifecycleEventHookExecutionStatus", names.deployment_group_arn)
+    assert evaluate(policies, request).allowed
