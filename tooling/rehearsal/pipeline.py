@@ -1,0 +1,293 @@
+"""The pipeline's actions, as the deployed pipeline defines them (GetPipeline), each a timeline step made of the
+calls AWS documents for that action type (tooling/rehearsal/steps.py names the pages).
+
+moto 5.2.5 stores pipelines but runs none (no StartPipelineExecution, no PutApprovalResult), so the project walks
+the stages in order and makes each action's calls itself, with the role CodePipeline or CodeBuild would use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import secrets
+import shutil
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from tooling.rehearsal.actors import RoleActors
+from tooling.rehearsal.buildrunner import run_buildspec
+from tooling.rehearsal.contracts import Clock
+from tooling.rehearsal.steps import doc
+from tooling.rehearsal.timeline import RecordingTimeline
+
+# CodePipeline's artifact keys: <pipeline name, 20 chars>/<artifact name, 10 chars>/<random>
+# (envconfig.naming ARTIFACT_PREFIX_LENGTH; reference/service_calls.json samples)
+ARTIFACT_NAME_LENGTH = 10
+
+
+class ActionFailed(RuntimeError):
+    """A pipeline action failed (not a permission: those raise RehearsalDenied)."""
+
+
+@dataclass(frozen=True)
+class Artifact:
+    bucket: str
+    key: str
+    directory: Path  # unpacked here
+
+
+def artifact_key(prefix: str, artifact: str) -> str:
+    return f"{prefix}/{artifact[:ARTIFACT_NAME_LENGTH]}/{secrets.token_hex(4)}.zip"
+
+
+def zip_directory(directory: Path) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in directory.rglob("*") if p.is_file() and "node_modules" not in p.parts):
+            archive.write(path, path.relative_to(directory).as_posix())
+    return buffer.getvalue()
+
+
+def unzip(data: bytes, directory: Path) -> Path:
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        archive.extractall(directory)  # noqa: S202 (our own artifact)
+    return directory
+
+
+def artifact_store(pipeline: dict) -> tuple[str, str]:
+    """(bucket, KMS key id) of the pipeline's artifact store."""
+    store = pipeline["artifactStore"]
+    return store["location"], store["encryptionKey"]["id"]
+
+
+# ----------------------------------------------------------------------------------------------- source
+def source(
+    actors: RoleActors, timeline: RecordingTimeline, pipeline: dict, prefix: str, app_dir: Path, work: Path
+) -> tuple[Artifact, str]:
+    """The source action's output: the application's files zipped into the artifact bucket (SSE-KMS with the
+    pipeline's key) as the pipeline role. Returns it and the commit id the build resolves."""
+    bucket, key_id = artifact_store(pipeline)
+    action = pipeline["stages"][0]["actions"][0]
+    data = zip_directory(app_dir)
+    commit = hashlib.sha1(data).hexdigest()  # noqa: S324 (a commit id's shape, not security)
+    key = artifact_key(prefix, action["outputArtifacts"][0]["name"])
+    with timeline.step("Source", action["name"], "pipeline", doc("source")):
+        actors.client("pipeline", "s3").put_object(
+            Bucket=bucket, Key=key, Body=data, ServerSideEncryption="aws:kms", SSEKMSKeyId=key_id
+        )
+        timeline.note(f"commit {commit[:8]}")
+    return Artifact(bucket, key, unzip(data, work / "source")), commit
+
+
+# ------------------------------------------------------------------------------------------------ build
+def start_build(actors: RoleActors, timeline: RecordingTimeline, stage: str, action: dict) -> str:
+    """The CodeBuild action as the pipeline role: StartBuild, then BatchGetBuilds (the action polls it)."""
+    project = action["configuration"]["ProjectName"]
+    with timeline.step(stage, f"{action['name']}: StartBuild", "pipeline", doc("start_build")):
+        codebuild = actors.client("pipeline", "codebuild")
+        build_id = codebuild.start_build(projectName=project)["build"]["id"]
+        codebuild.batch_get_builds(ids=[build_id])
+    return build_id
+
+
+def _project(actors: RoleActors, name: str) -> dict:
+    return actors.admin("codebuild").batch_get_projects(names=[name])["projects"][0]
+
+
+def _codebuild_environment(project: dict, pipeline: dict, build_id: str, commit: str, region: str) -> dict:
+    """https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-env-vars.html"""
+    return {
+        "AWS_DEFAULT_REGION": region,
+        "CODEBUILD_BUILD_ID": build_id,
+        "CODEBUILD_BUILD_ARN": project["arn"].replace(":project/", ":build/") + ":" + build_id.split(":")[-1],
+        "CODEBUILD_BUILD_NUMBER": "1",
+        "CODEBUILD_INITIATOR": f"codepipeline/{pipeline['name']}",
+        "CODEBUILD_RESOLVED_SOURCE_VERSION": commit,
+        "CODEBUILD_BUILD_IMAGE": project["environment"]["image"],
+        "CODEBUILD_CI": "true",
+        **{v["name"]: v["value"] for v in project["environment"].get("environmentVariables", [])},
+    }
+
+
+def _download(actors: RoleActors, role: str, artifact: Artifact, directory: Path) -> Path:
+    body = actors.client(role, "s3").get_object(Bucket=artifact.bucket, Key=artifact.key)["Body"].read()
+    return unzip(body, directory)
+
+
+def run_project(
+    actors: RoleActors,
+    timeline: RecordingTimeline,
+    stage: str,
+    action: dict,
+    role: str,
+    pipeline: dict,
+    inputs: dict[str, Artifact],
+    commit: str,
+    work: Path,
+    extra_env: dict[str, str] | None = None,
+) -> dict:
+    """The project's buildspec (as deployed) over the action's primary input, as the project's role; other
+    inputs as CODEBUILD_SRC_DIR_<name>. Returns the project."""
+    project = _project(actors, action["configuration"]["ProjectName"])
+    build_id = start_build(actors, timeline, stage, action)
+    key = "deploy_eks" if role == "eks_deploy" else "buildspec"
+    with timeline.step(stage, f"{action['name']}: buildspec", role, doc(key)):
+        primary = action["configuration"].get("PrimarySource", action["inputArtifacts"][0]["name"])
+        directories = {name: _download(actors, role, artifact, work / name) for name, artifact in inputs.items()}
+        env = _codebuild_environment(project, pipeline, build_id, commit, actors.account.region)
+        env |= {f"CODEBUILD_SRC_DIR_{name}": str(path) for name, path in directories.items() if name != primary}
+        env |= {v["name"]: v["value"] for v in json.loads(action["configuration"].get("EnvironmentVariables", "[]"))}
+        env |= extra_env or {}
+        result = run_buildspec(
+            actors,
+            role,
+            project["source"]["buildspec"],
+            directories[primary],
+            work / "codebuild",
+            env,
+            timeline.current_step(),
+        )
+        timeline.note(", ".join(f"{p.name} {p.status.lower()}" for p in result.phases))
+    return project
+
+
+def build(
+    actors: RoleActors,
+    timeline: RecordingTimeline,
+    stage: dict,
+    pipeline: dict,
+    prefix: str,
+    source_artifact: Artifact,
+    commit: str,
+    work: Path,
+) -> Artifact:
+    """The build stage: the project's buildspec, then its artifacts zipped to the bucket as the build role."""
+    action = stage["actions"][0]
+    inputs = {action["inputArtifacts"][0]["name"]: source_artifact}
+    project = run_project(actors, timeline, stage["name"], action, "build", pipeline, inputs, commit, work)
+    source_dir = work / action["inputArtifacts"][0]["name"]
+    with timeline.step(stage["name"], f"{action['name']}: UPLOAD_ARTIFACTS", "build", doc("buildspec")):
+        import yaml
+
+        files = yaml.safe_load(project["source"]["buildspec"]).get("artifacts", {}).get("files", [])
+        output = work / "artifact"
+        shutil.rmtree(output, ignore_errors=True)
+        output.mkdir(parents=True)
+        for name in files:
+            shutil.copy(source_dir / name, output / name)
+        bucket, _ = artifact_store(pipeline)
+        key = artifact_key(prefix, action["outputArtifacts"][0]["name"])
+        actors.client("build", "s3").put_object(
+            Bucket=bucket,
+            Key=key,
+            Body=zip_directory(output),
+            ServerSideEncryption="aws:kms",
+            SSEKMSKeyId=project["encryptionKey"],
+        )
+        timeline.note(", ".join(files))
+    return Artifact(bucket, key, output)
+
+
+# ------------------------------------------------------------------------------------- deploy (rolling)
+def deploy_ecs(
+    actors: RoleActors, timeline: RecordingTimeline, clock: Clock, stage: str, action: dict, artifact: Artifact, work
+) -> str:
+    """The ECS (standard) deploy action as the pipeline role: read imagedefinitions.json, register a task
+    definition revision with the new image (and the current revision's tags), update the service; then wait for
+    it to be stable. Returns the new task definition ARN."""
+    config = action["configuration"]
+    cluster, service = config["ClusterName"], config["ServiceName"]
+    with timeline.step(stage, f"{action['name']}: ECS deploy", "pipeline", doc("deploy_ecs")):
+        files = _download(actors, "pipeline", artifact, work / "deploy-input")
+        images = {
+            d["name"]: d["imageUri"]
+            for d in json.loads((files / config.get("FileName", "imagedefinitions.json")).read_text())
+        }
+        ecs = actors.client("pipeline", "ecs")
+        current = ecs.describe_services(cluster=cluster, services=[service])["services"][0]
+        described = ecs.describe_task_definition(taskDefinition=current["taskDefinition"], include=["TAGS"])
+        definition = described["taskDefinition"]
+        containers = [{**c, "image": images.get(c["name"], c["image"])} for c in definition["containerDefinitions"]]
+        kept = (
+            "family",
+            "taskRoleArn",
+            "executionRoleArn",
+            "networkMode",
+            "volumes",
+            "placementConstraints",
+            "requiresCompatibilities",
+            "cpu",
+            "memory",
+            "runtimePlatform",
+        )
+        registered = ecs.register_task_definition(
+            **{k: definition[k] for k in kept if definition.get(k)},
+            containerDefinitions=containers,
+            **({"tags": described["tags"]} if described.get("tags") else {}),
+        )["taskDefinition"]["taskDefinitionArn"]
+        ecs.update_service(cluster=cluster, service=service, taskDefinition=registered)
+        timeline.note(registered.rsplit("/", 1)[-1])
+    with timeline.step(stage, f"{action['name']}: wait for a stable service", "pipeline", doc("service_stable")):
+        for _ in range(10):
+            described = ecs.describe_services(cluster=cluster, services=[service])["services"][0]
+            primary = [d for d in described["deployments"] if d["status"] == "PRIMARY"]
+            if primary and primary[0]["taskDefinition"] == registered and len(described["deployments"]) == 1:
+                break
+            clock.wait_minutes(0.25)  # the action polls every 15 seconds
+        else:
+            raise ActionFailed(f"{service} did not become stable on {registered}")
+        timeline.note(f"{described['runningCount']}/{described['desiredCount']} running")
+    return registered
+
+
+# ------------------------------------------------------------------------------------------- approval
+@dataclass(frozen=True)
+class Subscriber:
+    queue_url: str
+
+
+def subscribe(actors: RoleActors, topic_arn: str, name: str) -> Subscriber:
+    """A queue subscribed to the approval topic (admin, before the rehearsal): stands for the approvers' email."""
+    sqs = actors.admin("sqs")
+    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    actors.admin("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    return Subscriber(queue_url)
+
+
+def approval(
+    actors: RoleActors, timeline: RecordingTimeline, stage: str, action: dict, pipeline: dict, subscriber: Subscriber
+) -> None:
+    """The manual approval: CodePipeline publishes its notification (the JSON AWS documents) to the action's topic
+    as the pipeline role; a subscriber must receive it; then an approver approves (PutApprovalResult: not in
+    moto 5.2.5, recorded as orchestrated)."""
+    config = action["configuration"]
+    token = secrets.token_hex(16)
+    with timeline.step(stage, f"{action['name']}: notify approvers", "pipeline", doc("approval")):
+        message = {
+            "region": actors.account.region,
+            "consoleLink": "",
+            "approval": {
+                "pipelineName": pipeline["name"],
+                "stageName": stage,
+                "actionName": action["name"],
+                "token": token,
+                "expires": time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime(time.time() + 7 * 86400)),
+                "customData": config.get("CustomData", ""),
+            },
+        }
+        actors.client("pipeline", "sns").publish(
+            TopicArn=config["NotificationArn"],
+            Subject=f"APPROVAL NEEDED: AWS CodePipeline {pipeline['name']} for action {action['name']}",
+            Message=json.dumps(message),
+        )
+        received = actors.admin("sqs").receive_message(QueueUrl=subscriber.queue_url, WaitTimeSeconds=1)
+        bodies = [json.loads(json.loads(m["Body"])["Message"]) for m in received.get("Messages", [])]
+        if not any(b.get("approval", {}).get("token") == token for b in bodies):
+            raise ActionFailed("the approval notification did not reach the topic's subscriber")
+        timeline.note("subscriber received it; approved")
