@@ -248,6 +248,8 @@ class RoleActors:
         def after(http_response, parsed, model, context, **_):
             operation = f"{model.service_model.service_name}:{model.name}"
             code = (parsed or {}).get("Error", {}).get("Code", "") if http_response.status_code >= 300 else ""
+            if http_response.status_code == 403:  # moto answers JSON-protocol services' denials in XML
+                code = "AccessDenied"
             judged = context.get("rehearsal_checks", ())
             step = self.current_step()
             self.on_call(

@@ -41,8 +41,9 @@ def stacks_for(catalog: Catalog, synthesis, env_name: str) -> list[str]:
     return [s for s in dict.fromkeys(planned) if s in wanted]
 
 
-def ensure_deployed(catalog: Catalog, synthesis, env_name: str, root: Path = REHEARSAL_DIR, out=print) -> Deployed:
+def ensure_deployed(catalog: Catalog, synthesis, env_name: str, root: Path = REHEARSAL_DIR, out=None) -> Deployed:
     """The environment's emulator with `stacks_for` applied: reused when it runs and holds them, else a fresh one."""
+    out = out or (lambda line: print(line, flush=True))
     env = catalog.by_name[env_name]
     stacks = stacks_for(catalog, synthesis, env_name)
     state_dir = root / env_name

@@ -62,7 +62,7 @@ class Step:
 class RecordingTimeline:
     """`contracts.Timeline`: steps with the calls the acting roles made in them."""
 
-    out: Callable[[str], None] = print
+    out: Callable[[str], None] = lambda line: print(line, flush=True)
     steps: list[Step] = field(default_factory=list)
     release: str = "-"
     outcomes: dict[str, dict] = field(default_factory=dict)  # release -> {"status", "failed_step", "reason"}
