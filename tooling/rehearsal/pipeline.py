@@ -243,7 +243,30 @@ def deploy_ecs(
         else:
             raise ActionFailed(f"{service} did not move to {registered}")
         timeline.note(f"on {registered.rsplit('/', 1)[-1]}; moto runs no tasks ({described['runningCount']} running)")
+    task_pull(actors, timeline, stage, action["name"], registered)
     return registered
+
+
+def task_pull(actors: RoleActors, timeline: RecordingTimeline, stage: str, action: str, task_definition: str) -> None:
+    """What the ECS agent does for a new task with the task execution role: pull the image, open its log stream."""
+    definition = actors.admin("ecs").describe_task_definition(taskDefinition=task_definition)["taskDefinition"]
+    with timeline.step(stage, f"{action}: tasks pull and log", "task_execution", doc("task_pull")):
+        ecr, logs = actors.client("task_execution", "ecr"), actors.client("task_execution", "logs")
+        for container in definition["containerDefinitions"]:
+            repository, tag = container["image"].split("/", 1)[1].rsplit(":", 1)
+            ecr.get_authorization_token()
+            found = ecr.batch_get_image(repositoryName=repository, imageIds=[{"imageTag": tag}])
+            if not found["images"]:
+                raise ActionFailed(f"CannotPullContainerError: {container['image']} not found")
+            options = container["logConfiguration"]["options"]
+            stream = f"{options['awslogs-stream-prefix']}/{container['name']}/{secrets.token_hex(16)}"
+            logs.create_log_stream(logGroupName=options["awslogs-group"], logStreamName=stream)
+            logs.put_log_events(
+                logGroupName=options["awslogs-group"],
+                logStreamName=stream,
+                logEvents=[{"timestamp": int(time.time() * 1000), "message": "rehearsal: task started"}],
+            )
+        timeline.note(", ".join(c["image"].rsplit("/", 1)[-1] for c in definition["containerDefinitions"]))
 
 
 # ------------------------------------------------------------------------------------------- approval

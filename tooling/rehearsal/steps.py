@@ -58,6 +58,14 @@ STEPS = (
         "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeServices.html",
     ),
     StepKind(
+        "task_pull",
+        "Deploy, rolling: the new tasks pull their image and start logging",
+        PROJECT,
+        "what the ECS agent does with the task execution role (moto starts no tasks): ecr:GetAuthorizationToken, "
+        "BatchGetImage of the deployed image, CreateLogStream/PutLogEvents on the task's log group",
+        "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html",
+    ),
+    StepKind(
         "deploy_eks",
         "Deploy to EKS (staging): the deploy project's buildspec up to kubectl",
         PROJECT,
