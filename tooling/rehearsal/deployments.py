@@ -1,6 +1,7 @@
 """The deployed system the rehearsal runs against: one emulator per account (dev's, and prod's which staging
-shares), each with the stacks a release goes through, deployed with tooling/deploy's stack runner if they are not
-there yet, and left running under build/rehearsal/<env>/ (`make rehearse` again reuses them)."""
+shares), each with the stacks a release goes through. `make deploy`'s emulator is used when it holds them;
+otherwise they are deployed with tooling/deploy's stack runner to an emulator left running under
+build/rehearsal/<env>/ (`make rehearse` again reuses it)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from envconfig.loader import Catalog
 from tooling import ROOT
-from tooling.deploy.rollout import environment_stacks
+from tooling.deploy.rollout import DEPLOYED_RECORD, environment_stacks
 from tooling.deploy.stackrun import EmulatorTarget, apply
 from tooling.emulator.server import Emulator
 
@@ -46,6 +47,11 @@ def ensure_deployed(catalog: Catalog, synthesis, env_name: str, root: Path = REH
     out = out or (lambda line: print(line, flush=True))
     env = catalog.by_name[env_name]
     stacks = stacks_for(catalog, synthesis, env_name)
+    made = Emulator.running()  # `make deploy`'s, if it holds this environment's stacks
+    deployed = json.loads(DEPLOYED_RECORD.read_text()) if made and DEPLOYED_RECORD.exists() else []
+    if made and made.account_id == env.account_id and set(stacks) <= set(deployed):
+        out(f"{env_name}: reusing `make deploy`'s emulator (pid {made.pid}) with {', '.join(stacks)}")
+        return Deployed(env_name, made, tuple(stacks), 0.0)
     state_dir = root / env_name
     record = state_dir / "deployed.json"
     running = Emulator.running(state_dir)
