@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -248,8 +249,9 @@ class RoleActors:
         def after(http_response, parsed, model, context, **_):
             operation = f"{model.service_model.service_name}:{model.name}"
             code = (parsed or {}).get("Error", {}).get("Code", "") if http_response.status_code >= 300 else ""
-            if http_response.status_code == 403:  # moto answers JSON-protocol services' denials in XML
-                code = "AccessDenied"
+            if code.isdigit():  # moto answers JSON-protocol services' auth errors in XML
+                found = re.search(r"<Code>(\w+)</Code>", parsed["Error"].get("Message", ""))
+                code = found[1] if found else code
             judged = context.get("rehearsal_checks", ())
             step = self.current_step()
             self.on_call(
