@@ -58,7 +58,6 @@ def test_steps_follow_each_pipeline_in_order(rehearsal, stack_config):
             assert stages == expected[: len(stages)], (release.name, stages)
             if release.expect == "Succeeded":
                 assert stages == expected
-    assert [s["start"] for s in report["steps"]] == sorted(s["start"] for s in report["steps"])
 
 
 def test_every_call_was_allowed(rehearsal):

@@ -289,11 +289,14 @@ def verdict(outcomes: dict[str, dict], releases: list[Release]) -> list[str]:
                 problems.append(f"{release.name}: {outcome['status']} at {outcome['failed_step']}: {outcome['reason']}")
             elif before is not None and (len(live) != 1 or live == was):
                 problems.append(f"{release.name}: production traffic is {after}, not 100 % on the new task set")
-        else:
-            if outcome["status"] == "Succeeded" or not outcome["failed_step"]:
-                problems.append(f"{release.name}: expected a rollback, got {outcome['status']}")
-            elif live != was:
-                problems.append(f"{release.name}: rolled back but production traffic is {after} (was {before})")
+        elif outcome["status"] != "Failed" or not outcome["failed_step"] or len(was) != 1:
+            # only a deployment that CodeDeploy's lifecycle failed counts (an error elsewhere is no rollback)
+            problems.append(
+                f"{release.name}: expected a failed deployment rolled back, got {outcome['status']} "
+                f"at {outcome['failed_step'] or '-'}: {outcome['reason']}"
+            )
+        elif live != was:
+            problems.append(f"{release.name}: rolled back but production traffic is {after} (was {before})")
     return problems
 
 
@@ -339,8 +342,10 @@ def main(argv: list[str] | None = None) -> int:
                         except RehearsalDenied:
                             raise
                         except Exception as err:  # noqa: BLE001 - a failed action ends this release, reported
-                            failed = next((s.label for s in reversed(timeline.steps) if s.result == "failed"), "-")
-                            outcome = {"status": "Failed", "failed_step": failed, "reason": str(err).splitlines()[0]}
+                            mine = [s for s in timeline.steps if s.release == release.name]
+                            failed = next((s.label for s in reversed(mine) if s.result == "failed"), "-")
+                            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+                            outcome = {"status": "Error", "failed_step": failed, "reason": reason}
                         timeline.conclude(release.name, outcome)
     except RehearsalDenied as err:
         denied = str(err)
