@@ -184,6 +184,12 @@ def _log_stream(action: str):
 OPERATIONS: dict[tuple[str, str], Callable[[dict, Lookups], list[Request]]] = {
     ("s3", "PutObject"): _s3_object("s3:PutObject", ("kms:GenerateDataKey",)),
     ("s3", "GetObject"): _s3_object("s3:GetObject", ("kms:Decrypt",)),
+    ("s3", "GetBucketAcl"): lambda p, lookups: [
+        Request("s3:GetBucketAcl", lookups.account.global_arn("s3", p["Bucket"]))
+    ],
+    ("s3", "GetBucketLocation"): lambda p, lookups: [
+        Request("s3:GetBucketLocation", lookups.account.global_arn("s3", p["Bucket"]))
+    ],
     ("ssm", "GetParameters"): lambda p, lookups: [
         Request("ssm:GetParameters", lookups.account.arn("ssm", f"parameter/{name.lstrip('/')}")) for name in p["Names"]
     ],

@@ -138,6 +138,10 @@ def run_project(
     key = "deploy_eks" if role == "eks_deploy" else "buildspec"
     with timeline.step(stage, f"{action['name']}: buildspec", role, doc(key)):
         primary = action["configuration"].get("PrimarySource", action["inputArtifacts"][0]["name"])
+        s3 = actors.client(role, "s3")
+        for bucket in {artifact.bucket for artifact in inputs.values()}:  # CodeBuild locates the input buckets
+            s3.get_bucket_acl(Bucket=bucket)
+            s3.get_bucket_location(Bucket=bucket)
         directories = {name: _download(actors, role, artifact, work / name) for name, artifact in inputs.items()}
         env = _codebuild_environment(project, pipeline, build_id, commit, actors.account.region)
         env |= {f"CODEBUILD_SRC_DIR_{name}": str(path) for name, path in directories.items() if name != primary}
@@ -152,8 +156,23 @@ def run_project(
             env,
             timeline.current_step(),
         )
+        _build_logs(actors, role, project, build_id, result.output)
         timeline.note(", ".join(f"{p.name} {p.status.lower()}" for p in result.phases))
     return project
+
+
+def _build_logs(actors: RoleActors, role: str, project: dict, build_id: str, output: str) -> None:
+    """CodeBuild writes the build's output to the project's log group with the project's role."""
+    group = project.get("logsConfig", {}).get("cloudWatchLogs", {})
+    if group.get("status") != "ENABLED":
+        return
+    logs, stream = actors.client(role, "logs"), build_id.split(":")[-1]
+    logs.create_log_stream(logGroupName=group["groupName"], logStreamName=stream)
+    now = int(time.time() * 1000)
+    events = [{"timestamp": now, "message": line} for line in output.splitlines()[-500:] if line] or [
+        {"timestamp": now, "message": "(no output)"}
+    ]
+    logs.put_log_events(logGroupName=group["groupName"], logStreamName=stream, logEvents=events)
 
 
 def build(
@@ -281,6 +300,7 @@ def subscribe(actors: RoleActors, topic_arn: str, name: str) -> Subscriber:
     queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     actors.admin("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    sqs.purge_queue(QueueUrl=queue_url)  # an earlier rehearsal's notifications
     return Subscriber(queue_url)
 
 
@@ -310,8 +330,12 @@ def approval(
             Subject=f"APPROVAL NEEDED: AWS CodePipeline {pipeline['name']} for action {action['name']}",
             Message=json.dumps(message),
         )
-        received = actors.admin("sqs").receive_message(QueueUrl=subscriber.queue_url, WaitTimeSeconds=1)
-        bodies = [json.loads(json.loads(m["Body"])["Message"]) for m in received.get("Messages", [])]
+        sqs = actors.admin("sqs")
+        received = sqs.receive_message(QueueUrl=subscriber.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        messages = received.get("Messages", [])
+        for message in messages:
+            sqs.delete_message(QueueUrl=subscriber.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        bodies = [json.loads(json.loads(m["Body"])["Message"]) for m in messages]
         if not any(b.get("approval", {}).get("token") == token for b in bodies):
             raise ActionFailed("the approval notification did not reach the topic's subscriber")
         timeline.note("subscriber received it; approved")
