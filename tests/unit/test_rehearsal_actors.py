@@ -28,7 +28,18 @@ def _policy() -> dict:
         "Version": "2012-10-17",
         "Statement": [
             {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
-            {"Effect": "Allow", "Action": ["ecr:PutImage", "ecr:BatchGetImage"], "Resource": repository},
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:PutImage",
+                    "ecr:BatchGetImage",
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:InitiateLayerUpload",
+                    "ecr:UploadLayerPart",
+                    "ecr:CompleteLayerUpload",
+                ],
+                "Resource": repository,
+            },
         ],
     }
 

@@ -184,6 +184,9 @@ def _log_stream(action: str):
 OPERATIONS: dict[tuple[str, str], Callable[[dict, Lookups], list[Request]]] = {
     ("s3", "PutObject"): _s3_object("s3:PutObject", ("kms:GenerateDataKey",)),
     ("s3", "GetObject"): _s3_object("s3:GetObject", ("kms:Decrypt",)),
+    ("s3", "GetBucketVersioning"): lambda p, lookups: [
+        Request("s3:GetBucketVersioning", lookups.account.global_arn("s3", p["Bucket"]))
+    ],
     ("s3", "GetBucketAcl"): lambda p, lookups: [
         Request("s3:GetBucketAcl", lookups.account.global_arn("s3", p["Bucket"]))
     ],
@@ -201,6 +204,10 @@ OPERATIONS: dict[tuple[str, str], Callable[[dict, Lookups], list[Request]]] = {
     ("ecr", "PutImage"): _ecr("ecr:PutImage"),
     ("ecr", "BatchGetImage"): _ecr("ecr:BatchGetImage"),
     ("ecr", "BatchCheckLayerAvailability"): _ecr("ecr:BatchCheckLayerAvailability"),
+    ("ecr", "InitiateLayerUpload"): _ecr("ecr:InitiateLayerUpload"),
+    ("ecr", "UploadLayerPart"): _ecr("ecr:UploadLayerPart"),
+    ("ecr", "CompleteLayerUpload"): _ecr("ecr:CompleteLayerUpload"),
+    ("ecr", "GetDownloadUrlForLayer"): _ecr("ecr:GetDownloadUrlForLayer"),
     ("logs", "CreateLogStream"): _log_stream("logs:CreateLogStream"),
     ("logs", "PutLogEvents"): _log_stream("logs:PutLogEvents"),
     ("ecs", "DescribeServices"): _ecs_service("ecs:DescribeServices"),
@@ -260,6 +267,10 @@ OPERATIONS: dict[tuple[str, str], Callable[[dict, Lookups], list[Request]]] = {
             "codeartifact:GetRepositoryEndpoint",
             lookups.account.arn("codeartifact", f"repository/{p['domain']}/{p['repository']}"),
         )
+    ],
+    # not an API operation: the permission a pipeline needs to use a connection (source action)
+    ("codestar-connections", "UseConnection"): lambda p, lookups: [
+        Request("codestar-connections:UseConnection", p["ConnectionArn"])
     ],
     ("sts", "GetCallerIdentity"): lambda p, lookups: [],  # always allowed (AWS: no permission needed)
 }

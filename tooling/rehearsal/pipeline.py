@@ -77,9 +77,13 @@ def source(
     commit = hashlib.sha1(data).hexdigest()  # noqa: S324 (a commit id's shape, not security)
     key = artifact_key(prefix, action["outputArtifacts"][0]["name"])
     with timeline.step("Source", action["name"], "pipeline", doc("source")):
-        actors.client("pipeline", "s3").put_object(
-            Bucket=bucket, Key=key, Body=data, ServerSideEncryption="aws:kms", SSEKMSKeyId=key_id
-        )
+        connection = action["configuration"].get("ConnectionArn")
+        if connection:  # a permission, not an API call: judged only
+            actors.check_only("pipeline", "codestar-connections", "UseConnection", {"ConnectionArn": connection})
+        s3 = actors.client("pipeline", "s3")
+        s3.get_bucket_versioning(Bucket=bucket)  # the artifact store, as CodePipeline checks it
+        s3.get_bucket_location(Bucket=bucket)
+        s3.put_object(Bucket=bucket, Key=key, Body=data, ServerSideEncryption="aws:kms", SSEKMSKeyId=key_id)
         timeline.note(f"commit {commit[:8]}")
     return Artifact(bucket, key, unzip(data, work / "source")), commit
 
@@ -277,6 +281,10 @@ def task_pull(actors: RoleActors, timeline: RecordingTimeline, stage: str, actio
             found = ecr.batch_get_image(repositoryName=repository, imageIds=[{"imageTag": tag}])
             if not found["images"]:
                 raise ActionFailed(f"CannotPullContainerError: {container['image']} not found")
+            manifest = json.loads(found["images"][0]["imageManifest"])
+            for layer in manifest.get("layers", []):  # moto 5.2.5 has no GetDownloadUrlForLayer: judged only
+                layer_call = {"repositoryName": repository, "layerDigest": layer["digest"]}
+                actors.check_only("task_execution", "ecr", "GetDownloadUrlForLayer", layer_call)
             options = container["logConfiguration"]["options"]
             stream = f"{options['awslogs-stream-prefix']}/{container['name']}/{secrets.token_hex(16)}"
             logs.create_log_stream(logGroupName=options["awslogs-group"], logStreamName=stream)

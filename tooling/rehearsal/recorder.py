@@ -5,8 +5,9 @@
 They do what the buildspec's commands need, as the build role (its credentials in the environment; every call
 checked like the in-process clients, tooling/rehearsal/actors.py), and append each call to $REHEARSAL_CALLS:
   docker login        reads the password (from `aws ecr get-login-password`) and checks it is the registry's;
-  docker build        records the image: a manifest whose config digest is the build context's content hash;
-  docker push         ecr:PutImage of that manifest (so the repository's tag immutability is the emulator's);
+  docker build        records the image: the context as one layer, a config blob, and their manifest;
+  docker push         the registry's upload calls for missing blobs, then ecr:PutImage of the manifest (so the
+                      repository's tag immutability is the emulator's);
   aws ecr get-login-password / describe-images      the ECR calls, answered as the AWS CLI does (exit 254 on error);
   aws codeartifact login / get-authorization-token  checked by the evaluator only: moto 5.2.5 has no CodeArtifact;
   aws eks update-kubeconfig                          eks:DescribeCluster, the cluster's version kept for kubectl;
@@ -19,9 +20,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import os
 import sys
+import tarfile
 from pathlib import Path
 
 from botocore.exceptions import ClientError
@@ -68,6 +71,10 @@ def _image_file(reference: str) -> Path:
     return _images() / (hashlib.sha256(reference.encode()).hexdigest()[:16] + ".json")
 
 
+def _digest(blob: bytes) -> str:
+    return f"sha256:{hashlib.sha256(blob).hexdigest()}"
+
+
 def docker(args: list[str], actors: RoleActors, role: str) -> int:
     command = args[0] if args else ""
     if command == "login":
@@ -83,14 +90,21 @@ def docker(args: list[str], actors: RoleActors, role: str) -> int:
         if not (context / "Dockerfile").is_file():
             print(f"ERROR: failed to read dockerfile: open {context / 'Dockerfile'}: no such file", file=sys.stderr)
             return 1
-        content = hashlib.sha256()
-        for path in sorted(p for p in context.rglob("*") if p.is_file() and "node_modules" not in p.parts):
-            content.update(str(path.relative_to(context)).encode() + b"\0" + path.read_bytes())
+        layer = io.BytesIO()
+        with tarfile.open(fileobj=layer, mode="w:gz") as archive:  # the context as one layer, reproducibly
+            for path in sorted(p for p in context.rglob("*") if p.is_file() and "node_modules" not in p.parts):
+                info = archive.gettarinfo(str(path), str(path.relative_to(context)))
+                info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+                with path.open("rb") as data:
+                    archive.addfile(info, data)
+        config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers"}}).encode()
+        for blob in (layer.getvalue(), config):
+            _image_file(_digest(blob)).with_suffix(".blob").write_bytes(blob)
         manifest = {
             "schemaVersion": 2,
             "mediaType": MANIFEST_TYPE,
-            "config": {"mediaType": CONFIG_TYPE, "size": 1469, "digest": f"sha256:{content.hexdigest()}"},
-            "layers": [{"mediaType": LAYER_TYPE, "size": 31_000_000, "digest": f"sha256:{content.hexdigest()[::-1]}"}],
+            "config": {"mediaType": CONFIG_TYPE, "size": len(config), "digest": _digest(config)},
+            "layers": [{"mediaType": LAYER_TYPE, "size": len(layer.getvalue()), "digest": _digest(layer.getvalue())}],
         }
         _image_file(tag).write_text(json.dumps(manifest))
         print(f"naming to {tag} done")
@@ -102,10 +116,26 @@ def docker(args: list[str], actors: RoleActors, role: str) -> int:
             print(f"An image does not exist locally with the tag: {reference}", file=sys.stderr)
             return 1
         repository, tag = reference.split("/", 1)[1].rsplit(":", 1)
+        manifest, ecr = json.loads(image.read_text()), actors.client(role, "ecr")
+        digests = [manifest["config"]["digest"], *(layer["digest"] for layer in manifest["layers"])]
         try:
-            actors.client(role, "ecr").put_image(
-                repositoryName=repository, imageTag=tag, imageManifest=image.read_text()
-            )
+            # docker push: blobs the registry lacks are uploaded, then the manifest is put under the tag
+            # (https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push.html)
+            found = ecr.batch_check_layer_availability(repositoryName=repository, layerDigests=digests)
+            missing = [layer["layerDigest"] for layer in found["layers"] if layer["layerAvailability"] != "AVAILABLE"]
+            missing += [failure["layerDigest"] for failure in found.get("failures", [])]
+            for digest in dict.fromkeys(missing):
+                blob = _image_file(digest).with_suffix(".blob").read_bytes()
+                upload = ecr.initiate_layer_upload(repositoryName=repository)["uploadId"]
+                ecr.upload_layer_part(
+                    repositoryName=repository,
+                    uploadId=upload,
+                    partFirstByte=0,
+                    partLastByte=len(blob) - 1,
+                    layerPartBlob=blob,
+                )
+                ecr.complete_layer_upload(repositoryName=repository, uploadId=upload, layerDigests=[digest])
+            ecr.put_image(repositoryName=repository, imageTag=tag, imageManifest=image.read_text())
         except ClientError as err:
             print(f"{err.response['Error']['Code']}: {err.response['Error']['Message']}", file=sys.stderr)
             return 1

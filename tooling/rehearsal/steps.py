@@ -23,8 +23,9 @@ STEPS = (
         "source",
         "Source: the application zipped into the artifact bucket",
         PROJECT,
-        "the source action's S3 PutObject (SSE-KMS with the pipeline's key) as the pipeline role; S3/KMS on the "
-        "emulator",
+        "as the pipeline role: the artifact store checked (GetBucketVersioning, GetBucketLocation), the zip put "
+        "(S3 PutObject, SSE-KMS with the pipeline's key); codestar-connections:UseConnection judged only (no "
+        "connections in moto 5.2.5)",
         "https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodestarConnectionSource.html",
     ),
     StepKind(
@@ -39,7 +40,8 @@ STEPS = (
         "Build: the deployed project's buildspec, phases in order, on-failure ABORT",
         PROJECT,
         "bash in a temporary directory with CodeBuild's variables; parameter-store/secrets-manager read from the "
-        "emulator, source/artifacts through S3, images pushed to ECR (`docker`/`aws` recorders), all as the build role",
+        "emulator, source/artifacts through S3, images pushed to ECR (`docker`/`aws` recorders: layer uploads, "
+        "PutImage), build logs to CloudWatch Logs, all as the build role",
         "https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html",
     ),
     StepKind(
@@ -62,7 +64,8 @@ STEPS = (
         "Deploy, rolling: the new tasks pull their image and start logging",
         PROJECT,
         "what the ECS agent does with the task execution role (moto starts no tasks): ecr:GetAuthorizationToken, "
-        "BatchGetImage of the deployed image, CreateLogStream/PutLogEvents on the task's log group",
+        "BatchGetImage of the deployed image (GetDownloadUrlForLayer judged only: not in moto 5.2.5), "
+        "CreateLogStream/PutLogEvents on the task's log group",
         "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html",
     ),
     StepKind(
