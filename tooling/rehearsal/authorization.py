@@ -164,6 +164,10 @@ def _sns_publish(p: dict, lookups: Lookups) -> list[Request]:
     ]
 
 
+def _report_group(action: str):
+    return lambda p, lookups: [Request(action, p["reportGroupArn"])]
+
+
 def _everywhere(action: str):
     return lambda p, lookups: [Request(action, "*")]
 
@@ -268,6 +272,18 @@ OPERATIONS: dict[tuple[str, str], Callable[[dict, Lookups], list[Request]]] = {
             lookups.account.arn("codeartifact", f"repository/{p['domain']}/{p['repository']}"),
         )
     ],
+    # CodeBuild's report upload (https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html):
+    # permissions of the build role that are no API calls of their own, judged only
+    **{
+        ("codebuild", action): _report_group(f"codebuild:{action}")
+        for action in (
+            "CreateReportGroup",
+            "CreateReport",
+            "UpdateReport",
+            "BatchPutCodeCoverages",
+            "BatchPutTestCases",
+        )
+    },
     # not an API operation: the permission a pipeline needs to use a connection (source action)
     ("codestar-connections", "UseConnection"): lambda p, lookups: [
         Request("codestar-connections:UseConnection", p["ConnectionArn"])

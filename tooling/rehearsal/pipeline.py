@@ -212,8 +212,28 @@ def build(
             ServerSideEncryption="aws:kms",
             SSEKMSKeyId=project["encryptionKey"],
         )
-        timeline.note(", ".join(files))
+        uploaded = upload_reports(actors, project, source_dir)
+        timeline.note(", ".join([*files, *uploaded]))
     return Artifact(bucket, key, output)
+
+
+def upload_reports(actors: RoleActors, project: dict, source_dir: Path) -> list[str]:
+    """The buildspec's `reports` whose files the build wrote, as CodeBuild uploads them with the build role to the
+    report group `<project>-<report name>` (https://docs.aws.amazon.com/codebuild/latest/userguide/report-create.html);
+    a declared report without its file is skipped, as CodeBuild does."""
+    import yaml
+
+    uploaded = []
+    for name, report in (yaml.safe_load(project["source"]["buildspec"]).get("reports") or {}).items():
+        if not all((source_dir / path).is_file() for path in report["files"]):
+            continue
+        group = {"reportGroupArn": actors.account.arn("codebuild", f"report-group/{project['name']}-{name}")}
+        coverage = report.get("file-format") in ("CLOVERXML", "COBERTURAXML", "JACOCOXML", "SIMPLECOV")
+        for action in ("CreateReportGroup", "CreateReport", "UpdateReport"):
+            actors.check_only("build", "codebuild", action, group)
+        actors.check_only("build", "codebuild", "BatchPutCodeCoverages" if coverage else "BatchPutTestCases", group)
+        uploaded.append(f"report {name}")
+    return uploaded
 
 
 # ------------------------------------------------------------------------------------- deploy (rolling)
