@@ -12,10 +12,12 @@ import io
 import json
 import secrets
 import shutil
+import tarfile
 import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from tooling.rehearsal.actors import RoleActors
 from tooling.rehearsal.buildrunner import run_buildspec
@@ -151,6 +153,9 @@ def run_project(
         env |= {f"CODEBUILD_SRC_DIR_{name}": str(path) for name, path in directories.items() if name != primary}
         env |= {v["name"]: v["value"] for v in json.loads(action["configuration"].get("EnvironmentVariables", "[]"))}
         env |= extra_env or {}
+        cache = S3Cache.of(project)
+        if cache:
+            cache.download(actors, role, directories[primary])
         result = run_buildspec(
             actors,
             role,
@@ -160,9 +165,58 @@ def run_project(
             env,
             timeline.current_step(),
         )
+        if cache:
+            cache.upload(actors, role, directories[primary], project)
         _build_logs(actors, role, project, build_id, result.output)
         timeline.note(", ".join(f"{p.name} {p.status.lower()}" for p in result.phases))
     return project
+
+
+@dataclass(frozen=True)
+class S3Cache:
+    """A project's S3 cache, as CodeBuild keeps it with the project's role: downloaded before the install phase
+    (the object its last build uploaded), uploaded after the build (a new object under the cache location)
+    (https://docs.aws.amazon.com/codebuild/latest/userguide/caching-s3.html)."""
+
+    bucket: str
+    prefix: str
+    paths: tuple[str, ...]
+
+    LAST: ClassVar[dict[str, str]] = {}  # location -> the object the last build uploaded (CodeBuild's metadata)
+
+    @classmethod
+    def of(cls, project: dict) -> S3Cache | None:
+        import yaml
+
+        cache = project.get("cache") or {}
+        if cache.get("type") != "S3":
+            return None
+        bucket, _, prefix = cache["location"].partition("/")
+        paths = (yaml.safe_load(project["source"]["buildspec"]).get("cache") or {}).get("paths", [])
+        return cls(bucket, prefix, tuple(p.split("/", 1)[0] for p in paths if not p.startswith("/")))
+
+    def download(self, actors: RoleActors, role: str, directory: Path) -> None:
+        key = self.LAST.get(f"{self.bucket}/{self.prefix}")
+        if key:
+            data = actors.client(role, "s3").get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+                archive.extractall(directory, filter="data")
+
+    def upload(self, actors: RoleActors, role: str, directory: Path, project: dict) -> None:
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+            for name in self.paths:
+                if (directory / name).exists():
+                    archive.add(directory / name, name)
+        key = f"{self.prefix}/{secrets.token_hex(16)}"
+        actors.client(role, "s3").put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=buffer.getvalue(),
+            ServerSideEncryption="aws:kms",
+            SSEKMSKeyId=project["encryptionKey"],
+        )
+        self.LAST[f"{self.bucket}/{self.prefix}"] = key
 
 
 def _build_logs(actors: RoleActors, role: str, project: dict, build_id: str, output: str) -> None:
