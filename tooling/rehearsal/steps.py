@@ -41,7 +41,7 @@ STEPS = (
         PROJECT,
         "bash in a temporary directory with CodeBuild's variables; parameter-store/secrets-manager read from the "
         "emulator, source/artifacts through S3, images pushed to ECR (`docker`/`aws` recorders: layer uploads, "
-        "PutImage), build logs to CloudWatch Logs, all as the build role",
+        "PutImage), the S3 cache, build logs, the coverage report (judged only), all as the build role",
         "https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html",
     ),
     StepKind(
