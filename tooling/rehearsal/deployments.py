@@ -15,6 +15,7 @@ from tooling import ROOT
 from tooling.deploy.rollout import DEPLOYED_RECORD, environment_stacks
 from tooling.deploy.stackrun import EmulatorTarget, apply
 from tooling.emulator.server import Emulator
+from tooling.rehearsal.actors import set_enforcement
 
 REHEARSAL_DIR = ROOT / "build" / "rehearsal"
 
@@ -50,12 +51,14 @@ def ensure_deployed(catalog: Catalog, synthesis, env_name: str, root: Path = REH
     made = Emulator.running()  # `make deploy`'s, if it holds this environment's stacks
     deployed = json.loads(DEPLOYED_RECORD.read_text()) if made and DEPLOYED_RECORD.exists() else []
     if made and made.account_id == env.account_id and set(stacks) <= set(deployed):
+        set_enforcement(made.endpoint, False)
         out(f"{env_name}: reusing `make deploy`'s emulator (pid {made.pid}) with {', '.join(stacks)}")
         return Deployed(env_name, made, tuple(stacks), 0.0)
     state_dir = root / env_name
     record = state_dir / "deployed.json"
     running = Emulator.running(state_dir)
     if running and record.exists() and json.loads(record.read_text()) == stacks:
+        set_enforcement(running.endpoint, False)  # a rehearsal killed mid-run (SIGKILL) leaves it on
         out(f"{env_name}: reusing the emulator (pid {running.pid}) with {', '.join(stacks)}")
         return Deployed(env_name, running, tuple(stacks), 0.0)
     stale = running or Emulator.recorded(state_dir)
