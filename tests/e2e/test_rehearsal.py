@@ -65,7 +65,7 @@ def test_every_call_was_allowed(rehearsal):
     calls = [call for step in report["steps"] for call in step["calls"]]
     assert len(calls) > 50
     assert [c for c in calls if c["outcome"] == "denied" or not all(x["allowed"] for x in c["checks"])] == []
-    assert {c["role"] for c in calls} >= {"pipeline", "build", "eks_deploy", "codedeploy", "hooks"}
+    assert {c["role"] for c in calls} >= {"pipeline", "build", "eks_deploy", "task_execution", "codedeploy"}
 
 
 def test_good_release_is_live_on_green(rehearsal):
