@@ -14,7 +14,6 @@ copy (`policies` argument): the negative test removes one permission from such a
 from __future__ import annotations
 
 import json
-import os
 import re
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -280,9 +279,3 @@ class _Operation:
 
 def _client(service: str, endpoint: str, region: str, keys: dict[str, str]):
     return boto3.client(service, endpoint_url=endpoint, region_name=region, config=CLIENT_CONFIG, **keys)
-
-
-def environment_for(actors: RoleActors, role: ActingRole) -> dict[str, str]:
-    """A subprocess's environment acting as `role` (and nothing of this process's AWS settings)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    return {**env, **actors.credentials(role)}

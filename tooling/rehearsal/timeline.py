@@ -73,7 +73,7 @@ class RecordingTimeline:
     def step(self, stage: str, action: str, role: str, doc: str) -> Iterator[None]:
         step = Step(self.release, stage, action, role, doc, time.monotonic() - self.started)
         self.steps.append(step)
-        self._current, begun = step, time.monotonic()
+        outer, self._current, begun = self._current, step, time.monotonic()
         try:
             yield
             step.result = "ok"
@@ -85,7 +85,7 @@ class RecordingTimeline:
             raise
         finally:
             step.duration = time.monotonic() - begun
-            self._current = None
+            self._current = outer  # a step inside a step: its calls were its own
             self.out(step.line())
 
     def note(self, detail: str) -> None:
