@@ -18,7 +18,7 @@ export CI ?=
 # otherwise from the public registry. Pass TF_PROVIDER_MIRROR= to force the registry.
 export TF_PROVIDER_MIRROR ?= $(wildcard /opt/tf-plugins)
 
-.PHONY: help setup synth plan deploy destroy runtask-image emulator-stop cdktf test gate bench diagram clean
+.PHONY: help setup synth plan deploy destroy runtask-image emulator-stop cdktf test gate bench diagram clean rehearse
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ emulator-stop:  ## stop the local AWS emulator (by its recorded PID) without des
 
 cdktf: setup  ## the cdktf CLI with the project's Terraform config: make cdktf ARGS="diff dev-service" (PLATFORM_TARGET=emulator: on the running emulator)
 	TF_CLI_CONFIG_FILE=$$($(PY) -m tooling.harness.terraform) npx cdktf $(ARGS)
+
+rehearse: setup  ## rehearse releases of dev and prod (and two that must roll back) on the emulator, as the services' roles
+	$(PY) -m tooling.rehearsal
 
 lint: setup  ## ruff: lint and formatting (settings in pyproject.toml)
 	$(VENV)/bin/ruff check .

@@ -210,6 +210,34 @@ def _lambda_invoke_dry_run() -> None:
     models.LambdaBackend.invoke = invoke_or_dry_run
 
 
+def _iam_enforcement_action_level() -> None:
+    from moto.iam import access_control
+
+    statement_class, result = access_control.IAMPolicyStatement, access_control.PermissionResult
+    is_action_permitted = statement_class.is_action_permitted
+
+    def action_level(self, action, resource="*", principal=None, incoming_condition_values=None):
+        if principal is not None or incoming_condition_values is not None:  # trust policies: moto's own check
+            return is_action_permitted(self, action, resource, principal, incoming_condition_values)
+        statement = {key: value for key, value in self._statement.items() if key != "Condition"}
+        unknown = resource == "*" or "Condition" in self._statement  # what moto cannot judge
+        if statement.get("Effect") == "Deny" and unknown and statement.get("Resource") != "*":
+            return result.NEUTRAL  # a Deny moto cannot place: the rehearsal's evaluator judges it
+        if resource == "*":
+            statement.pop("NotResource", None)
+            statement["Resource"] = "*"
+        decision = is_action_permitted(statement_class(statement), action, resource)
+        return result.NEUTRAL if decision == result.DENIED and "Condition" in self._statement else decision
+
+    statement_class.is_action_permitted = action_level
+
+
+def _iam_enforcement_skips_signatures() -> None:
+    from moto.iam import access_control
+
+    access_control.IAMRequest.check_signature = lambda self: None
+
+
 PATCHES = (
     EmulatorPatch(
         "codepipeline-epoch-timestamps",
@@ -258,6 +286,22 @@ PATCHES = (
         "Lambda Invoke with InvocationType DryRun runs the function (needs Docker); AWS only validates the request "
         "and the caller's permission",
         _lambda_invoke_dry_run,
+    ),
+    EmulatorPatch(
+        "iam-enforcement-action-level",
+        "with IAM enforcement on (`POST /moto-api/reset-auth`, what `make rehearse` does), moto matches identity "
+        "policies against the resource `*` for every service but S3, SQS, IAM and STS (so any resource-scoped Allow "
+        "denies) and turns an Allow whose conditions it cannot evaluate (it has no request context) into an explicit "
+        "Deny. Patched to check actions only there; the rehearsal checks resources and conditions itself "
+        "(tooling/iam/evaluator.py)",
+        _iam_enforcement_action_level,
+    ),
+    EmulatorPatch(
+        "iam-enforcement-signatures",
+        "with IAM enforcement on, moto recomputes each request's SigV4 signature and gets some REST services' wrong "
+        "(EKS `GET /clusters/<name>` signed by botocore: SignatureDoesNotMatch). Patched to skip the signature "
+        "comparison; the access key and session token are still looked up and the caller's policies applied",
+        _iam_enforcement_skips_signatures,
     ),
 )
 

@@ -1,0 +1,1 @@
+"""Rehearse a release through the deployed system on the emulator (`make rehearse`): see run.py."""

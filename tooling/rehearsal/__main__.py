@@ -1,0 +1,5 @@
+import sys
+
+from tooling.rehearsal.run import main
+
+sys.exit(main())
