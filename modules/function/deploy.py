@@ -27,7 +27,7 @@ from modules.delivery.codebuild import (
     report_statement,
 )
 from modules.delivery.pipeline import BUILD_OUTPUT
-from modules.shared.statements import ENCRYPT_DECRYPT, KeyReference, Statement
+from modules.shared.statements import DECRYPT, ENCRYPT_DECRYPT, KeyReference, Statement
 from release.buildspec import Buildspec
 
 
@@ -181,7 +181,7 @@ class FunctionDeployProject(PipelineProject):
                 (account.bucket_arn(props.artifact_bucket),),
                 sid="LocateArtifactBucket",
             ),
-            props.key.usage(ENCRYPT_DECRYPT),
+            props.key.usage(DECRYPT),  # it reads the build's artifact and writes none
             Statement(("lambda:GetAlias", "lambda:GetFunctionConfiguration"), function, sid="ReadFunction"),
             Statement(("lambda:UpdateFunctionCode",), (props.function_arn,), sid="PublishVersion"),
             Statement(
