@@ -174,7 +174,7 @@ def host_name(value: str) -> None:
 lambda_handler = matching(r"[A-Za-z0-9_./$:-]{1,128}", "a Lambda handler (e.g. app.handler)")
 lambda_function_arn = matching(
     r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}",
-    "a Lambda function ARN (unqualified: arn:aws:lambda:<region>:<account>:function:<name>)",
+    "an unqualified Lambda function ARN (...:lambda:<region>:<account>:function:<name>)",
 )
 
 

@@ -183,6 +183,7 @@ def _function_names(env: Environment, service_names) -> Iterator[tuple[str, Name
     )
     for hook in ("BeforeAllowTraffic", "AfterAllowTraffic"):
         yield service_names.hook_function(hook), LAMBDA_FUNCTION
+        yield service_names.hook_log_group(hook), LOG_GROUP
     if env.promotion:
         yield from (
             (service_names.build_project, CODEBUILD_PROJECT),

@@ -224,8 +224,9 @@ class DeliveryStack(EnvironmentStack):
             PackageLogin(CODEARTIFACT_TOOLS[fmt], self.packages.domain, env.account_id, repository_name(fmt))
             for fmt in self.packages.formats
         )
+        deployers = []  # what the deploy actions name: created before the pipeline
         if service.kind == "function":
-            build = self._function_build(scope, service, logins, targets)
+            build, deployers = self._function_build(scope, service, logins, targets)
         else:
             build = self._image_build(scope, service, logins, targets)
         pipeline = DeliveryPipeline(
@@ -247,7 +248,7 @@ class DeliveryStack(EnvironmentStack):
                 approval_custom_data=env.delivery.approval_custom_data,
                 targets=tuple(deploy_target(target, service.name, names) for target in targets),
             ),
-            depends_on=[self.artifacts.bucket, self.approvals.topic, *source_repository],
+            depends_on=[self.artifacts.bucket, self.approvals.topic, *source_repository, *deployers],
         )
         if service.source.provider == "codecommit":
             CodeCommitPushTrigger(
@@ -329,7 +330,7 @@ class DeliveryStack(EnvironmentStack):
 
     def _function_build(
         self, scope: Construct, service: Service, logins: tuple[PackageLogin, ...], targets: tuple[Environment, ...]
-    ) -> FunctionBuildProject:
+    ) -> tuple[FunctionBuildProject, list]:
         """A function service's package build, and per target the project that deploys the package there."""
         env, names = self.env, self.names.service(service)
         build = FunctionBuildProject(
@@ -355,11 +356,12 @@ class DeliveryStack(EnvironmentStack):
             ),
             depends_on=[self.artifacts.bucket],
         )
+        deployers = []
         for target in targets:
             there = EnvironmentNames(target).service(next(s for s in target.services if s.name == service.name))
             release = function_release(target, there.service)
             project = names.function_deploy_project(target.name)
-            FunctionDeployProject(
+            deploy = FunctionDeployProject(
                 scope,
                 f"deploy-{target.name}",
                 FunctionDeployProjectProps(
@@ -385,7 +387,8 @@ class DeliveryStack(EnvironmentStack):
                 ),
                 depends_on=[self.artifacts.bucket],
             )
-        return build
+            deployers.append(deploy.project)
+        return build, deployers
 
     def _pull_request_build(
         self, scope: Construct, service: Service, logins: tuple[PackageLogin, ...], source_repository: list

@@ -200,6 +200,7 @@ class ServiceStack(EnvironmentStack):
                     log_retention_days=env.log_retention_days,
                     kms_key_arn=self.key.arn,
                 ),
+                depends_on=[function.function, function.alias],
             )
         traffic = FunctionTraffic(
             scope,
@@ -216,7 +217,7 @@ class ServiceStack(EnvironmentStack):
                 alias_arn=names.function_alias_arn,
                 hook_function_arns=tuple(self.account.arn("lambda", f"function:{name}") for _, name in release.hooks),
             ),
-            depends_on=[function.alias],
+            depends_on=[function.function, function.alias],
         )
         TerraformOutput(scope, "function-name", value=function.name)
         TerraformOutput(scope, "deployment-group", value=traffic.deployment_group_name)

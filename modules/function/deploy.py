@@ -100,8 +100,9 @@ class FunctionBuildProject(PipelineProject):
                 sid="LocateArtifactBucket",
             ),
             props.key.usage(ENCRYPT_DECRYPT),
-            report_statement(account, props.name),
         ]
+        if build.coverage_report:
+            statements.append(report_statement(account, props.name))
         if build.cache == "s3":
             statements.insert(
                 2,

@@ -5,6 +5,7 @@ outside any VPC: they call only AWS APIs."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +39,9 @@ class TrafficHooksProps:
 
 
 class TrafficHooks(Construct):
-    def __init__(self, scope: Construct, id: str, props: TrafficHooksProps):
+    """`depends_on`: the function and alias the hooks check (named by the props), created first."""
+
+    def __init__(self, scope: Construct, id: str, props: TrafficHooksProps, depends_on: Sequence = ()):
         super().__init__(scope, id)
         code = TerraformAsset(self, "code", path=str(HOOK_CODE), type=AssetType.ARCHIVE)
         self.role = ServiceRole(
@@ -80,7 +83,7 @@ class TrafficHooks(Construct):
                         "CHECK_PAYLOAD": props.check_payload,
                     }
                 ),
-                depends_on=[logs, self.role.policy],
+                depends_on=[logs, self.role.policy, *depends_on],
             )
 
     @staticmethod

@@ -53,11 +53,12 @@ class FunctionTrafficProps:
 
 
 class FunctionTraffic(Construct):
-    """`depends_on`: the alias the group shifts (named by the props), created first."""
+    """`depends_on`: the function and alias the group shifts and the alarms watch (named by the props), created
+    first."""
 
     def __init__(self, scope: Construct, id: str, props: FunctionTrafficProps, depends_on: Sequence = ()):
         super().__init__(scope, id)
-        self.alarms = self._alarms(props)
+        self.alarms = self._alarms(props, depends_on)
         self.application = CodedeployApp(self, "application", name=props.application, compute_platform="Lambda")
         custom_config = [] if predefined_config(props.deployment, "Lambda") else [self._custom_config(props)]
         self.role = ServiceRole(
@@ -115,7 +116,7 @@ class FunctionTraffic(Construct):
             statements.append(Statement(("lambda:InvokeFunction",), props.hook_function_arns, sid="RunHooks"))
         return tuple(statements)
 
-    def _alarms(self, props: FunctionTrafficProps) -> list[CloudwatchMetricAlarm]:
+    def _alarms(self, props: FunctionTrafficProps, depends_on: Sequence) -> list[CloudwatchMetricAlarm]:
         """Errors and throttles of the alias (metric dimension Resource = <function>:<alias>): during a shift the
         alias serves both versions, so the new version's failures show here at its share of the traffic."""
         return [
@@ -133,6 +134,7 @@ class FunctionTraffic(Construct):
                 treat_missing_data="notBreaching",
                 dimensions={"FunctionName": props.function_name, "Resource": f"{props.function_name}:{props.alias}"},
                 alarm_description=description,
+                depends_on=list(depends_on),
             )
             for (suffix, metric, description), name in zip(ALARM_METRICS, self.alarm_names(props), strict=True)
         ]

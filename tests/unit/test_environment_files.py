@@ -398,7 +398,12 @@ def test_each_deployment_target_has_exactly_one_pipeline():
         for target in catalog.by_name.values()
         for service in (s.name for s in target.services)
     }
-    assert owners == {("dev", "app"): ["dev"], ("prod", "app"): ["prod"], ("staging", "app"): ["prod"]}
+    assert owners == {
+        ("dev", "app"): ["dev"],
+        ("dev", "api"): ["dev"],
+        ("prod", "app"): ["prod"],
+        ("staging", "app"): ["prod"],
+    }
     assert [env.name for env in catalog.promoting_into(catalog.by_name["staging"])] == ["prod"]
 
 
