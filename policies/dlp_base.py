@@ -509,7 +509,7 @@ def is_lambda_deployment_group(conf: dict[str, Any]) -> bool | None:
         "WITH_TRAFFIC_CONTROL",
     ):
         return False
-    return not any(as_list(conf.get(name)) for name in _SERVER_OR_ECS_TARGETS)
+    return not any(item not in (None, "") for name in _SERVER_OR_ECS_TARGETS for item in as_list(conf.get(name)))
 
 
 class LambdaDeploymentGroupCheck(DlpResourceCheck):

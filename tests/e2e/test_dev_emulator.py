@@ -117,10 +117,11 @@ def test_function_serves_version_1_through_its_alias_until_a_release(dev):
     for group in resources(config, "aws_codedeploy_deployment_group"):
         if group.get("ecs_service"):
             continue
-        info = codedeploy.get_deployment_group(
-            applicationName=group["deployment_group_name"], deploymentGroupName=group["deployment_group_name"]
-        )["deploymentGroupInfo"]
-        assert info["computePlatform"] == "Lambda"
+        application = group["deployment_group_name"]  # a function's application and group share its name
+        assert codedeploy.get_application(applicationName=application)["application"]["computePlatform"] == "Lambda"
+        info = codedeploy.get_deployment_group(applicationName=application, deploymentGroupName=application)[
+            "deploymentGroupInfo"
+        ]
         assert set(info["autoRollbackConfiguration"]["events"]) == {"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"}
 
 
