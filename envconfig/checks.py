@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import string
 
@@ -173,3 +174,34 @@ def host_name(value: str) -> None:
     label = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
     if len(value) > 253 or not re.fullmatch(rf"{label}(\.{label})+", value):
         raise ValueError(f"{value!r} is not a DNS host name (lower case, e.g. app.example.com)")
+
+
+# A Lambda handler: module (or file path) and function, e.g. app.handler, src/index.handler, com.acme.App::handle.
+lambda_handler = matching(r"[A-Za-z0-9_./$:-]{1,128}", "a Lambda handler (e.g. app.handler)")
+lambda_function_arn = matching(
+    r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}",
+    "an unqualified Lambda function ARN (...:lambda:<region>:<account>:function:<name>)",
+)
+
+
+def traffic_hook(value: str) -> None:
+    """A function service's traffic hook: 'builtin', 'none', or a Lambda function's ARN."""
+    if value not in ("builtin", "none"):
+        try:
+            lambda_function_arn(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not 'builtin', 'none' or a Lambda function ARN") from None
+
+
+def relative_path(value: str) -> None:
+    """A file inside the build's source directory: relative, no '..', no spaces."""
+    matching(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*", "a relative file path (letters, digits, '_', '.', '-', '/')")(value)
+    if ".." in value.split("/"):
+        raise ValueError(f"{value!r} leaves the build's directory ('..')")
+
+
+def json_text(value: str) -> None:
+    try:
+        json.loads(value)
+    except ValueError as err:
+        raise ValueError(f"{value!r} is not JSON ({err})") from None

@@ -206,10 +206,49 @@ class PullRequestBuild:
 
 
 @dataclass(frozen=True)
+class Function:
+    """A function service's Lambda function (`kind = "function"`): how it runs, which file of the build's output
+    is its package, and the checks CodeDeploy runs around the traffic shift to a new version."""
+
+    runtime: Literal["python3.12", "python3.13", "nodejs20.x", "nodejs22.x", "java21", "provided.al2023"] = setting(
+        "python3.12", doc="Lambda runtime of the package (and of the bootstrap code until the first release)"
+    )
+    handler: str = setting("app.handler", check=checks.lambda_handler, doc="the package's entry point")
+    memory: int = setting(256, check=checks.between(128, 10240), doc="MiB")
+    timeout_seconds: int = setting(30, check=checks.between(1, 900))
+    architecture: Literal["x86_64", "arm64"] = "x86_64"
+    package: str = setting(
+        "function.zip",
+        check=checks.relative_path,
+        doc="the zip the build's package_commands write, relative to the source root; the build's artifact",
+    )
+    package_commands: tuple[str, ...] = setting(
+        ("zip -qr function.zip . -x '.git/*'",), check=checks.at_least(1), doc="run after the tests; write `package`"
+    )
+    before_allow_traffic: str = setting(
+        "builtin",
+        check=checks.traffic_hook,
+        doc="BeforeAllowTraffic hook: 'builtin' invokes the new version with check_payload, 'none', or the ARN "
+        "of a Lambda function of this account and region",
+    )
+    after_allow_traffic: str = setting(
+        "builtin",
+        check=checks.traffic_hook,
+        doc="AfterAllowTraffic hook: 'builtin' invokes the alias, 'none', or an ARN",
+    )
+    check_payload: str = setting("{}", check=checks.json_text, doc="the event the built-in checks invoke with")
+
+
+@dataclass(frozen=True)
 class Service:
-    """One containerized application: its repository, build, pipeline and ECS service."""
+    """One application: its repository, build, pipeline, and what runs it — an ECS service (`container`) or a
+    Lambda function behind an alias (`function`)."""
 
     name: str = setting(REQUIRED, check=checks.short_name)
+    kind: Literal["container", "function"] = setting(
+        "container", doc="container: ECS Fargate behind an ALB; function: Lambda deployed by CodeDeploy"
+    )
+    function: Function | None = setting(None, doc="kind = function: the function's settings (required there)")
     source: Source | None = setting(
         None,
         doc="where this environment's pipeline builds the service from; required where it has one, "

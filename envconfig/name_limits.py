@@ -131,6 +131,9 @@ def created_names(env: Environment) -> Iterator[CreatedName]:
 
 def _service_names(env: Environment, names: EnvironmentNames, service: model.Service) -> Iterator[CreatedName]:
     service_names, setting = names.service(service), f"service.{service.name}"
+    if service.kind == "function":
+        yield from (CreatedName(setting, value, limit) for value, limit in _function_names(env, service_names))
+        return
     created = [
         (service_names.load_balancer, LOAD_BALANCER),
         *((service_names.target_group(colour), TARGET_GROUP) for colour in ("blue", "green")),
@@ -180,6 +183,33 @@ def _service_names(env: Environment, names: EnvironmentNames, service: model.Ser
                 created += [(service_names.pull_request_rule, EVENT_RULE), (service_names.role("pr-events"), IAM_ROLE)]
     for value, limit in created:
         yield CreatedName(setting, value, limit)
+
+
+def _function_names(env: Environment, service_names) -> Iterator[tuple[str, NameLimit]]:
+    """A function service: its function, CodeDeploy and hooks here; its pipeline and deploy projects where it builds."""
+    yield from (
+        (service_names.function, LAMBDA_FUNCTION),
+        (service_names.function_log_group, LOG_GROUP),
+        (service_names.role("function"), IAM_ROLE),
+        (service_names.codedeploy_application, CODEDEPLOY),
+        (service_names.deployment_group, CODEDEPLOY),
+        (service_names.role("codedeploy"), IAM_ROLE),
+        (service_names.role("hooks"), IAM_ROLE),
+    )
+    for hook in ("BeforeAllowTraffic", "AfterAllowTraffic"):
+        yield service_names.hook_function(hook), LAMBDA_FUNCTION
+        yield service_names.hook_log_group(hook), LOG_GROUP
+    if env.promotion:
+        yield from (
+            (service_names.build_project, CODEBUILD_PROJECT),
+            (service_names.build_log_group, LOG_GROUP),
+            (service_names.pipeline, PIPELINE),
+            *((service_names.role(purpose), IAM_ROLE) for purpose in ("codebuild", "pipeline")),
+            *((service_names.notification_rule(kind), NOTIFICATION_RULE) for kind in ("events", "approvals")),
+        )
+        for target in env.promotion:
+            yield service_names.function_deploy_project(target), IAM_ROLE  # the project's role has its name
+            yield service_names.function_deploy_log_group(target), LOG_GROUP
 
 
 def _eks_names(env: Environment, eks: EksNames) -> Iterator[CreatedName]:

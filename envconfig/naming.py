@@ -19,6 +19,9 @@ RUN_TASK_STACK_COMPONENT = "runtask"  # with a run_task block
 RUN_TASK_URL_OUTPUT = "task-url"  # the run task stack's output HCP Terraform's task URL comes from
 
 
+# The alias a function service's callers invoke; CodeDeploy shifts it between versions.
+FUNCTION_ALIAS = "live"
+
 # CodePipeline keys a pipeline's artifacts <bucket>/<first 20 characters of the pipeline name>/...
 # (https://repost.aws/questions/QUI91tw7A9SUOMohJurNqmgA): the prefix its roles are limited to.
 ARTIFACT_PREFIX_LENGTH = 20
@@ -293,6 +296,43 @@ class ServiceNames:
 
     def hook_log_group(self, hook: str) -> str:
         return f"/aws/lambda/{self.hook_function(hook)}"
+
+    # ------------------------------------------------------------------ function services (kind = "function")
+    @property
+    def function(self) -> str:
+        """The Lambda function of a function service: <prefix>-<service>."""
+        return self.base
+
+    @property
+    def function_arn(self) -> str:
+        return self.environment.arn("lambda", f"function:{self.function}")
+
+    @property
+    def function_versions_arn(self) -> str:
+        """The function's qualified ARNs (versions and aliases): Lambda authorizes a call with a qualifier on them."""
+        return f"{self.function_arn}:*"
+
+    @property
+    def function_alias_arn(self) -> str:
+        return f"{self.function_arn}:{FUNCTION_ALIAS}"
+
+    @property
+    def function_log_group(self) -> str:
+        return f"/aws/lambda/{self.function}"
+
+    def function_alarm(self, metric: str) -> str:
+        """The alarms that roll a function release back, e.g. acme-dev-api-errors."""
+        return f"{self.deployment_group}-{metric}"
+
+    def function_deploy_project(self, target: str) -> str:
+        """The CodeBuild project this service's pipeline deploys the function in `target` with (also its role)."""
+        return f"{self.base}-deploy-{target}"
+
+    def function_deploy_project_arn(self, target: str) -> str:
+        return self.environment.arn("codebuild", f"project/{self.function_deploy_project(target)}")
+
+    def function_deploy_log_group(self, target: str) -> str:
+        return f"/aws/codebuild/{self.function_deploy_project(target)}"
 
 
 @dataclass(frozen=True)

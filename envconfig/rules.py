@@ -21,13 +21,15 @@ the rules that compare files (one pipeline per deployment target, unique names).
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
+import math
 from collections.abc import Callable, Iterator, Mapping
 
 from envconfig import checks
 from envconfig.account import SUPPORTED_PARTITION, partition_of
 from envconfig.kubernetes import Eks
-from envconfig.model import Build, CloudBackend, Environment, Service
+from envconfig.model import Build, CloudBackend, Deployment, Environment, Service
 from envconfig.name_limits import created_names
 from envconfig.secrets import SecretReference
 from reference import ecs_lifecycle_hooks
@@ -53,6 +55,39 @@ ZONES_PER_LAYOUT = 8
 # An Application Load Balancer's subnets need at least a /27 (and 8 free addresses).
 # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#subnets-load-balancer
 ALB_SUBNET_MAX_PREFIX = 27
+# What a function service (kind = "function") does not use: the ECS service's and its ALB's settings.
+CONTAINER_SETTINGS = (
+    "container_port",
+    "cpu",
+    "memory",
+    "desired_count",
+    "health_check_path",
+    "host_name",
+    "bootstrap_image",
+)
+CONTAINER_DEPLOYMENT_SETTINGS = (
+    "termination_wait_minutes",
+    "test_listener_port",
+    "test_listener_cidrs",
+    "hooks",
+)
+# CodeBuild's longest build (480 minutes), less the deploy build's own work and the hooks (60 minutes).
+MAX_TRAFFIC_SHIFT_MINUTES = 420
+
+
+def _default(cls, name: str):
+    field = cls.__dataclass_fields__[name]
+    return field.default_factory() if field.default_factory is not dataclasses.MISSING else field.default
+
+
+def traffic_shift_minutes(deployment: Deployment) -> int:
+    """How long CodeDeploy takes to shift all traffic: one interval for a canary, one per step but the last for a
+    linear shape, none all at once."""
+    if deployment.traffic == "canary":
+        return deployment.interval_minutes
+    if deployment.traffic == "linear":
+        return deployment.interval_minutes * (math.ceil(100 / deployment.percent) - 1)
+    return 0
 
 
 def with_eks(*rules: Callable[[Environment, Eks], Iterator[Error]]) -> Rule:
@@ -296,9 +331,61 @@ def connection_for_hosted_git(env: Environment, service: Service) -> Iterator[Er
         )
 
 
+def settings_of_its_kind(env: Environment, service: Service) -> Iterator[Error]:
+    """A container service's settings mean nothing to a function and the `function` block nothing to a container:
+    a value set for the other kind would be silently ignored. A function's releases are CodeDeploy traffic shifts
+    between versions of its alias, so `rolling` (an ECS update) does not apply either."""
+    where = f"service.{service.name}"
+    if service.kind == "container":
+        if service.function is not None:
+            yield f"{where}.function", "only for kind = 'function' (this service is a container)"
+        return
+    if service.function is None:
+        yield f"{where}.function", "missing required setting for kind = 'function'"
+    for name in CONTAINER_SETTINGS:
+        if getattr(service, name) != _default(Service, name):
+            yield f"{where}.{name}", "a container setting: kind = 'function' does not use it"
+    if service.deployment.strategy != "blue_green":
+        yield (
+            f"{where}.deployment.strategy",
+            f"{service.deployment.strategy!r} is an ECS update; a function is released by CodeDeploy traffic "
+            "shifting (leave strategy unset)",
+        )
+    for name in CONTAINER_DEPLOYMENT_SETTINGS:
+        if getattr(service.deployment, name) != _default(Deployment, name):
+            written = Deployment.__dataclass_fields__[name].metadata["block_label"] or name  # as the file spells it
+            yield f"{where}.deployment.{written}", "a container setting: kind = 'function' does not use it"
+
+
+def function_hooks_in_account(env: Environment, service: Service) -> Iterator[Error]:
+    """CodeDeploy invokes a hook with the deployment group's role, which is granted this account's functions, and
+    the appspec names a hook by function name, which resolves in the deployment's own account and region."""
+    if service.function is None:
+        return
+    for hook in ("before_allow_traffic", "after_allow_traffic"):
+        value = getattr(service.function, hook)
+        if value.startswith("arn:"):
+            account, region = value.split(":")[4], value.split(":")[3]
+            if (account, region) != (env.account_id, env.region):
+                yield (
+                    f"service.{service.name}.function.{hook}",
+                    f"the function is in {account}/{region}, not this environment's {env.account_id}/{env.region}",
+                )
+
+
+def function_release_fits_the_deploy_build(env: Environment, service: Service) -> Iterator[Error]:
+    """The deploy build waits for the CodeDeploy deployment to finish; CodeBuild stops a build after 8 hours."""
+    if service.kind == "function" and traffic_shift_minutes(service.deployment) > MAX_TRAFFIC_SHIFT_MINUTES:
+        yield (
+            f"service.{service.name}.deployment.interval_minutes",
+            f"the traffic shift takes {traffic_shift_minutes(service.deployment)} minutes; the deploy build that "
+            f"waits for it allows at most {MAX_TRAFFIC_SHIFT_MINUTES}",
+        )
+
+
 def fargate_memory_for_cpu(env: Environment, service: Service) -> Iterator[Error]:
     """Fargate runs only the documented cpu/memory pairs; any other fails at deploy time."""
-    if service.memory not in FARGATE_MEMORY[service.cpu]:
+    if service.kind == "container" and service.memory not in FARGATE_MEMORY[service.cpu]:
         yield f"service.{service.name}.memory", f"{service.memory} MiB is not a Fargate size for cpu {service.cpu}"
 
 
@@ -340,6 +427,7 @@ def https_hooks_need_host_name(env: Environment, service: Service) -> Iterator[E
     name, Host header) and to verify the certificate against."""
     if (
         env.network.certificate_arn
+        and service.kind == "container"
         and service.deployment.strategy == "blue_green"
         and any(hook.built_in for hook in service.deployment.hooks)
         and not service.host_name
@@ -462,6 +550,21 @@ def promotion_target_declares_services(
             )
 
 
+def promotion_target_runs_the_same_kind(
+    env: Environment, target: str, environments: Mapping[str, Environment]
+) -> Iterator[Error]:
+    """One pipeline builds one artifact per service (an image or a function package): every target runs it the
+    same way."""
+    if target in environments:
+        kinds = {service.name: service.kind for service in environments[target].services}
+        for service in env.services:
+            if kinds.get(service.name, service.kind) != service.kind:
+                yield (
+                    f"service.{service.name}.kind",
+                    f"{service.kind!r} here but {kinds[service.name]!r} in {target!r}, which this pipeline deploys to",
+                )
+
+
 def promotion_ends_here(env: Environment, environments: Mapping[str, Environment]) -> Iterator[Error]:
     """An environment's pipeline is built from its own file, so it deploys into itself last."""
     if env.promotion and env.promotion[-1] != env.name:
@@ -579,9 +682,12 @@ RULES: tuple[Rule, ...] = (
     workspace_name_or_tags,
     run_task_needs_cloud_backend,
     each_service(
+        settings_of_its_kind,
         source_where_a_pipeline_builds,
         connection_for_hosted_git,
         fargate_memory_for_cpu,
+        function_hooks_in_account,
+        function_release_fits_the_deploy_build,
         traffic_shape_needs_blue_green,
         listener_ports_apart,
         hooks_need_blue_green,
@@ -599,7 +705,10 @@ RULES: tuple[Rule, ...] = (
 # Rules between files, run once a file has loaded; `environments` loads (and checks) a file when a rule reads it.
 PROMOTION_RULES: tuple[PromotionRule, ...] = (
     each_promotion_target(
-        promotion_target_exists, promotion_stays_in_account_and_region, promotion_target_declares_services
+        promotion_target_exists,
+        promotion_stays_in_account_and_region,
+        promotion_target_declares_services,
+        promotion_target_runs_the_same_kind,
     ),
     promotion_ends_here,
     promotion_targets_distinct_in_statement_ids,

@@ -54,3 +54,38 @@ service "app" {
   # Pull requests into develop run the install and tests (no image), and report back on the pull request.
   pull_request_build {}
 }
+
+# A Lambda function released by CodeDeploy: 10% of the `live` alias' traffic for 5 minutes, then the rest;
+# the built-in hooks invoke the new version before the shift and the alias after it. See README "Functions".
+service "api" {
+  kind = "function"
+
+  source {
+    provider       = "github"
+    repository     = "acme/api"
+    branch         = "develop"
+    connection_arn = "arn:aws:codestar-connections:eu-west-1:111111111111:connection/6f0c2a4e-1b7d-4c55-9a3e-0d8e5f1a2b3c"
+  }
+
+  build {
+    compute_type     = "BUILD_GENERAL1_SMALL"
+    cache            = "none"
+    runtime_versions = { python = "3.12" }
+    install_commands = ["pip install -r requirements.txt -t ."]
+    test_commands    = ["python -m pytest -q"]
+    coverage_report  = ""
+  }
+
+  function {
+    runtime         = "python3.12"
+    handler         = "app.handler"
+    memory          = 256
+    timeout_seconds = 10
+  }
+
+  deployment {
+    traffic          = "canary"
+    percent          = 10
+    interval_minutes = 5
+  }
+}

@@ -486,6 +486,47 @@ class ProductionEcsDeploymentGroupCheck(ProductionResourceCheck):
         raise NotImplementedError
 
 
+# Blocks a deployment group for EC2/on-premises or ECS has; a Lambda group (it shifts an alias) has none of them.
+_SERVER_OR_ECS_TARGETS = (
+    "ecs_service",
+    "load_balancer_info",
+    "blue_green_deployment_config",
+    "ec2_tag_filter",
+    "ec2_tag_set",
+    "autoscaling_groups",
+    "on_premises_instance_tag_filter",
+)
+
+
+def is_lambda_deployment_group(conf: dict[str, Any]) -> bool | None:
+    """A deployment group of the Lambda compute platform: blue/green with traffic control and no instances,
+    task sets or load balancers to deploy to (None when its style is unresolved)."""
+    style = block(conf, "deployment_style")
+    if contains_unresolved(style):
+        return None
+    if not isinstance(style, dict) or (first(style.get("deployment_type")), first(style.get("deployment_option"))) != (
+        "BLUE_GREEN",
+        "WITH_TRAFFIC_CONTROL",
+    ):
+        return False
+    return not any(item not in (None, "") for name in _SERVER_OR_ECS_TARGETS for item in as_list(conf.get(name)))
+
+
+class LambdaDeploymentGroupCheck(DlpResourceCheck):
+    """Base for checks on aws_codedeploy_deployment_group of the Lambda compute platform, in every tier."""
+
+    RESOURCES = ("aws_codedeploy_deployment_group",)
+
+    def evaluate(self, conf: dict[str, Any]) -> CheckResult:
+        is_lambda = is_lambda_deployment_group(conf)
+        if is_lambda is None:
+            return UNKNOWN
+        return self.evaluate_group(conf) if is_lambda else PASSED
+
+    def evaluate_group(self, conf: dict[str, Any]) -> CheckResult:  # pragma: no cover
+        raise NotImplementedError
+
+
 # ---------------------------------------------------------------------------- CodePipeline stages
 def pipeline_stages(conf: dict[str, Any]) -> list[tuple[Any, list[dict[str, Any]]]] | None:
     """[(stage name, [action dicts with unwrapped scalar values])] in order; None if unresolved."""

@@ -4,6 +4,9 @@ Why: a role that may invoke any function (`*`, `function:*`, or a name prefix su
 `function:CodeDeployHook_*` of AWS's AWSCodeDeployRoleForECSLimited) runs whatever code anyone in the
 account deploys under a matching name, with that function's own role. CodeDeploy's role invokes the appspec
 hooks of its deployment group: exactly those functions, by ARN (modules/ecs/blue_green.py).
+A named function with any qualifier (`function:<name>:*`) passes: its versions and aliases run that function's
+code, and a pre-traffic hook must invoke a version whose number is only known at release time
+(modules/function/hooks.py).
 """
 
 import re
@@ -11,12 +14,14 @@ import re
 from dlp_base import FAILED, PASSED, UNKNOWN, IamStatementCheck, combine, has_wildcard, is_unresolved
 
 _FUNCTION_ARN = re.compile(r"^arn:[^:]+:lambda:[^:]+:[^:]+:function:(?P<name>[^:]+)(:[^:]+)?$")
+_ANY_QUALIFIER = re.compile(r"(:function:[^:]+):\*$")
 _FUNCTION_REFERENCE = re.compile(r"^\$\{(module\.[\w-]+\.)*aws_lambda_function\.[\w-]+\.(arn|qualified_arn)\}$")
 _INTERPOLATION = re.compile(r"\$\{[^}]*\}")
 
 
 def _resource_result(resource):
     resource = str(resource).strip()
+    resource = _ANY_QUALIFIER.sub(r"\1:any-qualifier", resource)  # every version and alias of one function
     if has_wildcard(_INTERPOLATION.sub("", resource)):
         return FAILED
     if _FUNCTION_REFERENCE.match(resource):

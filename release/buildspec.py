@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from envconfig.model import Build
+from envconfig.model import Build, Function
 
 
 @dataclass(frozen=True)
@@ -192,6 +192,34 @@ def pull_request_buildspec(
         runtime_versions=dict(build.runtime_versions),
         install=(*(login.command() for login in package_logins), *build.install_commands),
         build=build.test_commands,
+        reports=(
+            (Report(coverage_report_group, (build.coverage_report,), "CLOVERXML"),) if build.coverage_report else ()
+        ),
+        cache_paths=build.cache_paths if build.cache != "none" else (),
+    )
+
+
+def function_package_buildspec(
+    build: Build,
+    function: Function,
+    *,
+    coverage_report_group: str,
+    package_logins: tuple[PackageLogin, ...] = (),
+) -> Buildspec:
+    """A function service's build: install, test, then the package commands, whose zip (`function.package`) is the
+    build's one artifact. Nothing is deployed here: the deploy build publishes the package as a version
+    (release/function.py). No docker and no registry: the package is a file."""
+    return Buildspec(
+        parameter_store=dict(build.parameter_store),
+        secrets_manager=dict(build.secrets_manager),
+        runtime_versions=dict(build.runtime_versions),
+        install=(*(login.command() for login in package_logins), *build.install_commands),
+        build=(*build.test_commands, *function.package_commands),
+        post_build=(
+            f"test -f {shlex.quote(function.package)}"
+            f" || {{ echo {shlex.quote(function.package + ' was not written by the package commands')} >&2; false; }}",
+        ),
+        artifacts=(function.package,),
         reports=(
             (Report(coverage_report_group, (build.coverage_report,), "CLOVERXML"),) if build.coverage_report else ()
         ),

@@ -1,5 +1,6 @@
-"""`<env>-service`: the network, one ALB and Fargate service per application, and (for blue/green
-environments) its CodeDeploy deployment group, alarms and validation hooks."""
+"""`<env>-service`: the network, one ALB and Fargate service per container application, and (for blue/green
+environments) its CodeDeploy deployment group, alarms and validation hooks; per function application its Lambda
+function and alias, CodeDeploy (Lambda) application, group and alarms, and traffic hooks."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ from modules.ecs.cluster import Cluster, ClusterProps
 from modules.ecs.deploy_hooks import DeployHooks, DeployHooksProps
 from modules.ecs.load_balancer import LoadBalancer, LoadBalancerProps
 from modules.ecs.service import FargateService, FargateServiceProps
+from modules.function.function import FunctionService, FunctionServiceProps
+from modules.function.hooks import TrafficHooks, TrafficHooksProps
+from modules.function.traffic import FunctionTraffic, FunctionTrafficProps
 from modules.shared.encryption import EncryptionKey, EncryptionKeyProps
 from modules.shared.network import Network, NetworkProps
 from release.deployment_config import deployment_config_name
+from release.function import function_release
 from release.model import release_spec
 from stacks.base import EnvironmentStack
 
@@ -55,6 +60,9 @@ class ServiceStack(EnvironmentStack):
             self._service(service)
 
     def _service(self, service: Service) -> None:
+        if service.kind == "function":
+            self._function(service)
+            return
         env, names = self.env, self.names.service(service)
         scope = Construct(self, service.name)
         release = release_spec(env, service)
@@ -157,3 +165,60 @@ class ServiceStack(EnvironmentStack):
             ),
         )
         TerraformOutput(scope, "deployment-group", value=deployment.deployment_group_name)
+
+    def _function(self, service: Service) -> None:
+        env, names = self.env, self.names.service(service)
+        scope = Construct(self, service.name)
+        release = function_release(env, service)
+        function = FunctionService(
+            scope,
+            "function",
+            FunctionServiceProps(
+                function_name=release.function,
+                alias=release.alias,
+                role_name=names.role("function"),
+                account=self.account,
+                settings=service.function,
+                log_group=names.function_log_group,
+                log_retention_days=env.log_retention_days,
+                kms_key_arn=self.key.arn,
+            ),
+        )
+        builtin = tuple((hook, name) for hook, name in release.hooks if hook in release.builtin_hooks)
+        if builtin:
+            TrafficHooks(
+                scope,
+                "hooks",
+                TrafficHooksProps(
+                    role_name=names.role("hooks"),
+                    account=self.account,
+                    hooks=builtin,
+                    deployment_group_arn=names.deployment_group_arn,
+                    function_name=release.function,
+                    function_arns=(names.function_arn, names.function_versions_arn),
+                    alias=release.alias,
+                    check_payload=service.function.check_payload,
+                    log_retention_days=env.log_retention_days,
+                    kms_key_arn=self.key.arn,
+                ),
+                depends_on=[function.function, function.alias],
+            )
+        traffic = FunctionTraffic(
+            scope,
+            "codedeploy",
+            FunctionTrafficProps(
+                application=release.application,
+                deployment_group=release.deployment_group,
+                deployment_config_name=release.deployment_config,
+                deployment=service.deployment,
+                account=self.account,
+                function_name=release.function,
+                function_arn=names.function_arn,
+                alias=release.alias,
+                alias_arn=names.function_alias_arn,
+                hook_function_arns=tuple(self.account.arn("lambda", f"function:{name}") for _, name in release.hooks),
+            ),
+            depends_on=[function.function, function.alias],
+        )
+        TerraformOutput(scope, "function-name", value=function.name)
+        TerraformOutput(scope, "deployment-group", value=traffic.deployment_group_name)

@@ -105,6 +105,26 @@ def test_service_runs_on_the_cluster_behind_the_alb(dev):
     assert {lb["name"] for lb in resources(config, "aws_lb")} <= names
 
 
+def test_function_serves_version_1_through_its_alias_until_a_release(dev):
+    """A function service after the first apply: the bootstrap code as version 1, `live` on it, and a Lambda
+    deployment group that rolls back on failure and alarm (what the first release's CodeDeploy deployment needs)."""
+    config = dev.config(f"{ENV}-service")
+    functions = [f["function_name"] for f in resources(config, "aws_lambda_function") if f.get("publish")]
+    assert functions, "dev ships a function service"
+    lambda_client, codedeploy = dev.client("lambda"), dev.client("codedeploy")
+    for name in functions:
+        assert lambda_client.get_alias(FunctionName=name, Name="live")["FunctionVersion"] == "1", name
+    for group in resources(config, "aws_codedeploy_deployment_group"):
+        if group.get("ecs_service"):
+            continue
+        application = group["deployment_group_name"]  # a function's application and group share its name
+        assert codedeploy.get_application(applicationName=application)["application"]["computePlatform"] == "Lambda"
+        info = codedeploy.get_deployment_group(applicationName=application, deploymentGroupName=application)[
+            "deploymentGroupInfo"
+        ]
+        assert set(info["autoRollbackConfiguration"]["events"]) == {"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"}
+
+
 def test_destroy_leaves_nothing_behind(dev):
     dev.destroy_all()
     for stack in dev.stacks:

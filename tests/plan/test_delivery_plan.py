@@ -114,7 +114,12 @@ def test_prod_pipeline_follows_the_promotion_order(plans):
 
 
 def test_dev_pipeline_deploys_with_the_ecs_action_and_no_approval(plans):
-    pipeline = only(plans["dev-delivery"], "aws_codepipeline")
+    """dev's container service (its function service: tests/plan/test_function_plan.py)."""
+    (pipeline,) = [
+        p["values"]
+        for p in plans["dev-delivery"].of_type("aws_codepipeline")
+        if p["values"]["name"] == "acme-dev-app-pipeline"
+    ]
     deploy = pipeline["stage"][-1]["action"][0]
     assert [stage["name"] for stage in pipeline["stage"]] == ["Source", "Build", "Deploy-dev"]
     assert deploy["provider"] == "ECS"

@@ -28,9 +28,21 @@ def test_names_used_across_stacks_are_the_planned_names(plans, catalog, env_name
     for svc in env.services:
         svc_names = names.service(svc)
         if env.promotion:  # this environment's pipeline builds the service
-            assert svc_names.ecr_repository in planned(delivery, "aws_ecr_repository", "name")
             assert svc_names.build_project in planned(delivery, "aws_codebuild_project", "name")
             assert svc_names.pipeline in planned(delivery, "aws_codepipeline", "name")
+        if svc.kind == "function":
+            assert svc_names.function in planned(service, "aws_lambda_function", "function_name")
+            assert svc_names.deployment_group in planned(
+                service, "aws_codedeploy_deployment_group", "deployment_group_name"
+            )
+            if env.promotion:
+                for target in env.promotion:
+                    assert svc_names.function_deploy_project(target) in planned(
+                        delivery, "aws_codebuild_project", "name"
+                    )
+            continue
+        if env.promotion:
+            assert svc_names.ecr_repository in planned(delivery, "aws_ecr_repository", "name")
         assert svc_names.ecs_service in planned(service, "aws_ecs_service", "name")
         assert svc_names.task_family in planned(service, "aws_ecs_task_definition", "family")
         assert svc_names.task_log_group in planned(service, "aws_cloudwatch_log_group", "name")

@@ -119,7 +119,7 @@ def test_controller_matches_the_strategy(plans, catalog, env):
     service = resource(plan, "aws_ecs_service")["values"]
     expected = "CODE_DEPLOY" if strategy == "blue_green" else "ECS"
     assert service["deployment_controller"] == [{"type": expected}]
-    groups = plan.of_type("aws_codedeploy_deployment_group")
+    groups = [g for g in plan.of_type("aws_codedeploy_deployment_group") if g["values"]["ecs_service"]]
     assert len(groups) == (1 if strategy == "blue_green" else 0)
     if strategy == "rolling":
         assert service["deployment_circuit_breaker"] == [{"enable": True, "rollback": True}]
@@ -230,8 +230,8 @@ def test_rollback_alarms_watch_both_target_groups_of_every_pair(service_plans):
         target_groups = {g["values"]["name"]: g["address"] for g in plan.of_type("aws_lb_target_group")}
         for group in plan.of_type("aws_codedeploy_deployment_group"):
             values = group["values"]
-            if values["deployment_style"][0]["deployment_type"] != "BLUE_GREEN":
-                continue
+            if values["deployment_style"][0]["deployment_type"] != "BLUE_GREEN" or not values["ecs_service"]:
+                continue  # ECS blue/green only (a function's group: tests/plan/test_function_plan.py)
             pair = {
                 target_groups[g["name"]]
                 for g in values["load_balancer_info"][0]["target_group_pair_info"][0]["target_group"]
@@ -349,6 +349,8 @@ def test_hooks_check_each_listener_over_its_protocol_port_and_name(stack_config,
         resources = config["resource"]
         functions = {f["function_name"]: f for f in resources.get("aws_lambda_function", {}).values()}
         for group in resources.get("aws_codedeploy_deployment_group", {}).values():
+            if "ecs_service" not in group:
+                continue  # a function's group: its hooks check the function (tests/plan/test_function_plan.py)
             pair = group["load_balancer_info"]["target_group_pair_info"]
             service = next(
                 s

@@ -131,6 +131,22 @@ def group(name: str, frameworks: tuple[str, ...] = FRAMEWORKS, **changes: Any) -
     return Resource(name, "aws_codedeploy_deployment_group", variant(GOOD_GROUP, **changes), frameworks=frameworks)
 
 
+def lambda_group(name: str, **changes: Any) -> Resource:
+    """A Lambda deployment group (it shifts an alias: no ECS service, load balancer or instances), dev tier."""
+    return group(
+        name,
+        **{
+            "deployment_config_name": "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+            "ecs_service": None,
+            "load_balancer_info": None,
+            "blue_green_deployment_config": None,
+            "tags": {"tier": "development"},
+            "tags_all": {"tier": "development"},
+            **changes,
+        },
+    )
+
+
 def dev_group(name: str) -> Resource:
     """A dev-tier in-place, all-at-once group without safeguards: production-only checks pass it."""
     return group(

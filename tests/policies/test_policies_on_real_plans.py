@@ -191,6 +191,21 @@ def group_watches_no_alarm(plan: PlanCopy) -> str:
     return group.address
 
 
+@mutation("CKV_DLP_38", "dev-service")
+def function_group_does_not_roll_back_on_alarm(plan: PlanCopy) -> str:
+    group = plan.resource("aws_codedeploy_deployment_group", "api_")
+    group.values["auto_rollback_configuration"][0]["events"] = ["DEPLOYMENT_FAILURE"]
+    return group.address
+
+
+@mutation("CKV_DLP_39", "dev-service")
+def function_group_watches_no_alarm(plan: PlanCopy) -> str:
+    group = plan.resource("aws_codedeploy_deployment_group", "api_")
+    group.values["alarm_configuration"][0]["alarms"] = []
+    group.expressions["alarm_configuration"][0].pop("alarms", None)
+    return group.address
+
+
 @mutation("CKV_DLP_14", "prod-service")
 def group_terminates_blue_at_once(plan: PlanCopy) -> str:
     group = plan.resource("aws_codedeploy_deployment_group")

@@ -513,6 +513,8 @@ def test_a_run_task_without_a_cloud_backend_exits_2_naming_file_and_setting(env_
         'error: environments/dev.hcl: run_task: needs backend.type = "cloud" (HCP Terraform runs run tasks; '
         "this file's backend is 'local')"
     ]
+
+
 def test_main_exits_2_on_a_bad_hook(env_dir, tmp_path):
     edit(env_dir, "prod", 'hook "AfterAllowTestTraffic" {}', 'hook "BeforeInstall" {}')
     result = run_main(env_dir, tmp_path, "prod")
@@ -553,7 +555,12 @@ def test_each_deployment_target_has_exactly_one_pipeline():
         for target in catalog.by_name.values()
         for service in (s.name for s in target.services)
     }
-    assert owners == {("dev", "app"): ["dev"], ("prod", "app"): ["prod"], ("staging", "app"): ["prod"]}
+    assert owners == {
+        ("dev", "app"): ["dev"],
+        ("dev", "api"): ["dev"],
+        ("prod", "app"): ["prod"],
+        ("staging", "app"): ["prod"],
+    }
     assert [env.name for env in catalog.promoting_into(catalog.by_name["staging"])] == ["prod"]
 
 

@@ -176,8 +176,7 @@ class Build:
         raise AssertionError("the build writes no imagedefinitions.json")
 
 
-def build_of(plan) -> Build:
-    pipeline = next(r["values"] for r in plan.of_type("aws_codepipeline"))
+def build_of(plan, pipeline: dict) -> Build:
     actions = [action for stage in pipeline["stage"] for action in stage["action"]]
     [project_name] = [
         a["configuration"]["ProjectName"]
@@ -197,10 +196,12 @@ def build_of(plan) -> Build:
 
 
 def builds(plans) -> list[tuple[str, Build]]:
+    """Every pipeline's build (a function service's too: its deploy is a CodeBuild action, no ECS file)."""
     return [
-        (name, build_of(plan))
+        (name, build_of(plan, pipeline["values"]))
         for name, plan in sorted(plans.items())
-        if name.endswith("-delivery") and plan.of_type("aws_codepipeline")
+        if name.endswith("-delivery")
+        for pipeline in plan.of_type("aws_codepipeline")
     ]  # promotion = []: no pipeline
 
 

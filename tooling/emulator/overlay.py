@@ -176,6 +176,13 @@ OVERLAY: tuple[OverlayItem, ...] = (
         attributes=("alarm_configuration",),
     ),
     OverlayItem(
+        "aws_codedeploy_deployment_group",
+        "ignore_changes",
+        "moto returns an empty `loadBalancerInfo` for a group without one (a function service's Lambda group), "
+        "which the provider reads as a block: perpetual diff",
+        attributes=("load_balancer_info",),
+    ),
+    OverlayItem(
         "aws_eks_cluster",
         "ignore_changes",
         "moto does not return the cluster's `accessConfig`: perpetual diff that forces replacement",

@@ -21,6 +21,7 @@ from envconfig.model import Environment, Service
 from envconfig.naming import EnvironmentNames, private_subnet_name
 from reference import service_calls
 from release.deployment_config import deployment_config_name
+from release.function import function_release
 from release.model import release_spec
 from tooling.iam.evaluator import Request, evaluate
 from tooling.iam.service_reference import call_problem
@@ -70,10 +71,13 @@ def _service_of(env: Environment, name: str) -> Service:
 def _pipeline_bindings(catalog: Catalog, env: Environment, service: Service) -> dict:
     names = EnvironmentNames(env)
     own = names.service(service)
-    rolling, blue_green, eks = [], [], []
+    rolling, blue_green, eks, functions = [], [], [], []
     for target in catalog.promotion_targets(env):
         target_names = EnvironmentNames(target)
         common = _common(target_names)
+        if service.kind == "function":  # the deploy project is the pipeline's environment's
+            functions.append({**_common(names), "deploy_project": own.function_deploy_project(target.name)})
+            continue
         if target.eks is not None and target.eks.deploy_target == "eks":
             eks.append({**common, "deploy_project": EksNames(target_names).deploy_project})
             continue
@@ -115,6 +119,7 @@ def _pipeline_bindings(catalog: Catalog, env: Environment, service: Service) -> 
         "rolling_targets": rolling,
         "blue_green_targets": blue_green,
         "eks_targets": eks,
+        "function_targets": functions,
     }
 
 
@@ -132,6 +137,7 @@ def _build_bindings(env: Environment, service: Service) -> dict:
         "artifact_prefix": own.artifact_prefix,
         "delivery_key_alias": names.delivery_key_alias,
         "ecr_repository": own.ecr_repository,
+        "pushes_image": service.kind == "container",
         "report_groups": [{"report_group": f"{own.build_project}-coverage"}] if build.coverage_report else [],
         "parameters": [{"parameter": name.lstrip("/")} for name in sorted(build.parameter_store.values())],
         "secrets": [{"secret": ref.split(":")[0]} for ref in sorted(build.secrets_manager.values())],
@@ -155,6 +161,9 @@ def _service_stack_roles(catalog: Catalog, env: Environment) -> Iterator[RoleIns
         {**_common(names), "flow_log_group": f"/vpc/{env.name_prefix}/flow-logs"},
     )
     for service in env.services:
+        if service.kind == "function":
+            yield from _function_roles(env, service)
+            continue
         own, release = names.service(service), release_spec(env, service)
         repositories = [
             {
@@ -213,6 +222,65 @@ def _service_stack_roles(catalog: Catalog, env: Environment) -> Iterator[RoleIns
         )
 
 
+def _function_roles(env: Environment, service: Service) -> Iterator[RoleInstance]:
+    """A function service's roles in its service stack: the function's, CodeDeploy's and the built-in hooks'."""
+    names = EnvironmentNames(env)
+    own, release, stack = names.service(service), function_release(env, service), f"{env.name}-service"
+    common = {**_common(names), "function": release.function, "alias": release.alias}
+    yield RoleInstance(
+        "function", stack, own.role("function"), {**common, "function_log_group": own.function_log_group}
+    )
+    yield RoleInstance(
+        "function_codedeploy",
+        stack,
+        f"{own.deployment_group}-codedeploy",
+        {
+            **common,
+            "alarms": [{"alarm": own.function_alarm(suffix)} for suffix in ("errors", "throttles")],
+            "hook_functions": [{"hook_function": function} for _, function in release.hooks],
+        },
+    )
+    builtin = [function for hook, function in release.hooks if hook in release.builtin_hooks]
+    if builtin:
+        yield RoleInstance(
+            "function_hooks",
+            stack,
+            own.role("hooks"),
+            {
+                **common,
+                "codedeploy_application": own.codedeploy_application,
+                "deployment_group": own.deployment_group,
+                "hook_functions": [{"log_group": f"/aws/lambda/{function}"} for function in builtin],
+            },
+        )
+
+
+def _function_deploy_roles(catalog: Catalog, env: Environment, service: Service) -> Iterator[RoleInstance]:
+    """The deploy projects of a function service's pipeline (in its delivery stack), one per target."""
+    names = EnvironmentNames(env)
+    own = names.service(service)
+    for target in catalog.promotion_targets(env):
+        there_names = EnvironmentNames(target)
+        there = there_names.service(_service_of(target, service.name))
+        release = function_release(target, there.service)
+        yield RoleInstance(
+            "function_deploy",
+            f"{env.name}-delivery",
+            own.function_deploy_project(target.name),
+            {
+                **_common(there_names),
+                "deploy_log_group": own.function_deploy_log_group(target.name),
+                "artifact_bucket": names.artifact_bucket,
+                "artifact_prefix": own.artifact_prefix,
+                "delivery_key_alias": names.delivery_key_alias,
+                "function": release.function,
+                "codedeploy_application": release.application,
+                "deployment_group": release.deployment_group,
+                "deployment_config": release.deployment_config,
+            },
+        )
+
+
 def _eks_stack_roles(catalog: Catalog, env: Environment) -> Iterator[RoleInstance]:
     names = EnvironmentNames(env)
     eks = EksNames(names)
@@ -266,6 +334,8 @@ def role_instances(catalog: Catalog) -> list[RoleInstance]:
             roles.append(
                 RoleInstance("build", f"{env.name}-delivery", own.role("codebuild"), _build_bindings(env, service))
             )
+            if service.kind == "function":
+                roles += _function_deploy_roles(catalog, env, service)
         roles += _service_stack_roles(catalog, env)
         if env.eks is not None:
             roles += _eks_stack_roles(catalog, env)

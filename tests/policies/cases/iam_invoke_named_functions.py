@@ -22,7 +22,8 @@ CASES = [
     Case(_role_policy("invoke_any", allow("lambda:InvokeFunction", "*")), FAILED),
     Case(_role_policy("invoke_any_function", allow("lambda:InvokeFunction", [f"{FUNCTIONS}:*"])), FAILED),
     Case(_role_policy("invoke_prefix", allow("lambda:InvokeFunction", [f"{FUNCTIONS}:CodeDeployHook_*"])), FAILED),
-    Case(_role_policy("invoke_any_version", allow("lambda:InvokeFunction", [f"{FUNCTIONS}:smoke:*"])), FAILED),
+    Case(_role_policy("invoke_any_version", allow("lambda:InvokeFunction", [f"{FUNCTIONS}:smoke:*"])), PASSED),
+    Case(_role_policy("invoke_prefix_any_version", allow("lambda:InvokeFunction", [f"{FUNCTIONS}:smoke*:*"])), FAILED),
     Case(_role_policy("invoke_by_lambda_star", allow("lambda:*", [f"{FUNCTIONS}:x*"])), FAILED),
     Case(
         _role_policy(
