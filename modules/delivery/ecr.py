@@ -12,6 +12,7 @@ from cdktf_cdktf_provider_aws.ecr_repository import (
     EcrRepositoryEncryptionConfiguration,
     EcrRepositoryImageScanningConfiguration,
 )
+from cdktf_cdktf_provider_aws.ecr_repository_policy import EcrRepositoryPolicy
 
 from modules.cdk.core import Construct
 from release.buildspec import BUILD_TAG_PREFIX, RELEASE_TAG_PREFIX
@@ -26,6 +27,9 @@ class ContainerRepositoryProps:
     build_tag_prefix: str = BUILD_TAG_PREFIX  # default "build-": images built outside a pipeline
     expire_builds_after_days: int = 14  # default: build images expire after two weeks
     expire_untagged_after_days: int = 7  # default: untagged images (interrupted pushes) expire after a week
+    # Repository-policy statements, e.g. pulls by other accounts' task execution roles
+    # (`modules.shared.statements.named_role_grants`). Default none: no repository policy, this account only.
+    policy_statements: tuple[dict, ...] = ()
 
 
 class ContainerRepository(Construct):
@@ -43,6 +47,15 @@ class ContainerRepository(Construct):
             ],
         )
         EcrLifecyclePolicy(self, "lifecycle", repository=self.repository.name, policy=self.lifecycle_policy(props))
+        if props.policy_statements:
+            EcrRepositoryPolicy(
+                self,
+                "policy",
+                repository=self.repository.name,
+                policy=json.dumps(
+                    {"Version": "2012-10-17", "Statement": list(props.policy_statements)}, sort_keys=True
+                ),
+            )
         self.url = self.repository.repository_url
         self.arn = self.repository.arn
 
