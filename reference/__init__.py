@@ -47,3 +47,9 @@ def service_calls() -> dict:
 def codedeploy_ecs_managed_policy_review() -> dict:
     """AWSCodeDeployRoleForECS, action by action: granted to the CodeDeploy role, or not needed and why."""
     return _load("codedeploy_ecs_managed_policy_review.json")
+
+
+@cache
+def elb_log_delivery_accounts() -> dict[str, str]:
+    """region -> the AWS-owned Elastic Load Balancing account that delivers ALB access logs there."""
+    return _load("elb_log_delivery_accounts.json")["accounts"]

@@ -285,7 +285,6 @@ class DeliveryStack(EnvironmentStack):
                 region=region,
                 bucket=names.regional_artifact_bucket(region),
                 key=KeyReference(Account(env.account_id, region), names.delivery_key_alias),
-                key_alias_arn=Account(env.account_id, region).arn("kms", names.delivery_key_alias),
             )
             for region in sorted({target.region for target in targets} - {env.region})
         )
@@ -379,7 +378,13 @@ class DeliveryStack(EnvironmentStack):
                 targets=tuple(deploy_target(target, service.name, env) for target in targets),
                 regional_stores=self.regional_stores,
             ),
-            depends_on=[self.artifacts.bucket, self.approvals.topic, *source_repository],
+            # several artifact stores name the key by its alias (DeliveryPipeline.artifact_stores)
+            depends_on=[
+                self.artifacts.bucket,
+                self.approvals.topic,
+                *source_repository,
+                *([self.key.alias] if self.regional_stores else []),
+            ],
         )
         if service.source.provider == "codecommit":
             CodeCommitPushTrigger(

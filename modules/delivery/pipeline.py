@@ -278,7 +278,6 @@ class RegionalArtifactStore:
     region: str
     bucket: str
     key: KeyReference  # the store's key in that region, by alias
-    key_alias_arn: str  # the same key as CodePipeline names it (an alias ARN is accepted)
 
 
 @dataclass(frozen=True)
@@ -339,11 +338,15 @@ class DeliveryPipeline(Construct):
         own included), as CodePipeline's artifactStores requires:
         https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_PipelineDeclaration.html"""
         regional = bool(props.regional_stores)
+        # With several stores every key is named by its alias ARN, known at plan time: the stores are a set, whose
+        # planned order is not the configuration's, so a key ARN known only after apply could not be told apart.
         stores = [
             CodepipelineArtifactStore(
                 type="S3",
                 location=props.artifact_bucket,
-                encryption_key=CodepipelineArtifactStoreEncryptionKey(type="KMS", id=props.key_arn),
+                encryption_key=CodepipelineArtifactStoreEncryptionKey(
+                    type="KMS", id=props.key.alias_arn if regional else props.key_arn
+                ),
                 region=props.account.region if regional else None,
             )
         ]
@@ -352,7 +355,7 @@ class DeliveryPipeline(Construct):
                 CodepipelineArtifactStore(
                     type="S3",
                     location=store.bucket,
-                    encryption_key=CodepipelineArtifactStoreEncryptionKey(type="KMS", id=store.key_alias_arn),
+                    encryption_key=CodepipelineArtifactStoreEncryptionKey(type="KMS", id=store.key.alias_arn),
                     region=store.region,
                 )
             )

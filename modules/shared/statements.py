@@ -160,6 +160,11 @@ class KeyReference:
     def arn_pattern(self) -> str:
         return self.account.key_arn_pattern
 
+    @property
+    def alias_arn(self) -> str:
+        """The alias as an ARN, which services that take a key id accept (CodePipeline's artifact stores)."""
+        return self.account.arn("kms", self.alias)
+
     def usage(self, actions: tuple[str, ...], sid: str = "UseKey") -> Statement:
         """The statement that lets a role use this key (and no other) for `actions`."""
         return Statement(

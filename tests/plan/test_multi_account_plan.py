@@ -211,8 +211,8 @@ def test_every_region_the_pipeline_acts_in_has_an_artifact_store(layout):
     ]
     regional = plans["prod-delivery-us-east-1"]
     assert resource(regional, "aws_kms_alias")["values"]["name"] == "alias/acme-prod-delivery"
-    (stored,) = [s for s in stores if s["region"] == "us-east-1"]
-    assert stored["encryption_key"][0]["id"] == "arn:aws:kms:us-east-1:333333333333:alias/acme-prod-delivery"
+    keys = {s["region"]: s["encryption_key"][0]["id"] for s in stores}
+    assert keys == {region: f"arn:aws:kms:{region}:{DELIVERY}:alias/acme-prod-delivery" for region in keys}
 
 
 def test_the_bootstrap_role_trusts_the_named_principals_with_the_files_policies(layout):
@@ -234,3 +234,24 @@ def test_the_delivery_view_is_the_delivery_account(layout):
         DELIVERY,
         f"arn:aws:iam::{DELIVERY}:role/platform-admin",
     )
+
+
+def test_the_cross_account_policies_pass_every_project_policy(layout, tmp_path):
+    """checkov with the project's policies on the fixtures' plans: nothing fails, and the cross-account trust and
+    grants were judged (CKV_DLP_51 on the deploy and bootstrap roles, CKV_DLP_52 on key, bucket, repository)."""
+    from tests.policies.conftest import checkov_entries
+
+    _, _, _, plans = layout
+    args = []
+    for stack, plan in plans.items():
+        path = tmp_path / f"{stack}.json"
+        path.write_text(json.dumps(plan.document))
+        args += ["-f", str(path)]
+    entries = checkov_entries(args, "terraform_plan")
+    failed = [
+        (e["check_id"], e["resource"], e.get("details")) for e in entries if e["check_result"]["result"] == "FAILED"
+    ]
+    assert not failed
+    judged = {(e["check_id"], e["resource"].split(".")[0]) for e in entries if e["check_result"]["result"] == "PASSED"}
+    assert ("CKV_DLP_51", "aws_iam_role") in judged
+    assert {("CKV_DLP_52", kind) for kind in ("aws_kms_key", "aws_s3_bucket_policy")} <= judged
