@@ -20,6 +20,7 @@ from tooling.harness.planjson import as_list
 from tooling.harness.synth import synthesize
 from tooling.harness.terraform import plan_stacks
 from tooling.iam.evaluator import Request, evaluate
+from tooling.iam.sufficiency import calls_of, check_plans, table
 
 FIXTURES = ROOT / "tests" / "fixtures"
 DELIVERY, STAGING, PROD = "333333333333", "444444444444", "555555555555"
@@ -255,3 +256,17 @@ def test_the_cross_account_policies_pass_every_project_policy(layout, tmp_path):
     judged = {(e["check_id"], e["resource"].split(".")[0]) for e in entries if e["check_result"]["result"] == "PASSED"}
     assert ("CKV_DLP_51", "aws_iam_role") in judged
     assert {("CKV_DLP_52", kind) for kind in ("aws_kms_key", "aws_s3_bucket_policy")} <= judged
+
+
+def test_every_call_of_every_role_is_allowed_across_accounts(layout):
+    """Sufficiency (tooling/iam/sufficiency.py) on the fixtures: the pipeline role may assume each target's deploy
+    role, and each deploy role may make the deploy's calls in its account and read the artifacts it deploys."""
+    _, catalog, _, plans = layout
+    results = check_plans(catalog, plans)
+    findings = [str(finding) for result in results for finding in result.findings]
+    assert not findings, "\n".join(findings) + "\n" + table(results)
+    checked = {(r.role.stack, r.role.kind): r.checked for r in results}
+    assert checked[("staging-service", "pipeline_deploy")]
+    pipeline = next(r for r in results if r.role.kind == "pipeline")
+    assumed = sorted(call.resource for call in calls_of(pipeline.role) if call.action == "sts:AssumeRole")
+    assert assumed == sorted([deploy_role_arn(STAGING, "acme-stg"), deploy_role_arn(PROD, "acme-prod")])
