@@ -3,6 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 ENV ?= dev
+ACCOUNT ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 CHECKOV := .venv-checkov/bin/checkov
@@ -18,7 +19,7 @@ export CI ?=
 # otherwise from the public registry. Pass TF_PROVIDER_MIRROR= to force the registry.
 export TF_PROVIDER_MIRROR ?= $(wildcard /opt/tf-plugins)
 
-.PHONY: help setup synth plan deploy destroy runtask-image emulator-stop cdktf test gate bench diagram clean rehearse
+.PHONY: help setup synth plan bootstrap deploy destroy runtask-image emulator-stop cdktf test gate bench diagram clean rehearse
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -45,6 +46,9 @@ synth: setup  ## synthesize every stack of every environment into cdktf.out/ (an
 
 plan: setup  ## plan the stacks of ENV (default dev) offline: make plan ENV=prod
 	PLATFORM_ENVIRONMENTS=$(ENV) $(PY) -m tooling.harness.plan
+
+bootstrap: setup  ## once per account, with its admin credentials: the role the stacks assume (ENV's file: assume_role; ACCOUNT=delivery: its delivery account)
+	ENV=$(ENV) ACCOUNT=$(ACCOUNT) $(PY) -m tooling.deploy.bootstrap
 
 deploy: setup  ## the main job: deploy every stack of ENV (default dev) to the local AWS emulator (PLATFORM_TARGET=aws: to AWS)
 	ENV=$(ENV) $(PY) -m tooling.deploy.cli

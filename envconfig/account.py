@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reference import elb_log_delivery_accounts
+
 # Region prefix -> partition (the `regionRegex` of each partition in botocore's endpoints.json, which
 # tests/unit/test_arn_literals.py compares); any other region is in `aws`.
 PARTITION_BY_REGION_PREFIX = (
@@ -24,33 +26,8 @@ PARTITION_BY_REGION_PREFIX = (
 # rejected when the files load (envconfig.rules.region_in_supported_partition).
 SUPPORTED_PARTITION = "aws"
 # ALB access logs in regions opened before August 2022 are delivered by a regional Elastic Load
-# Balancing account; newer regions use the log delivery service principal. `aws` partition only.
-# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html#attach-bucket-policy
-# (the same table as the Terraform AWS provider's aws_elb_service_account data source)
-ELB_LOG_DELIVERY_ACCOUNTS = {
-    "us-east-1": "127311923021",
-    "us-east-2": "033677994240",
-    "us-west-1": "027434742980",
-    "us-west-2": "797873946194",
-    "af-south-1": "098369216593",
-    "ap-east-1": "754344448648",
-    "ap-southeast-3": "589379963580",
-    "ap-south-1": "718504428378",
-    "ap-northeast-3": "383597477331",
-    "ap-northeast-2": "600734575887",
-    "ap-southeast-1": "114774131450",
-    "ap-southeast-2": "783225319266",
-    "ap-northeast-1": "582318560864",
-    "ca-central-1": "985666609251",
-    "eu-central-1": "054676820928",
-    "eu-west-1": "156460612806",
-    "eu-west-2": "652711504416",
-    "eu-south-1": "635631232127",
-    "eu-west-3": "009996457667",
-    "eu-north-1": "897822967062",
-    "me-south-1": "076674570225",
-    "sa-east-1": "507241528517",
-}
+# Balancing account; newer regions use the log delivery service principal (reference/elb_log_delivery_accounts.json).
+ELB_LOG_DELIVERY_ACCOUNTS = elb_log_delivery_accounts()
 ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
 
 

@@ -81,6 +81,10 @@ def arn(service: str):
 lambda_function_arn = matching(
     r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}", "an unqualified Lambda function ARN"
 )
+iam_role_arn = matching(r"arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+", "an IAM role ARN")
+iam_policy_arn = matching(r"arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[A-Za-z0-9+=,.@_/-]+", "an IAM policy ARN")
+# sts:ExternalId: 2-1224 characters of letters, digits and +=,.@:/- (AssumeRole API).
+external_id = matching(r"[\w+=,.@:/-]{2,1224}", "an external id (2-1224 of letters, digits, '+=,.@:/-')")
 iam_principal_arn = matching(r"arn:aws[a-z-]*:iam::\d{12}:(role|user)/[A-Za-z0-9+=,.@_/-]+", "an IAM role or user ARN")
 
 

@@ -317,6 +317,54 @@ class Notifications:
 
 
 @dataclass(frozen=True)
+class AssumeRole:
+    """The role every stack's AWS provider assumes to work in its account (`<env>-bootstrap` creates it, applied
+    once with the account's admin credentials): who runs Terraform elsewhere reaches the account through it."""
+
+    role_arn: str = setting(REQUIRED, check=checks.iam_role_arn, doc="a role of the account the stacks work in")
+    trusted_principal_arns: tuple[str, ...] = setting(
+        REQUIRED,
+        check=checks.all_of(checks.at_least(1), checks.each(checks.iam_principal_arn), checks.unique),
+        doc="who runs Terraform (roles or users, by ARN): the only principals the bootstrap's role trusts",
+    )
+    policy_arns: tuple[str, ...] = setting(
+        REQUIRED,
+        check=checks.all_of(checks.at_least(1), checks.each(checks.iam_policy_arn), checks.unique),
+        doc="the customer managed policies (of the account) that say what Terraform may do there",
+    )
+    external_id: str = setting(
+        "",
+        check=checks.optional(checks.external_id),
+        doc="sts:ExternalId the provider passes and the role's trust requires; default none",
+    )
+
+
+@dataclass(frozen=True)
+class DeliveryAccount:
+    """The delivery (tooling) account that holds this environment's pipelines, image repositories and artifacts,
+    when it is not the environment's own account (AWS's multi-account layout)."""
+
+    account_id: str = setting(REQUIRED, check=checks.account_id)
+    key_admin_principal_arns: tuple[str, ...] = setting(
+        REQUIRED,
+        check=checks.all_of(checks.at_least(1), checks.each(checks.iam_principal_arn)),
+        doc="who administers the delivery key in the delivery account (and runs Terraform there)",
+    )
+    region: str = setting("", check=checks.optional(checks.region), doc="default: the environment's region")
+    assume_role: AssumeRole | None = setting(None, doc="the delivery stack's provider role; default: none")
+
+
+@dataclass(frozen=True)
+class DeployRole:
+    """This environment accepts deploys from pipelines of another account: its service stack creates the role
+    their cross-account actions assume (`<name_prefix>-pipeline-deploy`), trusted by those pipelines' roles only."""
+
+    delivery_account_id: str = setting(
+        REQUIRED, check=checks.account_id, doc="the account whose pipelines deploy here (not this one)"
+    )
+
+
+@dataclass(frozen=True)
 class Delivery:
     """The pipeline's promotion order: environment names whose services it deploys to, in order.
 
@@ -340,6 +388,15 @@ class Delivery:
         "rollback and the promoting release",
     )
     notifications: Notifications = setting(factory=Notifications, doc="default: no subscribers, failures notified")
+    account: DeliveryAccount | None = setting(
+        None, doc="the delivery account the pipelines live in; default: this environment's account"
+    )
+    artifact_regions: tuple[str, ...] = setting(
+        (),
+        check=checks.all_of(checks.each(checks.region), checks.unique),
+        doc="regions besides the pipeline's that get an artifact store (bucket and key): every region it "
+        "deploys into; default none",
+    )
 
 
 @dataclass(frozen=True)
@@ -398,8 +455,23 @@ class Environment:
     run_task: RunTask | None = setting(
         None, doc="the policy gate's HCP Terraform run task as stack <env>-runtask; default none (cloud backend only)"
     )
+    assume_role: AssumeRole | None = setting(
+        None, doc="the role the stacks' providers assume (stack <env>-bootstrap creates it); default: none"
+    )
+    deploy_role: DeployRole | None = setting(
+        None, doc="another account's pipelines deploy here through a deploy role; default: none"
+    )
 
     @property
     def promotion(self) -> tuple[str, ...]:
         """The environments this environment's pipelines deploy to, in order; empty: it runs none."""
         return (self.name,) if self.delivery.promotion is None else self.delivery.promotion
+
+    @property
+    def delivery_account_id(self) -> str:
+        """The account of this environment's delivery stack: its pipelines, repositories and artifacts."""
+        return self.delivery.account.account_id if self.delivery.account else self.account_id
+
+    @property
+    def delivery_region(self) -> str:
+        return (self.delivery.account and self.delivery.account.region) or self.region

@@ -107,6 +107,10 @@ def created_names(env: Environment) -> Iterator[CreatedName]:
         yield CreatedName("name_prefix", value, limit)
     if env.delivery.codeartifact_formats:
         yield CreatedName("name_prefix", names.codeartifact_domain, CODEARTIFACT_DOMAIN)
+    if env.deploy_role is not None:
+        yield CreatedName("name_prefix", names.pipeline_deploy_role, IAM_ROLE)
+    for region in env.delivery.artifact_regions:
+        yield CreatedName("delivery.artifact_regions", names.regional_artifact_bucket(region), S3_BUCKET)
     backend = env.backend
     if isinstance(backend, model.CloudBackend) and backend.workspace_name:
         for stack in names.stacks:

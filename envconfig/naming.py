@@ -7,7 +7,7 @@ plan alone in a fresh clone (the PR gate's situation) and keeps policies fully k
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from envconfig.account import Account
 from envconfig.model import Environment, Service
@@ -25,6 +25,21 @@ FUNCTION_ALIAS = "live"
 # CodePipeline keys a pipeline's artifacts <bucket>/<first 20 characters of the pipeline name>/...
 # (https://repost.aws/questions/QUI91tw7A9SUOMohJurNqmgA): the prefix its roles are limited to.
 ARTIFACT_PREFIX_LENGTH = 20
+
+
+def delivery_environment(env: Environment) -> Environment:
+    """The environment as its delivery stack sees it: in the delivery account and region (its own, unless
+    `delivery.account` names another), whose administrators and provider role are that account's."""
+    account = env.delivery.account
+    if account is None:
+        return env
+    return replace(
+        env,
+        account_id=account.account_id,
+        region=env.delivery_region,
+        key_admin_principal_arns=account.key_admin_principal_arns,
+        assume_role=account.assume_role,
+    )
 
 
 def private_subnet_name(network: str, zone: str) -> str:
@@ -68,6 +83,24 @@ class EnvironmentNames:
     @property
     def artifact_bucket(self) -> str:
         return f"{self.prefix}-artifacts-{self.env.account_id}"
+
+    def regional_artifact_bucket(self, region: str) -> str:
+        """The artifact store of this account's pipelines in another region (CodePipeline needs one per region)."""
+        return self.artifact_bucket if region == self.env.region else f"{self.artifact_bucket}-{region}"
+
+    def artifact_store(self, region: str) -> tuple[str, Account]:
+        """The bucket (and its account in `region`) where this account's pipelines keep the artifacts of actions
+        in `region`: the artifact bucket, or the regional store CodePipeline copies them to."""
+        return self.regional_artifact_bucket(region), Account(self.env.account_id, region)
+
+    @property
+    def pipeline_deploy_role(self) -> str:
+        """The role pipelines of the delivery account assume to deploy into this environment's account."""
+        return f"{self.prefix}-pipeline-deploy"
+
+    @property
+    def pipeline_deploy_role_arn(self) -> str:
+        return self.role_arn(self.pipeline_deploy_role)
 
     @property
     def artifact_bucket_arn(self) -> str:

@@ -404,11 +404,12 @@ def secret_arns_in_this_account(env: Environment, service: Service) -> Iterator[
     resource policy and a key grant the stacks do not make."""
     for variable, value in sorted(service.build.secrets_manager.items()):
         secret = SecretReference.parse(value)
-        if secret.is_arn and (secret.account_id, secret.region) != (env.account_id, env.region):
+        delivery = (env.delivery_account_id, env.delivery_region)
+        if secret.is_arn and (secret.account_id, secret.region) != delivery:
             yield (
                 f"service.{service.name}.build.secrets_manager.{variable}",
-                f"the secret is in {secret.account_id}/{secret.region}, not this environment's "
-                f"{env.account_id}/{env.region}",
+                f"the secret is in {secret.account_id}/{secret.region}, not the build's (delivery) "
+                f"{delivery[0]}/{delivery[1]}",
             )
 
 
@@ -506,11 +507,59 @@ def created_repository_is_codecommit(env: Environment, service: Service) -> Iter
 def chatbot_channels_in_account(env: Environment) -> Iterator[Error]:
     """A notification rule targets chat channels configured in its own account."""
     for index, arn in enumerate(env.delivery.notifications.chatbot_channel_arns):
-        if arn.split(":")[4] != env.account_id:
+        if arn.split(":")[4] != env.delivery_account_id:
             yield (
                 f"delivery.notifications.chatbot_channel_arns[{index}]",
-                f"{arn!r} is not in account {env.account_id}",
+                f"{arn!r} is not in account {env.delivery_account_id} (the pipelines' delivery account)",
             )
+
+
+# Accounts: the delivery account, the roles the providers assume, the deploy role
+
+
+def _arn_account(arn: str) -> str:
+    return arn.split(":")[4]
+
+
+def roles_in_their_accounts(env: Environment) -> Iterator[Error]:
+    """A provider works in the account of the role it assumes, and a key's administrators are its account's: a
+    role of another account would act (or administer) there, and the provider's allowed_account_ids refuse it."""
+    delivery = env.delivery.account
+    roles = [("assume_role.role_arn", env.assume_role, env.account_id)]
+    if delivery:
+        roles.append(("delivery.account.assume_role.role_arn", delivery.assume_role, delivery.account_id))
+        for index, arn in enumerate(delivery.key_admin_principal_arns):
+            if _arn_account(arn) != delivery.account_id:
+                yield f"delivery.account.key_admin_principal_arns[{index}]", f"{arn!r} is not in {delivery.account_id}"
+    for where, role, account_id in roles:
+        if role and _arn_account(role.role_arn) != account_id:
+            yield where, f"{role.role_arn!r} is not in account {account_id}: the provider works in the role's account"
+    admins = [("key_admin_principal_arns", env.assume_role, env.key_admin_principal_arns)]
+    if delivery:
+        admins.append(
+            ("delivery.account.key_admin_principal_arns", delivery.assume_role, delivery.key_admin_principal_arns)
+        )
+    for where, role, arns in admins:
+        if role and role.role_arn not in arns:
+            yield (
+                where,
+                f"must include {role.role_arn!r}: it runs Terraform, and KMS refuses a key it cannot administer",
+            )
+
+
+def delivery_account_elsewhere(env: Environment) -> Iterator[Error]:
+    """A delivery account block and a deploy role are cross-account settings: naming this environment's own
+    account (and region) in them says nothing, or trusts this account's pipelines through a role they do not need."""
+    delivery = env.delivery.account
+    if delivery and (delivery.account_id, delivery.region or env.region) == (env.account_id, env.region):
+        yield "delivery.account.account_id", "is this environment's own account and region: drop the account block"
+    if env.deploy_role and env.deploy_role.delivery_account_id == env.account_id:
+        yield (
+            "deploy_role.delivery_account_id",
+            "is this environment's own account: pipelines of its account need no deploy role (drop the block)",
+        )
+    if env.delivery_region in env.delivery.artifact_regions:
+        yield "delivery.artifact_regions", f"{env.delivery_region!r} is the pipeline's own region: it has its store"
 
 
 # Across environments: delivery.promotion
@@ -522,17 +571,42 @@ def promotion_target_exists(env: Environment, target: str, environments: Mapping
         yield "delivery.promotion", f"unknown environment {target!r}"
 
 
-def promotion_stays_in_account_and_region(
+def promotion_into_another_account_has_a_deploy_role(
     env: Environment, target: str, environments: Mapping[str, Environment]
 ) -> Iterator[Error]:
-    """One pipeline, its artifact bucket and keys live in one account and region."""
+    """A pipeline acts in another account only through a role there that trusts it: the target's `deploy_role`,
+    which names the delivery account whose pipelines it trusts."""
     if target in environments:
         other = environments[target]
-        if (other.account_id, other.region) != (env.account_id, env.region):
+        delivery = env.delivery_account_id
+        if other.account_id == delivery:
+            return
+        if other.deploy_role is None:
             yield (
                 "delivery.promotion",
-                f"{target!r} is in {other.account_id}/{other.region}; cross-account or cross-region promotion "
-                "is not supported",
+                f"{target!r} is in account {other.account_id}, not the delivery account {delivery}, and "
+                f"{other.file} has no deploy_role block: add "
+                f'deploy_role {{ delivery_account_id = "{delivery}" }} there',
+            )
+        elif other.deploy_role.delivery_account_id != delivery:
+            yield (
+                "delivery.promotion",
+                f"{target!r} trusts pipelines of account {other.deploy_role.delivery_account_id} "
+                f"({other.file}: deploy_role.delivery_account_id), not of the delivery account {delivery}",
+            )
+
+
+def promotion_into_another_region_has_an_artifact_store(
+    env: Environment, target: str, environments: Mapping[str, Environment]
+) -> Iterator[Error]:
+    """CodePipeline needs an artifact store (bucket and key) in every region it runs an action in."""
+    if target in environments:
+        region = environments[target].region
+        if region != env.delivery_region and region not in env.delivery.artifact_regions:
+            yield (
+                "delivery.artifact_regions",
+                f"{target!r} is in region {region!r}, which has no artifact store (the pipeline's is in "
+                f"{env.delivery_region!r}): add {region!r}",
             )
 
 
@@ -563,6 +637,22 @@ def promotion_target_runs_the_same_kind(
                     f"service.{service.name}.kind",
                     f"{service.kind!r} here but {kinds[service.name]!r} in {target!r}, which this pipeline deploys to",
                 )
+
+
+def function_promotion_stays_with_its_deploy_project(
+    env: Environment, target: str, environments: Mapping[str, Environment]
+) -> Iterator[Error]:
+    """A function service is released by a deploy project in the pipeline's account and region, whose role updates
+    the function directly (modules/function/deploy.py): it cannot reach another account or region. Cross-account
+    function releases are not built yet."""
+    if target in environments and any(service.kind == "function" for service in env.services):
+        other = environments[target]
+        if (other.account_id, other.region) != (env.delivery_account_id, env.delivery_region):
+            yield (
+                "delivery.promotion",
+                f"{target!r} is in {other.account_id}/{other.region}; a function service's pipeline deploys only in "
+                f"its own account and region ({env.delivery_account_id}/{env.delivery_region})",
+            )
 
 
 def promotion_ends_here(env: Environment, environments: Mapping[str, Environment]) -> Iterator[Error]:
@@ -664,6 +754,8 @@ def names_unique_in_account(env: Environment, environments: Mapping[str, Environ
 RULES: tuple[Rule, ...] = (
     name_is_an_identifier,
     region_in_supported_partition,
+    delivery_account_elsewhere,
+    roles_in_their_accounts,
     with_eks(
         eks_zones_at_most_three,
         node_group_desired_size_within_limits,
@@ -706,9 +798,11 @@ RULES: tuple[Rule, ...] = (
 PROMOTION_RULES: tuple[PromotionRule, ...] = (
     each_promotion_target(
         promotion_target_exists,
-        promotion_stays_in_account_and_region,
+        promotion_into_another_account_has_a_deploy_role,
+        promotion_into_another_region_has_an_artifact_store,
         promotion_target_declares_services,
         promotion_target_runs_the_same_kind,
+        function_promotion_stays_with_its_deploy_project,
     ),
     promotion_ends_here,
     promotion_targets_distinct_in_statement_ids,

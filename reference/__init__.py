@@ -57,3 +57,8 @@ def ecs_lifecycle_hooks() -> dict[str, tuple[str, ...]]:
         entry["event"]: tuple(entry["listeners_on_replacement"])
         for entry in _load("ecs_lifecycle_hooks.json")["events"]
     }
+
+
+def elb_log_delivery_accounts() -> dict[str, str]:
+    """region -> the AWS-owned Elastic Load Balancing account that delivers ALB access logs there."""
+    return _load("elb_log_delivery_accounts.json")["accounts"]

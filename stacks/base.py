@@ -1,9 +1,9 @@
-"""What every AWS stack shares: the provider pinned to the environment's account and region, default
-tags, and the state backend the environment chose."""
+"""What every AWS stack shares: the provider pinned to the environment's account and region (through the role
+the file names in `assume_role`, when it names one), default tags, and the state backend the environment chose."""
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderDefaultTags
 
 from envconfig import model
 from envconfig.model import Environment
@@ -23,9 +23,10 @@ class EnvironmentStack(TerraformStack):
     """A stack named `<env>-<component>` for one environment."""
 
     component = ""
+    assumes_role = True  # the provider assumes the file's `assume_role`; False: the caller's credentials act
 
-    def __init__(self, scope: Construct, env: Environment):
-        self.stack_name = f"{env.name}-{self.component}"
+    def __init__(self, scope: Construct, env: Environment, component: str = ""):
+        self.stack_name = f"{env.name}-{component or self.component}"
         super().__init__(scope, self.stack_name)
         self.env = env
         self.names = EnvironmentNames(env)
@@ -43,8 +44,19 @@ class EnvironmentStack(TerraformStack):
             region=env.region,
             allowed_account_ids=[env.account_id],
             default_tags=[AwsProviderDefaultTags(tags=self.default_tags)],
+            assume_role=self._assume_role(),
         )
         self._configure_backend()
+
+    def _assume_role(self) -> list[AwsProviderAssumeRole] | None:
+        role = self.env.assume_role
+        if role is None or not self.assumes_role:
+            return None
+        return [
+            AwsProviderAssumeRole(
+                role_arn=role.role_arn, external_id=role.external_id or None, session_name=self.stack_name
+            )
+        ]
 
     def _configure_backend(self) -> None:
         backend, stack = self.env.backend, self.stack_name

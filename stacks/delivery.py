@@ -4,14 +4,21 @@ CodeArtifact repositories.
 
 An environment that another environment's pipeline promotes through (`delivery.promotion = []`)
 runs no pipeline: its delivery stack keeps only the shared part (the key also encrypts its EKS deploy
-project's artifacts), and its services run images from the promoting environment's repository."""
+project's artifacts), and its services run images from the promoting environment's repository.
+
+With a delivery account (`delivery.account`), the stack is built from the environment as the delivery account
+sees it (`envconfig.naming.delivery_environment`); targets in other accounts are reached through their deploy
+roles, and its key, artifact buckets and repositories grant those accounts' named roles what a deploy needs."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from envconfig.account import Account
 from envconfig.eks_naming import EksNames
 from envconfig.loader import Catalog
 from envconfig.model import Environment, Service
-from envconfig.naming import EnvironmentNames
+from envconfig.naming import EnvironmentNames, ServiceNames
 from envconfig.rules import traffic_shift_minutes
 from modules.cdk.core import Construct, TerraformOutput
 from modules.delivery.artifact_store import ArtifactBucket, ArtifactBucketProps
@@ -25,7 +32,13 @@ from modules.delivery.codecommit import (
 )
 from modules.delivery.ecr import ContainerRepository, ContainerRepositoryProps
 from modules.delivery.notifications import PipelineNotifications, PipelineNotificationsProps, topic_events
-from modules.delivery.pipeline import DeliveryPipeline, DeliveryPipelineProps, DeployTarget, EcsDeployTarget
+from modules.delivery.pipeline import (
+    DeliveryPipeline,
+    DeliveryPipelineProps,
+    DeployTarget,
+    EcsDeployTarget,
+    RegionalArtifactStore,
+)
 from modules.delivery.pull_requests import PullRequestBuild, PullRequestBuildProps
 from modules.eks.deploy import EksDeployTarget
 from modules.function.deploy import (
@@ -37,7 +50,7 @@ from modules.function.deploy import (
 )
 from modules.shared.encryption import EncryptionKey, EncryptionKeyProps
 from modules.shared.notifications import ApprovalTopic, ApprovalTopicProps
-from modules.shared.statements import KeyReference
+from modules.shared.statements import KeyReference, named_role_grants
 from release.buildspec import (
     CODEARTIFACT_TOOLS,
     PackageLogin,
@@ -52,6 +65,10 @@ from release.function import function_deploy_buildspec, function_release
 from release.model import release_spec
 from stacks.base import EnvironmentStack
 
+# What another account's roles may do with the delivery account's artifacts and images.
+READ_ARTIFACTS = ("s3:GetObject", "s3:GetObjectVersion")
+PULL_IMAGES = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
+
 
 def function_deploy_timeout(deployment) -> int:
     """The deploy build's timeout: the traffic shift, and an hour for the upload, the hooks and the alarms' say."""
@@ -62,11 +79,45 @@ def deploys_to_eks(target_env: Environment) -> bool:
     return target_env.eks is not None and target_env.eks.deploy_target == "eks"
 
 
-def deploy_target(target_env: Environment, service_name: str, pipeline_names=None) -> DeployTarget:
-    """How the pipeline reaches `service_name` in `target_env`, from names alone (no stack outputs).
-    `pipeline_names`: the service's names where the pipeline runs (a function's deploy project is there)."""
+def artifact_reader_role_arns(target_env: Environment) -> tuple[str, ...]:
+    """The target's roles that read a pipeline's artifacts: its deploy role, and the kubectl project's role."""
+    env_names = EnvironmentNames(target_env)
+    kubectl = (EksNames(env_names).deploy_role_arn,) if deploys_to_eks(target_env) else ()
+    return (env_names.pipeline_deploy_role_arn, *kubectl)
+
+
+def key_user_role_arns(target_env: Environment) -> tuple[str, ...]:
+    """The target's roles that decrypt the delivery key's artifacts: the readers and its CodeDeploy roles."""
+    env_names = EnvironmentNames(target_env)
+    codedeploy = (
+        ()
+        if deploys_to_eks(target_env)
+        else tuple(
+            env_names.role_arn(f"{env_names.service(s).deployment_group}-codedeploy")
+            for s in target_env.services
+            if s.deployment.strategy == "blue_green"
+        )
+    )
+    return (*artifact_reader_role_arns(target_env), *codedeploy)
+
+
+def image_puller_role_arns(target_env: Environment, service: Service) -> tuple[str, ...]:
+    """The target's roles that pull the service's images: its task execution role, or its cluster's node role."""
+    if deploys_to_eks(target_env):
+        return (EnvironmentNames(target_env).role_arn(EksNames(EnvironmentNames(target_env)).node_role),)
+    target_service = next(s for s in target_env.services if s.name == service.name)
+    return (release_spec(target_env, target_service).execution_role_arn,)
+
+
+def deploy_target(
+    target_env: Environment, service_name: str, delivery_env: Environment, pipeline_names: ServiceNames
+) -> DeployTarget:
+    """How the pipeline reaches `service_name` in `target_env`, from names alone (no stack outputs); from another
+    account through its deploy role, into another region with the action's region. `pipeline_names`: the service's
+    names where the pipeline runs (a function's deploy project is there)."""
     service = next(s for s in target_env.services if s.name == service_name)
     env_names = EnvironmentNames(target_env)
+    # a function's deploy project runs in the pipeline's account (rule function_promotion_stays_with_its_deploy_project)
     if service.kind == "function":
         return FunctionDeployTarget(
             environment=target_env.name,
@@ -74,6 +125,10 @@ def deploy_target(target_env: Environment, service_name: str, pipeline_names=Non
             project=pipeline_names.function_deploy_project(target_env.name),
             project_arn=pipeline_names.function_deploy_project_arn(target_env.name),
         )
+    where = {
+        "role_arn": env_names.pipeline_deploy_role_arn if target_env.account_id != delivery_env.account_id else "",
+        "region": target_env.region if target_env.region != delivery_env.region else "",
+    }
     if deploys_to_eks(target_env):
         eks = EksNames(env_names)
         return EksDeployTarget(
@@ -82,6 +137,7 @@ def deploy_target(target_env: Environment, service_name: str, pipeline_names=Non
             project=eks.deploy_project,
             project_arn=eks.deploy_project_arn,
             deployment=service.name,
+            **where,
         )
     names = env_names.service(service)
     release = release_spec(target_env, service)
@@ -103,6 +159,7 @@ def deploy_target(target_env: Environment, service_name: str, pipeline_names=Non
         task_role_arns=(release.execution_role_arn, release.task_role_arn),
         taskdef_file=release.taskdef_file,
         appspec_file=release.appspec_file,
+        **where,
     )
 
 
@@ -118,6 +175,64 @@ def deploy_files(target_env: Environment, service_name: str):
     return files
 
 
+def remote_targets(env: Environment, catalog: Catalog) -> tuple[Environment, ...]:
+    """The promotion targets in other accounts than the delivery stack's (`env`: the delivery view)."""
+    return tuple(target for target in catalog.promotion_targets(env) if target.account_id != env.account_id)
+
+
+def remote_key_users(targets: tuple[Environment, ...], region: str) -> tuple[str, ...]:
+    """Roles of other accounts that decrypt the artifacts of actions in `region`."""
+    return tuple(arn for target in targets if target.region == region for arn in key_user_role_arns(target))
+
+
+def remote_artifact_grants(
+    names: EnvironmentNames, bucket: str, targets: tuple[Environment, ...], region: str
+) -> tuple[dict, ...]:
+    """Bucket-policy statements: other accounts' readers of actions in `region` read the delivery stack's
+    pipelines' artifacts (their prefixes), nothing else."""
+    readers = tuple(arn for target in targets if target.region == region for arn in artifact_reader_role_arns(target))
+    prefixes = sorted(names.account.bucket_arn(bucket, f"{prefix}/*") for prefix in names.artifact_prefixes().values())
+    return tuple(named_role_grants(names.account, readers, READ_ARTIFACTS, prefixes, "OtherAccountRolesRead"))
+
+
+class RegionalArtifactsStack(EnvironmentStack):
+    """`<env>-delivery-<region>`: the pipelines' artifact store (bucket and key) in a region they deploy into
+    besides their own (`delivery.artifact_regions`), in the delivery account; CodePipeline copies the artifacts of
+    actions there into it."""
+
+    component = "delivery"
+
+    def __init__(self, scope: Construct, env: Environment, region: str, catalog: Catalog):
+        home = EnvironmentNames(env)
+        super().__init__(scope, replace(env, region=region), component=f"delivery-{region}")
+        names, targets = self.names, remote_targets(env, catalog)
+        pipeline_roles = tuple(home.service(s).role_arn("pipeline") for s in env.services) if env.promotion else ()
+        self.key = EncryptionKey(
+            self,
+            "key",
+            EncryptionKeyProps(
+                alias=names.delivery_key_alias,
+                account=names.account,
+                admin_principal_arns=env.key_admin_principal_arns,
+                description=f"{env.name_prefix} delivery: artifacts of actions in {region}",
+                user_role_arns=pipeline_roles,
+                other_account_decrypt_role_arns=remote_key_users(targets, region),
+            ),
+        )
+        bucket = home.regional_artifact_bucket(region)
+        ArtifactBucket(
+            self,
+            "artifacts",
+            ArtifactBucketProps(
+                name=bucket,
+                account=names.account,
+                kms_key_arn=self.key.arn,
+                noncurrent_version_days=env.delivery.artifact_retention_days,
+                extra_policy_statements=remote_artifact_grants(names, bucket, targets, region),
+            ),
+        )
+
+
 class DeliveryStack(EnvironmentStack):
     component = "delivery"
 
@@ -126,15 +241,17 @@ class DeliveryStack(EnvironmentStack):
         names = self.names
         targets = catalog.promotion_targets(env)
         built = env.services if targets else ()  # each service's one pipeline runs here, or elsewhere
+        self.remote_targets = remote_targets(env, catalog)
+        local_targets = tuple(target for target in targets if target.account_id == env.account_id)
         role_arns = (
             *(names.service(s).role_arn(purpose) for s in built for purpose in ("codebuild", "pipeline")),
             *(
                 names.role_arn(names.service(s).function_deploy_project(target.name))
                 for s in built
                 if s.kind == "function"
-                for target in targets
+                for target in local_targets
             ),
-            *(EksNames(EnvironmentNames(target)).deploy_role_arn for target in targets if deploys_to_eks(target)),
+            *(EksNames(EnvironmentNames(target)).deploy_role_arn for target in local_targets if deploys_to_eks(target)),
             *(names.service(s).role_arn("pr-build") for s in env.services if s.pull_request_build),
         )
         notifications = env.delivery.notifications
@@ -154,9 +271,11 @@ class DeliveryStack(EnvironmentStack):
                 log_group_prefixes=(f"/aws/codebuild/{env.name_prefix}-",),
                 sns_publishing_services=topic_publishers,
                 sns_topic_arns=(names.approval_topic_arn,) if topic_publishers else (),
+                other_account_decrypt_role_arns=remote_key_users(self.remote_targets, env.region),
             ),
         )
         self.key_reference = KeyReference(names.account, names.delivery_key_alias)
+        self.artifact_prefixes = names.artifact_prefixes()
         self.artifacts = ArtifactBucket(
             self,
             "artifacts",
@@ -165,6 +284,9 @@ class DeliveryStack(EnvironmentStack):
                 account=names.account,
                 kms_key_arn=self.key.arn,
                 noncurrent_version_days=env.delivery.artifact_retention_days,
+                extra_policy_statements=remote_artifact_grants(
+                    names, names.artifact_bucket, self.remote_targets, env.region
+                ),
             ),
         )
         self.approvals = ApprovalTopic(
@@ -190,7 +312,14 @@ class DeliveryStack(EnvironmentStack):
         )
         if self.packages.formats:
             PackageRepositories(self, "packages", self.packages)
-        self.artifact_prefixes = names.artifact_prefixes()
+        self.regional_stores = tuple(
+            RegionalArtifactStore(
+                region=region,
+                bucket=names.regional_artifact_bucket(region),
+                key=KeyReference(Account(env.account_id, region), names.delivery_key_alias),
+            )
+            for region in sorted({target.region for target in targets} - {env.region})
+        )
         for service in built:
             self._service_delivery(service, targets)
 
@@ -205,7 +334,20 @@ class DeliveryStack(EnvironmentStack):
                 scope,
                 "image",
                 ContainerRepositoryProps(
-                    name=names.ecr_repository, kms_key_arn=self.key.arn, keep_releases=env.delivery.keep_releases
+                    name=names.ecr_repository,
+                    kms_key_arn=self.key.arn,
+                    keep_releases=env.delivery.keep_releases,
+                    policy_statements=tuple(
+                        named_role_grants(
+                            self.names.account,
+                            tuple(
+                                arn for target in self.remote_targets for arn in image_puller_role_arns(target, service)
+                            ),
+                            PULL_IMAGES,
+                            None,
+                            "OtherAccountTasksPull",
+                        )
+                    ),
                 ),
             )
         )
@@ -246,9 +388,17 @@ class DeliveryStack(EnvironmentStack):
                 key_arn=self.key.arn,
                 approval_topic_arn=self.names.approval_topic_arn,
                 approval_custom_data=env.delivery.approval_custom_data,
-                targets=tuple(deploy_target(target, service.name, names) for target in targets),
+                targets=tuple(deploy_target(target, service.name, env, names) for target in targets),
+                regional_stores=self.regional_stores,
             ),
-            depends_on=[self.artifacts.bucket, self.approvals.topic, *source_repository, *deployers],
+            # several artifact stores name the key by its alias (DeliveryPipeline.artifact_stores)
+            depends_on=[
+                self.artifacts.bucket,
+                self.approvals.topic,
+                *source_repository,
+                *deployers,
+                *([self.key.alias] if self.regional_stores else []),
+            ],
         )
         if service.source.provider == "codecommit":
             CodeCommitPushTrigger(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from envconfig.eks_naming import EksNames
 from envconfig.loader import Catalog
 from envconfig.model import Environment
-from envconfig.naming import EnvironmentNames
+from envconfig.naming import EnvironmentNames, delivery_environment
 from modules.cdk.core import Construct, TerraformOutput
 from modules.delivery.codebuild import ProjectVpc
 from modules.eks.access import ClusterAccess, ClusterAccessProps, cluster_admins, namespace_editor
@@ -123,11 +123,11 @@ class EksStack(EnvironmentStack):
                 artifact_key_alias_arn=self.names.arn("kms", self.names.delivery_key_alias),
                 artifact_sources=tuple(
                     ArtifactSource(
-                        source.artifact_bucket,
+                        source.artifact_store(env.region)[0],
                         tuple(source.artifact_prefixes().values()),
-                        KeyReference(source.account, source.delivery_key_alias),
+                        KeyReference(source.artifact_store(env.region)[1], source.delivery_key_alias),
                     )
-                    for source in map(EnvironmentNames, catalog.promoting_into(env))
+                    for source in (EnvironmentNames(delivery_environment(s)) for s in catalog.promoting_into(env))
                 ),
                 vpc=ProjectVpc(
                     vpc_id=self.network.vpc_id,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from envconfig.loader import Catalog
 from envconfig.model import Environment, Service
-from envconfig.naming import EnvironmentNames
+from envconfig.naming import EnvironmentNames, delivery_environment
 from modules.cdk.core import Construct, TerraformOutput
 from modules.ecs.blue_green import BlueGreenDeployment, BlueGreenDeploymentProps, DeployedService
 from modules.ecs.cluster import Cluster, ClusterProps
@@ -17,11 +17,14 @@ from modules.function.function import FunctionService, FunctionServiceProps
 from modules.function.hooks import TrafficHooks, TrafficHooksProps
 from modules.function.traffic import FunctionTraffic, FunctionTrafficProps
 from modules.shared.encryption import EncryptionKey, EncryptionKeyProps
+from modules.shared.iam import CrossAccountRole, CrossAccountRoleProps
 from modules.shared.network import Network, NetworkProps
+from modules.shared.statements import DECRYPT, KeyReference, Statement
 from release.deployment_config import deployment_config_name
 from release.function import function_release
 from release.model import release_spec
 from stacks.base import EnvironmentStack
+from stacks.delivery import deploy_target
 
 
 class ServiceStack(EnvironmentStack):
@@ -30,7 +33,7 @@ class ServiceStack(EnvironmentStack):
     def __init__(self, scope: Construct, env: Environment, catalog: Catalog):
         super().__init__(scope, env)
         names = self.names
-        self.sources = catalog.promoting_into(env)
+        self.sources = tuple(map(delivery_environment, catalog.promoting_into(env)))
         self.key = EncryptionKey(
             self,
             "key",
@@ -58,6 +61,53 @@ class ServiceStack(EnvironmentStack):
         self.cluster = Cluster(self, "cluster", ClusterProps(name=names.cluster))
         for service in env.services:
             self._service(service)
+        remote = tuple(source for source in self.sources if source.account_id != env.account_id)
+        if remote:
+            self._deploy_role(remote)
+
+    def _deploy_role(self, sources: tuple[Environment, ...]) -> None:
+        """The role the pipelines of the delivery account (`sources`: the promoting environments as that account
+        sees them) assume for their actions here: trusted by those pipelines' roles only, with the rights of the
+        deploys they run here (what their own roles hold for targets in their account) and read access to their
+        artifacts in the store of this region."""
+        env, names = self.env, self.names
+        policies = []
+        for source in sources:
+            source_names = EnvironmentNames(source)
+            bucket, store_account = source_names.artifact_store(env.region)
+            sid = source.name.capitalize().replace("-", "")
+            artifacts = (
+                Statement(
+                    ("s3:GetObject", "s3:GetObjectVersion"),
+                    tuple(
+                        store_account.bucket_arn(bucket, f"{prefix}/*")
+                        for prefix in source_names.artifact_prefixes().values()
+                    ),
+                    sid=f"ReadArtifacts{sid}",
+                ),
+                KeyReference(store_account, source_names.delivery_key_alias).usage(
+                    DECRYPT, sid=f"DecryptArtifacts{sid}"
+                ),
+            )
+            policies.append((f"{names.pipeline_deploy_role}-{source.name}-artifacts", artifacts))
+            for service in source.services:
+                pipeline_names = EnvironmentNames(source).service(service)
+                statements = tuple(deploy_target(env, service.name, source, pipeline_names).statements())
+                policies.append((f"{names.pipeline_deploy_role}-{service.name}", statements))
+        CrossAccountRole(
+            self,
+            "pipeline-deploy",
+            CrossAccountRoleProps(
+                name=names.pipeline_deploy_role,
+                trusted_principal_arns=tuple(
+                    EnvironmentNames(source).service(service).role_arn("pipeline")
+                    for source in sources
+                    for service in source.services
+                ),
+                description=f"{env.name_prefix}: the delivery account's pipelines deploy here through this role",
+                policies=tuple(policies),
+            ),
+        )
 
     def _service(self, service: Service) -> None:
         if service.kind == "function":

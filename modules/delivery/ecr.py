@@ -27,8 +27,11 @@ class ContainerRepositoryProps:
     build_tag_prefix: str = BUILD_TAG_PREFIX  # default "build-": images built outside a pipeline
     expire_builds_after_days: int = 14  # default: build images expire after two weeks
     expire_untagged_after_days: int = 7  # default: untagged images (interrupted pushes) expire after a week
-    # Lambda functions that run images of the repository; default none (no repository policy).
+    # Lambda functions that run images of the repository; default none.
     lambda_function_arns: tuple[str, ...] = ()
+    # Repository-policy statements, e.g. pulls by other accounts' task execution roles
+    # (`modules.shared.statements.named_role_grants`). Default none: this account only.
+    policy_statements: tuple[dict, ...] = ()
 
 
 class ContainerRepository(Construct):
@@ -46,40 +49,35 @@ class ContainerRepository(Construct):
             ],
         )
         EcrLifecyclePolicy(self, "lifecycle", repository=self.repository.name, policy=self.lifecycle_policy(props))
-        if props.lambda_function_arns:
-            EcrRepositoryPolicy(self, "policy", repository=self.repository.name, policy=self.lambda_pull_policy(props))
+        statements = [*self.lambda_pull_statements(props), *props.policy_statements]
+        if statements:  # else no repository policy
+            EcrRepositoryPolicy(
+                self,
+                "policy",
+                repository=self.repository.name,
+                policy=json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True),
+            )
         self.url = self.repository.repository_url
         self.arn = self.repository.arn
 
     @staticmethod
-    def lambda_pull_policy(props: ContainerRepositoryProps) -> str:
+    def lambda_pull_statements(props: ContainerRepositoryProps) -> list[dict]:
         """Lambda pulls a function's image with the repository's policy, for the named functions only (any
         version or alias of them: `<function ARN>:*`). Declared here, not left to Lambda (which adds a broader
         statement itself when its caller may set the policy).
         https://docs.aws.amazon.com/lambda/latest/dg/images-create.html#configuration-images-permissions"""
-        return json.dumps(
+        if not props.lambda_function_arns:
+            return []
+        functions = sorted(arn for function in props.lambda_function_arns for arn in (function, f"{function}:*"))
+        return [
             {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "LambdaPullsFunctionImages",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "lambda.amazonaws.com"},
-                        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-                        "Condition": {
-                            "ArnLike": {
-                                "aws:SourceArn": sorted(
-                                    arn
-                                    for function in props.lambda_function_arns
-                                    for arn in (function, f"{function}:*")
-                                )
-                            }
-                        },
-                    }
-                ],
-            },
-            sort_keys=True,
-        )
+                "Sid": "LambdaPullsFunctionImages",
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                "Condition": {"ArnLike": {"aws:SourceArn": functions}},
+            }
+        ]
 
     @staticmethod
     def lifecycle_policy(props: ContainerRepositoryProps) -> str:

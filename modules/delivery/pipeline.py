@@ -142,6 +142,14 @@ class DeployTarget(Protocol):
     @property
     def approval_required(self) -> bool: ...
 
+    @property
+    def role_arn(self) -> str:
+        """The role the deploy action assumes in the target's account; empty: the pipeline's role acts."""
+
+    @property
+    def region(self) -> str:
+        """The target's region when it is not the pipeline's; empty: the pipeline's."""
+
     def deploy_action(self) -> CodepipelineStageAction: ...
 
     def statements(self) -> list[Statement]: ...
@@ -166,8 +174,11 @@ class EcsDeployTarget:
     task_role_arns: tuple[str, ...]
     taskdef_file: str
     appspec_file: str
+    role_arn: str = ""  # default: the pipeline's role deploys (same account); else the target's deploy role
+    region: str = ""  # default: the pipeline's region
 
     def deploy_action(self) -> CodepipelineStageAction:
+        where = {"role_arn": self.role_arn or None, "region": self.region or None}
         if self.blue_green:
             return CodepipelineStageAction(
                 name=f"BlueGreen-{self.environment}",
@@ -186,6 +197,7 @@ class EcsDeployTarget:
                     "Image1ArtifactName": BUILD_OUTPUT,
                     "Image1ContainerName": "IMAGE1_NAME",
                 },
+                **where,
             )
         return CodepipelineStageAction(
             name=f"Rolling-{self.environment}",
@@ -199,6 +211,7 @@ class EcsDeployTarget:
                 "ServiceName": self.ecs_service,
                 "FileName": "imagedefinitions.json",
             },
+            **where,
         )
 
     def statements(self) -> list[Statement]:
@@ -251,6 +264,22 @@ class EcsDeployTarget:
         return statements
 
 
+def assume_role_statement(target: DeployTarget) -> Statement:
+    """The pipeline's right to a cross-account action: it assumes the target's deploy role, whose own policy holds
+    the deploy's rights (https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-create-cross-account.html)."""
+    sid = target.environment.capitalize().replace("-", "")
+    return Statement(("sts:AssumeRole",), (target.role_arn,), sid=f"AssumeDeployRole{sid}")
+
+
+@dataclass(frozen=True)
+class RegionalArtifactStore:
+    """The pipeline's artifact store in another region, where CodePipeline copies the artifacts of actions there."""
+
+    region: str
+    bucket: str
+    key: KeyReference  # the store's key in that region, by alias
+
+
 @dataclass(frozen=True)
 class DeliveryPipelineProps:
     name: str
@@ -267,6 +296,7 @@ class DeliveryPipelineProps:
     approval_topic_arn: str
     approval_custom_data: str
     targets: tuple[DeployTarget, ...]  # in promotion order, one deploy stage each
+    regional_stores: tuple[RegionalArtifactStore, ...] = ()  # default none: every action in the pipeline's region
 
 
 class DeliveryPipeline(Construct):
@@ -294,19 +324,42 @@ class DeliveryPipeline(Construct):
             pipeline_type="V2",
             execution_mode="QUEUED",
             role_arn=self.role.arn,
-            artifact_store=[
-                CodepipelineArtifactStore(
-                    type="S3",
-                    location=props.artifact_bucket,
-                    encryption_key=CodepipelineArtifactStoreEncryptionKey(type="KMS", id=props.key_arn),
-                )
-            ],
+            artifact_store=self.artifact_stores(props),
             stage=self.stages(props),
             trigger=source_triggers(props.source),
             depends_on=[self.role.policy, *depends_on],
         )
         self.name = props.name
         self.arn = self.pipeline.arn
+
+    @staticmethod
+    def artifact_stores(props: DeliveryPipelineProps) -> list[CodepipelineArtifactStore]:
+        """One store; or, with actions in other regions, one per region, each naming its region (the pipeline's
+        own included), as CodePipeline's artifactStores requires:
+        https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_PipelineDeclaration.html"""
+        regional = bool(props.regional_stores)
+        # With several stores every key is named by its alias ARN, known at plan time: the stores are a set, whose
+        # planned order is not the configuration's, so a key ARN known only after apply could not be told apart.
+        stores = [
+            CodepipelineArtifactStore(
+                type="S3",
+                location=props.artifact_bucket,
+                encryption_key=CodepipelineArtifactStoreEncryptionKey(
+                    type="KMS", id=props.key.alias_arn if regional else props.key_arn
+                ),
+                region=props.account.region if regional else None,
+            )
+        ]
+        for store in props.regional_stores:
+            stores.append(
+                CodepipelineArtifactStore(
+                    type="S3",
+                    location=store.bucket,
+                    encryption_key=CodepipelineArtifactStoreEncryptionKey(type="KMS", id=store.key.alias_arn),
+                    region=store.region,
+                )
+            )
+        return stores
 
     @staticmethod
     def stages(props: DeliveryPipelineProps) -> list[CodepipelineStage]:
@@ -359,8 +412,23 @@ class DeliveryPipeline(Construct):
             Statement(("codebuild:BatchGetBuilds", "codebuild:StartBuild"), (props.build_project_arn,), sid="RunBuild"),
             source_statement(props.source, account),
         ]
+        for store in props.regional_stores:
+            sid = store.region.replace("-", "").capitalize()
+            statements += [
+                Statement(
+                    ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"),
+                    (account.bucket_arn(store.bucket, f"{props.artifact_prefix}/*"),),
+                    sid=f"ReadWriteArtifacts{sid}",
+                ),
+                Statement(
+                    ("s3:GetBucketLocation", "s3:GetBucketVersioning"),
+                    (account.bucket_arn(store.bucket),),
+                    sid=f"LocateArtifactBucket{sid}",
+                ),
+                store.key.usage(ENCRYPT_DECRYPT, sid=f"UseKey{sid}"),
+            ]
         if any(target.approval_required for target in props.targets):
             statements.append(Statement(("sns:Publish",), (props.approval_topic_arn,), sid="NotifyApprovers"))
         for target in props.targets:
-            statements += target.statements()
+            statements += [assume_role_statement(target)] if target.role_arn else target.statements()
         return tuple(statements)

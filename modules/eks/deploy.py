@@ -213,9 +213,13 @@ class EksDeployTarget:
     project: str
     project_arn: str
     deployment: str  # the Kubernetes Deployment whose rollout the project waits for
+    role_arn: str = ""  # default: the pipeline's role starts the build (same account); else the deploy role
+    region: str = ""  # default: the pipeline's region
 
     def deploy_action(self) -> CodepipelineStageAction:
         return CodepipelineStageAction(
+            role_arn=self.role_arn or None,
+            region=self.region or None,
             name=f"Kubernetes-{self.environment}",
             category="Build",
             owner="AWS",

@@ -209,6 +209,16 @@ class FunctionDeployTarget:
     project: str
     project_arn: str
 
+    @property
+    def role_arn(self) -> str:
+        """Empty: the deploy project runs in the pipeline's account and region (rule
+        function_promotion_stays_with_its_deploy_project), started by the pipeline's role."""
+        return ""
+
+    @property
+    def region(self) -> str:
+        return ""
+
     def deploy_action(self) -> CodepipelineStageAction:
         return CodepipelineStageAction(
             name=f"Function-{self.environment}",

@@ -22,7 +22,7 @@ from cdktf_cdktf_provider_aws.kms_key import KmsKey
 
 from envconfig.account import Account
 from modules.cdk.core import Construct
-from modules.shared.statements import ENCRYPT_DECRYPT, KeyReference, PolicyError
+from modules.shared.statements import DECRYPT, ENCRYPT_DECRYPT, KeyReference, PolicyError, named_role_grants
 
 # Administration without usage: the administrators manage the key but cannot read data with it.
 ADMIN_ACTIONS = (
@@ -69,6 +69,9 @@ class EncryptionKeyProps:
     # through Secrets Manager for those secrets only. Default none.
     secret_writer_arns: tuple[str, ...] = ()
     secret_arn_patterns: tuple[str, ...] = ()  # the secrets of `secret_writer_arns` (name-?????? patterns)
+    # Roles of other accounts that decrypt what the key encrypts (a delivery key: the accounts' deploy, CodeDeploy
+    # and kubectl deploy roles read artifacts). Default none: the key serves its own account only.
+    other_account_decrypt_role_arns: tuple[str, ...] = ()
 
 
 class EncryptionKey(Construct):
@@ -127,6 +130,9 @@ class EncryptionKey(Construct):
                     "Condition": {"ArnEquals": {"aws:PrincipalArn": sorted(props.user_role_arns)}},
                 }
             )
+        statements += named_role_grants(
+            account, props.other_account_decrypt_role_arns, DECRYPT, "*", sid="OtherAccountRolesDecrypt"
+        )
         if props.log_group_prefixes:
             statements.append(
                 {

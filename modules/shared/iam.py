@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 
 from envconfig.account import Account
 from modules.cdk.core import Construct
@@ -67,6 +69,67 @@ class ServiceRole(Construct):
                     {
                         "Effect": "Allow",
                         "Principal": {"Service": props.service_principal},
+                        "Action": "sts:AssumeRole",
+                        "Condition": condition,
+                    }
+                ],
+            },
+            sort_keys=True,
+        )
+
+
+@dataclass(frozen=True)
+class CrossAccountRoleProps:
+    name: str
+    trusted_principal_arns: tuple[str, ...]  # roles or users by ARN; an account root is refused
+    description: str
+    external_id: str = ""  # default "": no sts:ExternalId condition (CodePipeline passes none)
+    policies: tuple[tuple[str, tuple[Statement, ...]], ...] = ()  # (name, statements) inline; default none
+    managed_policy_arns: tuple[str, ...] = ()  # default none
+    path: str = "/"  # default: no path
+
+
+class CrossAccountRole(Construct):
+    """A role that named principals (of another account, typically) assume: trusted by their ARNs, never by an
+    account root, and pinned to them again by `aws:PrincipalArn` (a principal recreated under the same name gets
+    a new unique id, which the ARN principal then no longer matches, while the condition keeps naming it)."""
+
+    def __init__(self, scope: Construct, id: str, props: CrossAccountRoleProps):
+        super().__init__(scope, id)
+        self.role = IamRole(
+            self,
+            "role",
+            name=props.name,
+            path=props.path,
+            description=props.description,
+            assume_role_policy=self.trust_policy(props),
+            max_session_duration=3600,
+        )
+        for name, statements in props.policies:
+            IamRolePolicy(
+                self, f"policy-{name}", name=name, role=self.role.name, policy=policy_document(list(statements))
+            )
+        for index, arn in enumerate(props.managed_policy_arns):
+            IamRolePolicyAttachment(self, f"managed-{index}", role=self.role.name, policy_arn=arn)
+        self.arn = self.role.arn
+        self.name = self.role.name
+
+    @staticmethod
+    def trust_policy(props: CrossAccountRoleProps) -> str:
+        principals = sorted(props.trusted_principal_arns)
+        roots = [arn for arn in principals if not re.search(r":(role|user)/", arn)]
+        if not principals or roots:
+            raise PolicyError(f"role {props.name!r}: trust named roles or users only, not {roots or 'nobody'}")
+        condition: dict = {"ArnEquals": {"aws:PrincipalArn": principals}}
+        if props.external_id:
+            condition["StringEquals"] = {"sts:ExternalId": props.external_id}
+        return json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": principals},
                         "Action": "sts:AssumeRole",
                         "Condition": condition,
                     }

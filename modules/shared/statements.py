@@ -160,6 +160,11 @@ class KeyReference:
     def arn_pattern(self) -> str:
         return self.account.key_arn_pattern
 
+    @property
+    def alias_arn(self) -> str:
+        """The alias as an ARN, which services that take a key id accept (CodePipeline's artifact stores)."""
+        return self.account.arn("kms", self.alias)
+
     def usage(self, actions: tuple[str, ...], sid: str = "UseKey") -> Statement:
         """The statement that lets a role use this key (and no other) for `actions`."""
         return Statement(
@@ -176,3 +181,27 @@ ENCRYPT_DECRYPT = (
     "kms:ReEncryptTo",
 )
 DECRYPT = ("kms:Decrypt", "kms:DescribeKey")
+
+
+def named_role_grants(account: Account, role_arns: tuple[str, ...], actions: tuple[str, ...], resources, sid: str):
+    """Resource-policy statements (KMS key, S3 bucket, ECR repository) for roles of other accounts, one per
+    account: the account as principal, narrowed to the named roles by `aws:PrincipalArn`. The roles are named by
+    condition because these policies come first (the delivery account deploys before the accounts it serves),
+    and KMS, S3 and ECR reject a principal that does not exist yet; the condition still admits no other principal.
+    `resources`: a list, "*" for a key policy (its key), None for a repository policy (its repository)."""
+    by_account: dict[str, list[str]] = {}
+    for arn in role_arns:
+        by_account.setdefault(arn.split(":")[4], []).append(arn)
+    statements = []
+    for account_id, arns in sorted(by_account.items()):
+        statement = {
+            "Sid": f"{sid}{account_id}",
+            "Effect": "Allow",
+            "Principal": {"AWS": account.principal_root(account_id)},
+            "Action": sorted(actions),
+            "Condition": {"ArnEquals": {"aws:PrincipalArn": sorted(set(arns))}},
+        }
+        if resources is not None:
+            statement["Resource"] = resources
+        statements.append(statement)
+    return statements

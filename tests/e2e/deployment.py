@@ -56,9 +56,12 @@ class Deployment:
 
 
 @contextmanager
-def deployed(env: Environment, stacks: list[str], stack_dirs: dict[str, Path], work_root: Path):
-    """One emulator (the environment's account), every stack applied in order; always torn down."""
-    with Emulator.start(account_id=env.account_id, state_dir=work_root) as emulator:
+def deployed(
+    env: Environment, stacks: list[str], stack_dirs: dict[str, Path], work_root: Path, multi_account: bool = False
+):
+    """One emulator (the environment's account; `multi_account`: stacks assuming roles of other accounts act
+    there), every stack applied in order; always torn down."""
+    with Emulator.start(account_id=env.account_id, state_dir=work_root, multi_account=multi_account) as emulator:
         deployment = Deployment(env, emulator, EmulatorTarget(emulator.endpoint, work_root / "stacks"), stacks)
         try:
             for stack in stacks:

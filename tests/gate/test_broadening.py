@@ -194,3 +194,53 @@ def test_new_stack_reports_everything_and_acknowledgement_is_by_fingerprint(tmp_
     assert [b["acknowledged"] for b in gate.check_broadening(tmp_path / "base", {"s": path}, False, ack)] == [True]
     accept_all = gate.check_broadening(tmp_path / "base", {"s": path}, True, tmp_path / "x")
     assert [b["acknowledged"] for b in accept_all] == [True]
+
+
+# Cross-account grants: a key, bucket or repository policy grants another account's named roles by naming the
+# account and narrowing it with aws:PrincipalArn (stacks/delivery.py); each named role counts as a principal.
+OTHER_ROOT = "arn:aws:iam::555555555555:root"
+DEPLOY = "arn:aws:iam::555555555555:role/acme-prod-pipeline-deploy"
+CODEDEPLOY = "arn:aws:iam::555555555555:role/acme-prod-app-codedeploy"
+
+
+def key_policy(*statements: dict) -> dict:
+    return {
+        "address": "aws_kms_key.k",
+        "type": "aws_kms_key",
+        "mode": "managed",
+        "values": {"description": "delivery", "policy": json.dumps({"Statement": list(statements)})},
+    }
+
+
+def grant(roles: list[str] | None, principal: str = OTHER_ROOT) -> dict:
+    statement = {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "kms:Decrypt", "Resource": "*"}
+    return {**statement, "Condition": {"ArnEquals": {"aws:PrincipalArn": roles}}} if roles else statement
+
+
+def test_a_role_added_to_a_cross_account_grant_is_reported_by_name():
+    assert found(plan(key_policy(grant([DEPLOY]))), plan(key_policy(grant([DEPLOY, CODEDEPLOY])))) == [
+        f"key/delivery: Allow kms:decrypt on * for AWS:{CODEDEPLOY}"
+    ]
+    assert found(plan(key_policy(grant([DEPLOY, CODEDEPLOY]))), plan(key_policy(grant([DEPLOY])))) == []
+
+
+def test_dropping_the_named_roles_of_a_cross_account_grant_is_reported_narrowing_to_them_is_not():
+    named, whole_account = plan(key_policy(grant([DEPLOY]))), plan(key_policy(grant(None)))
+    assert found(named, whole_account) == [f"key/delivery: Allow kms:decrypt on * for AWS:{OTHER_ROOT}"]
+    assert found(whole_account, named) == []
+
+
+def test_a_grant_to_a_new_account_is_reported():
+    other = "arn:aws:iam::444444444444:role/acme-stg-pipeline-deploy"
+    reported = found(
+        plan(key_policy(grant([DEPLOY]))),
+        plan(key_policy(grant([DEPLOY]), grant([other], "arn:aws:iam::444444444444:root"))),
+    )
+    assert reported == [f"key/delivery: Allow kms:decrypt on * for AWS:{other}"]
+
+
+def test_a_wildcard_role_pattern_is_not_taken_for_named_roles():
+    pattern = "arn:aws:iam::555555555555:role/*"
+    assert found(plan(key_policy(grant([DEPLOY]))), plan(key_policy(grant([pattern])))) == [
+        f"key/delivery: Allow kms:decrypt on * for AWS:{OTHER_ROOT} when ArnEquals aws:principalarn ['{pattern}']"
+    ]

@@ -42,7 +42,8 @@ def test_every_call_of_every_role_is_allowed(results):
 
 def test_every_role_kind_is_checked_in_every_environment(results, plans, catalog):
     checked = {(r.role.stack, r.role.kind) for r in results}
-    assert {kind for _, kind in checked} == KINDS
+    # a deploy role exists where another account's pipeline deploys: tests/plan/test_multi_account_plan.py
+    assert {kind for _, kind in checked} == KINDS - {"pipeline_deploy"}
     for env in catalog.selected:
         pipelines = {"pipeline", "build"} if env.promotion else set()  # promotion = []: no pipeline runs here
         assert {kind for stack, kind in checked if stack.startswith(f"{env.name}-")} >= {

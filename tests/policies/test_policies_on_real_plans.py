@@ -321,6 +321,25 @@ def privileged_build_without_declared_need(plan: PlanCopy) -> str:
     return build.address
 
 
+@mutation("CKV_DLP_51", "prod-delivery")
+def pipeline_role_trusts_an_account_root(plan: PlanCopy) -> str:
+    role = plan.resource("aws_iam_role", "pipeline")
+    document = role.policy("assume_role_policy")
+    root = plan.resource("aws_kms_key").statement("NamedRolesUseKey")[1]["Principal"]["AWS"]  # the account root
+    document["Statement"].append({"Effect": "Allow", "Principal": {"AWS": root}, "Action": "sts:AssumeRole"})
+    role.set_policy(document, "assume_role_policy")
+    return role.address
+
+
+@mutation("CKV_DLP_52", "prod-delivery")
+def delivery_key_used_by_the_whole_account(plan: PlanCopy) -> str:
+    key = plan.resource("aws_kms_key")
+    document, statement = key.statement("NamedRolesUseKey")
+    del statement["Condition"]
+    key.set_policy(document)
+    return key.address
+
+
 # ---------------------------------------------------------------------------- one checkov run
 @dataclass(frozen=True)
 class Scan:

@@ -111,7 +111,7 @@ BAD_SETTINGS = [
         'promotion            = ["staging", "prod"]',
         'promotion = ["dev", "prod"]',
         "delivery.promotion",
-        "cross-account or cross-region promotion is not supported",
+        "'dev' is in account 111111111111, not the delivery account 222222222222, and",
     ),
     (
         "prod",

@@ -45,10 +45,14 @@ def target_name() -> str:
 
 
 def environment_stacks(synthesis, env: str) -> list[str]:
-    """The environment's AWS stacks (those whose providers this machine has), in dependency order."""
+    """The environment's AWS stacks (those whose providers this machine has), in dependency order; not its
+    bootstrap stacks, which `make bootstrap` applies once with the account's admin credentials."""
+    from stacks.bootstrap import BOOTSTRAP_COMPONENTS
+
+    bootstraps = {f"{env}-{component}" for component in BOOTSTRAP_COMPONENTS}
     return stack_order(
         synthesis.outdir,
-        [n for n in synthesis.plannable_stacks() if n.startswith(f"{env}-")],
+        [n for n in synthesis.plannable_stacks() if n.startswith(f"{env}-") and n not in bootstraps],
         declared=list(synthesis.stacks),
     )
 
@@ -122,7 +126,7 @@ def aws_caller_account() -> str | None:
 
 def _deploy_aws(env: Environment, stacks: list[str], synthesis) -> int:
     account = aws_caller_account()
-    if account != env.account_id:
+    if account != env.account_id and env.assume_role is None:  # with a role, the providers assume it
         print(
             f"error: {TARGET_VARIABLE}=aws needs credentials for {env.name}'s account {env.account_id} "
             f"(found: {account or 'no usable credentials'})",

@@ -8,8 +8,12 @@ them next to the configuration overlay in `tooling.emulator.overlay`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+
+# Set by `Emulator.start(multi_account=True)` instead of MOTO_ACCOUNT_ID: the account of unknown access keys.
+DEFAULT_ACCOUNT_VARIABLE = "PLATFORM_EMULATOR_DEFAULT_ACCOUNT"
 
 
 @dataclass(frozen=True)
@@ -238,6 +242,14 @@ def _iam_enforcement_skips_signatures() -> None:
     access_control.IAMRequest.check_signature = lambda self: None
 
 
+def _default_account_for_unknown_keys() -> None:
+    account = os.environ.get(DEFAULT_ACCOUNT_VARIABLE)
+    if account:
+        from moto.iam import models
+
+        models.DEFAULT_ACCOUNT_ID = account  # get_account_id_from's answer for keys it does not know
+
+
 PATCHES = (
     EmulatorPatch(
         "codepipeline-epoch-timestamps",
@@ -302,6 +314,14 @@ PATCHES = (
         "(EKS `GET /clusters/<name>` signed by botocore: SignatureDoesNotMatch). Patched to skip the signature "
         "comparison; the access key and session token are still looked up and the caller's policies applied",
         _iam_enforcement_skips_signatures,
+    ),
+    EmulatorPatch(
+        "multi-account-default-account",
+        "MOTO_ACCOUNT_ID pins every request to one account, STS AssumeRole credentials included; without it "
+        "unknown keys act in 123456789012. A multi-account emulator leaves it unset and makes its account the "
+        "default of unknown keys, so credentials from AssumeRole act in the role's account (moto's per-account "
+        "backends)",
+        _default_account_for_unknown_keys,
     ),
 )
 

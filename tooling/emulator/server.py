@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tooling import ROOT  # noqa: E402
+from tooling.emulator.patches import DEFAULT_ACCOUNT_VARIABLE
 
 STATE_DIR = Path(os.environ.get("PLATFORM_EMULATOR_DIR") or ROOT / "build" / "emulator").resolve()
 HOST = "127.0.0.1"  # loopback only
@@ -82,15 +83,21 @@ class Emulator:
     # -- lifecycle ---------------------------------------------------------------------------------
     @classmethod
     def start(
-        cls, account_id: str = DEFAULT_ACCOUNT, state_dir: Path = STATE_DIR, timeout: float = READY_TIMEOUT
+        cls,
+        account_id: str = DEFAULT_ACCOUNT,
+        state_dir: Path = STATE_DIR,
+        timeout: float = READY_TIMEOUT,
+        multi_account: bool = False,
     ) -> Emulator:
-        """Start moto on a free loopback port and wait (bounded) until it answers."""
+        """Start moto on a free loopback port and wait (bounded) until it answers. `multi_account`: the emulator's
+        credentials act in `account_id`, and credentials from STS AssumeRole in the role's account."""
         state_dir.mkdir(parents=True, exist_ok=True)
         port = free_port()
+        account = {DEFAULT_ACCOUNT_VARIABLE if multi_account else "MOTO_ACCOUNT_ID": account_id}
         env = {
-            **os.environ,
+            **{key: value for key, value in os.environ.items() if key != "MOTO_ACCOUNT_ID"},
             "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
-            "MOTO_ACCOUNT_ID": account_id,
+            **account,
             "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])),
         }

@@ -27,6 +27,7 @@ import fnmatch
 import hashlib
 import ipaddress
 import json
+import re
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -155,12 +156,40 @@ def statement_atoms(owner: str, kind: str, statement: dict) -> list[PermissionAt
     else:
         resources = sorted({str(r) for r in as_list(statement.get("Resource"))}) or [""]
     condition = _canonical_condition(statement.get("Condition"))
+    principals = _principals(statement)
+    named = _named_principals(principals, condition) if effect == "Allow" else ()
+    if named:  # an account narrowed to named roles grants each of them: one atom per role, as if it were the principal
+        principals = [f"AWS:{arn}" for arn in named]
+        condition = tuple(atom for atom in condition if atom[1] != PRINCIPAL_ARN)
     return [
         PermissionAtom(owner, kind, effect, principal, action, resource, condition)
-        for principal in _principals(statement)
+        for principal in principals
         for action in actions
         for resource in resources
     ]
+
+
+PRINCIPAL_ARN = "aws:principalarn"
+_ACCOUNT_ROOT = re.compile(r"^AWS:(arn:[^:]+:iam::(?P<arn>\d{12}):root|(?P<bare>\d{12}))$")
+
+
+def _account_of_root(principal: str) -> str | None:
+    match = _ACCOUNT_ROOT.match(principal)
+    return (match["arn"] or match["bare"]) if match else None
+
+
+def _named_principals(principals: list[str], condition: tuple) -> tuple[str, ...]:
+    """The roles an account-root grant is narrowed to (`aws:PrincipalArn`, ArnEquals or StringEquals, literal
+    values of the principals' accounts): a resource policy grants another account's named roles this way (they
+    need not exist yet). () when the grant is not of that form."""
+    accounts = {_account_of_root(principal) for principal in principals}
+    named = [values for op, key, values in condition if key == PRINCIPAL_ARN and op in ("ArnEquals", "StringEquals")]
+    if None in accounts or len(named) != 1:
+        return ()
+    values = named[0]
+    if any("*" in value or "?" in value or value.split(":")[4:5] not in ([a] for a in accounts) for value in values):
+        return ()
+    return values
 
 
 @dataclass
@@ -323,7 +352,9 @@ def covers(broad: PermissionAtom, narrow: PermissionAtom) -> bool:
     """Does `broad` grant (or deny) at least everything `narrow` does?"""
     if (broad.owner, broad.kind, broad.effect) != (narrow.owner, narrow.kind, narrow.effect):
         return False
-    if not _matches(broad.principal, narrow.principal):
+    root_account = _account_of_root(broad.principal)
+    same_account = root_account is not None and narrow.principal.split(":")[5:6] == [root_account]
+    if not (_matches(broad.principal, narrow.principal) or same_account):  # an account root covers its roles
         return False
     if broad.action.startswith("NOT:") or narrow.action.startswith("NOT:"):
         if broad.action != narrow.action:

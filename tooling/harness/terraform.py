@@ -43,6 +43,10 @@ PLACEHOLDER_PROVIDER = {
 }
 
 
+# An assume_role block whose role_arn is empty: the provider assumes no role (an override replaces the stack's block).
+NO_ROLE = {"role_arn": ""}
+
+
 class TerraformError(RuntimeError):
     pass
 
@@ -153,10 +157,10 @@ def prepare(stack_dir: Path, work_dir: Path, overrides: dict | None = None) -> P
     work_dir.mkdir(parents=True, exist_ok=True)
     config = without_backend(json.loads((stack_dir / "cdk.tf.json").read_text()))
     write_if_changed(work_dir / "cdk.tf.json", json.dumps(config, indent=2, sort_keys=True))
-    write_if_changed(
-        work_dir / "harness_override.tf.json",
-        json.dumps({"provider": {"aws": overrides or PLACEHOLDER_PROVIDER}}, indent=2),
-    )
+    provider = overrides or PLACEHOLDER_PROVIDER
+    if not overrides and any(block.get("assume_role") for block in config.get("provider", {}).get("aws", [])):
+        provider = {**provider, "assume_role": [NO_ROLE]}  # offline: no STS to assume the stack's role with
+    write_if_changed(work_dir / "harness_override.tf.json", json.dumps({"provider": {"aws": provider}}, indent=2))
     for extra in stack_dir.iterdir():  # assets such as zipped Lambda code
         if extra.name not in ("cdk.tf.json", ".terraform", ".terraform.lock.hcl") and extra.is_dir():
             shutil.copytree(extra, work_dir / extra.name, dirs_exist_ok=True)

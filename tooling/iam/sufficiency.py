@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import SimpleNamespace
 
 from envconfig.eks_naming import EksNames
 from envconfig.loader import Catalog
 from envconfig.model import Environment, Service
-from envconfig.naming import EnvironmentNames, private_subnet_name
+from envconfig.naming import EnvironmentNames, delivery_environment, private_subnet_name
 from reference import service_calls
 from release.deployment_config import deployment_config_name
 from release.function import function_release
@@ -68,15 +68,20 @@ def _service_of(env: Environment, name: str) -> Service:
     return next(service for service in env.services if service.name == name)
 
 
-def _pipeline_bindings(catalog: Catalog, env: Environment, service: Service) -> dict:
-    names = EnvironmentNames(env)
-    own = names.service(service)
+def _target_bindings(targets: list[Environment], service: Service, pipeline_names: EnvironmentNames) -> dict:
+    """rolling_targets, blue_green_targets, eks_targets, function_targets: how a deploy reaches `service` in each
+    target (a function's deploy project is in the pipeline's account: `pipeline_names`)."""
     rolling, blue_green, eks, functions = [], [], [], []
-    for target in catalog.promotion_targets(env):
+    for target in targets:
         target_names = EnvironmentNames(target)
         common = _common(target_names)
         if service.kind == "function":  # the deploy project is the pipeline's environment's
-            functions.append({**_common(names), "deploy_project": own.function_deploy_project(target.name)})
+            functions.append(
+                {
+                    **_common(pipeline_names),
+                    "deploy_project": pipeline_names.service(service).function_deploy_project(target.name),
+                }
+            )
             continue
         if target.eks is not None and target.eks.deploy_target == "eks":
             eks.append({**common, "deploy_project": EksNames(target_names).deploy_project})
@@ -102,6 +107,26 @@ def _pipeline_bindings(catalog: Catalog, env: Environment, service: Service) -> 
             )
         else:
             rolling.append({**element, "cluster": target_names.cluster, "ecs_service": names_there.ecs_service})
+    return {
+        "rolling_targets": rolling,
+        "blue_green_targets": blue_green,
+        "eks_targets": eks,
+        "function_targets": functions,
+    }
+
+
+def _pipeline_bindings(catalog: Catalog, env: Environment, service: Service) -> dict:
+    """The pipeline in its delivery account: it deploys into targets of that account itself, and into other
+    accounts' targets by assuming their deploy roles (remote_targets), whose calls are theirs (pipeline_deploy)."""
+    names = EnvironmentNames(delivery_environment(env))
+    own = names.service(service)
+    targets = catalog.promotion_targets(env)
+    local = [target for target in targets if target.account_id == names.account.account_id]
+    remote = [
+        {**_common(EnvironmentNames(target)), "deploy_role": EnvironmentNames(target).pipeline_deploy_role}
+        for target in targets
+        if target not in local
+    ]
     source = service.source
     return {
         **_common(names),
@@ -116,15 +141,54 @@ def _pipeline_bindings(catalog: Catalog, env: Environment, service: Service) -> 
         "codecommit_repository": source.repository,
         "approval_topic": names.approval_topic,
         "approvals": any(target.delivery.approval_required for target in catalog.promotion_targets(env)),
-        "rolling_targets": rolling,
-        "blue_green_targets": blue_green,
-        "eks_targets": eks,
-        "function_targets": functions,
+        **_target_bindings(local, service, names),
+        "remote_targets": remote,
     }
 
 
-def _build_bindings(env: Environment, service: Service) -> dict:
+def _pipeline_deploy_role(catalog: Catalog, env: Environment) -> Iterator[RoleInstance]:
+    """The deploy role of an environment that pipelines of another account deploy into: their deploy calls here,
+    and the reads of their artifacts (in the store of this environment's region)."""
+    sources = [
+        delivery_environment(source)
+        for source in catalog.promoting_into(env)
+        if delivery_environment(source).account_id != env.account_id
+    ]
+    if not sources:
+        return
     names = EnvironmentNames(env)
+    deploys = [
+        _target_bindings([env], service, EnvironmentNames(source)) for source in sources for service in source.services
+    ]
+    artifact_sources = []
+    for source in sources:
+        source_names = EnvironmentNames(source)
+        bucket, store = source_names.artifact_store(env.region)
+        for service in source.services:
+            artifact_sources.append(
+                {
+                    "partition": store.partition,
+                    "region": store.region,
+                    "account": store.account_id,
+                    "artifact_bucket": bucket,
+                    "artifact_prefix": source_names.service(service).artifact_prefix,
+                    "delivery_key_alias": source_names.delivery_key_alias,
+                }
+            )
+    yield RoleInstance(
+        "pipeline_deploy",
+        f"{env.name}-service",
+        names.pipeline_deploy_role,
+        {
+            **_common(names),
+            **{kind: [element for deploy in deploys for element in deploy[kind]] for kind in deploys[0]},
+            "artifact_sources": artifact_sources,
+        },
+    )
+
+
+def _build_bindings(env: Environment, service: Service) -> dict:
+    names = EnvironmentNames(delivery_environment(env))
     own, build = names.service(service), service.build
     formats = env.delivery.codeartifact_formats
     from modules.delivery.codeartifact import repository_name, upstream_name  # loads the provider binding
@@ -170,7 +234,7 @@ def _service_stack_roles(catalog: Catalog, env: Environment) -> Iterator[RoleIns
                 **_common(EnvironmentNames(source)),
                 "repository": EnvironmentNames(source).service(service).ecr_repository,
             }
-            for source in catalog.promoting_into(env)
+            for source in map(delivery_environment, catalog.promoting_into(env))
         ]
         yield RoleInstance(
             "task_execution",
@@ -293,12 +357,12 @@ def _eks_stack_roles(catalog: Catalog, env: Environment) -> Iterator[RoleInstanc
     )
     sources = [
         {
-            **_common(source_names),
-            "artifact_bucket": source_names.artifact_bucket,
+            **_common(EnvironmentNames(replace(source_names.env, region=env.region))),
+            "artifact_bucket": source_names.artifact_store(env.region)[0],
             "artifact_prefix": source_names.service(service).artifact_prefix,
             "delivery_key_alias": source_names.delivery_key_alias,
         }
-        for source_names in map(EnvironmentNames, catalog.promoting_into(env))
+        for source_names in (EnvironmentNames(delivery_environment(s)) for s in catalog.promoting_into(env))
         for service in source_names.env.services
     ]
     yield RoleInstance(
@@ -337,6 +401,7 @@ def role_instances(catalog: Catalog) -> list[RoleInstance]:
             if service.kind == "function":
                 roles += _function_deploy_roles(catalog, env, service)
         roles += _service_stack_roles(catalog, env)
+        roles += _pipeline_deploy_role(catalog, env)
         if env.eks is not None:
             roles += _eks_stack_roles(catalog, env)
         if env.run_task is not None and env.run_task.image_tag:  # the function exists once its image does
