@@ -160,3 +160,24 @@ def test_cross_region_promotion_without_a_store_exits_2_naming_file_and_setting(
         "artifact store (the pipeline's is in 'eu-west-1'): add 'us-east-1'"
     ]
     assert not (tmp_path / "cdktf.out").exists()
+
+
+FUNCTION_SERVICE = 'service "api" {\n  kind = "function"\n  function {\n    handler = "app.handler"\n  }\n%s}\n'
+FUNCTION_SOURCE = (
+    '  source {\n    provider = "github"\n    repository = "acme/api"\n    branch = "main"\n'
+    '    connection_arn = "arn:aws:codestar-connections:eu-west-1:333333333333:connection/'
+    '6f0c2a4e-1b7d-4c55-9a3e-0d8e5f1a2b3c"\n  }\n'
+    '  build {\n    test_commands = ["python -m pytest -q"]\n  }\n'
+)
+
+
+def test_a_function_service_is_not_promoted_into_another_account(multi_dir):
+    """Its deploy project runs in the pipeline's account and updates the function directly: no deploy role there."""
+    for name, body in (("prod", FUNCTION_SOURCE), ("staging", "")):
+        path = multi_dir / f"{name}.hcl"
+        path.write_text(path.read_text() + "\n" + FUNCTION_SERVICE % body)
+    with pytest.raises(ConfigError) as error:
+        load_environments(None, multi_dir)
+    message = str(error.value)
+    assert "prod.hcl" in message and "delivery.promotion" in message, message
+    assert "a function service's pipeline deploys only in its own account and region" in message, message
