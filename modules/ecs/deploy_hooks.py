@@ -24,7 +24,8 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 from envconfig.account import Account
-from modules.cdk.core import AssetType, Construct, TerraformAsset
+from modules.cdk.assets import source_archive
+from modules.cdk.core import Construct
 from modules.ecs.load_balancer import ListenerReference
 from modules.shared.iam import ServiceRole, ServiceRoleProps
 from modules.shared.statements import Statement
@@ -69,7 +70,7 @@ class DeployHooks(Construct):
         self.function_arns: tuple[str, ...] = ()
         if not props.checks:
             return
-        code = TerraformAsset(self, "code", path=str(HOOK_CODE), type=AssetType.ARCHIVE)
+        code = source_archive(self, "code", HOOK_CODE)
         self.role = ServiceRole(
             self,
             "role",

@@ -23,7 +23,8 @@ from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
 
 from envconfig.account import Account
 from envconfig.model import Function
-from modules.cdk.core import AssetType, Construct, TerraformAsset, TerraformResourceLifecycle
+from modules.cdk.assets import source_archive
+from modules.cdk.core import Construct, TerraformResourceLifecycle
 from modules.shared.iam import ServiceRole, ServiceRoleProps
 from modules.shared.statements import Statement
 
@@ -49,7 +50,7 @@ class FunctionService(Construct):
     def __init__(self, scope: Construct, id: str, props: FunctionServiceProps):
         super().__init__(scope, id)
         settings = props.settings
-        code = TerraformAsset(self, "bootstrap", path=str(BOOTSTRAP_CODE), type=AssetType.ARCHIVE)
+        code = source_archive(self, "bootstrap", BOOTSTRAP_CODE)
         self.log_group = CloudwatchLogGroup(
             self,
             "logs",

@@ -13,7 +13,8 @@ from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction, LambdaFunctionEnvironment
 
 from envconfig.account import Account
-from modules.cdk.core import AssetType, Construct, TerraformAsset
+from modules.cdk.assets import source_archive
+from modules.cdk.core import Construct
 from modules.shared.iam import ServiceRole, ServiceRoleProps
 from modules.shared.statements import Statement
 
@@ -43,7 +44,7 @@ class TrafficHooks(Construct):
 
     def __init__(self, scope: Construct, id: str, props: TrafficHooksProps, depends_on: Sequence = ()):
         super().__init__(scope, id)
-        code = TerraformAsset(self, "code", path=str(HOOK_CODE), type=AssetType.ARCHIVE)
+        code = source_archive(self, "code", HOOK_CODE)
         self.role = ServiceRole(
             self,
             "role",

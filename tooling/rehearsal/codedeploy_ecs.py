@@ -361,7 +361,7 @@ def _hook(actors: Actors, timeline: Timeline, clock: Clock, deployment: _Deploym
             "CHECK_DELAY_SECONDS": str(0.1 * clock.scale),  # the function's 6 s between attempts, scaled
             "CHECK_TIMEOUT_SECONDS": "2",
             "PYTHONPATH": str(HOOK_CODE),
-            "PYTHONDONTWRITEBYTECODE": "1",  # a __pycache__ in hook_code/ would change the Lambda asset's hash
+            "PYTHONDONTWRITEBYTECODE": "1",  # leaves no __pycache__ in the source tree
         }
         program = f"import json, validate; validate.handler(json.loads({json.dumps(json.dumps(event_payload))}), None)"
         try:
