@@ -52,7 +52,8 @@ def outcome(status: str, before: str, after: str, failed_step: str = "") -> dict
     }
 
 
-GOOD, BAD = Release("good", "Succeeded"), Release("bad", "RolledBack")
+GOOD = Release("good", "Succeeded", blue_green=True)
+BAD = Release("bad", "RolledBack", blue_green=True, fails_at=("Hook",))
 
 
 def test_verdict_accepts_green_live_and_blue_restored():
@@ -68,6 +69,8 @@ def test_verdict_accepts_green_live_and_blue_restored():
         {"good": outcome("Succeeded", "blue", "green"), "bad": outcome("Succeeded", "green", "blue")},  # no rollback
         {"good": outcome("Succeeded", "blue", "green"), "bad": {"status": "Error", "failed_step": "-", "reason": "x"}},
         {"good": outcome("Succeeded", "blue", "green")},  # the bad release did not run
+        {"good": outcome("Succeeded", "blue", "green"), "bad": outcome("Failed", "green", "green", "Install")},  # other
+        {"good": {"status": "Succeeded", "failed_step": "", "reason": ""}, "bad": outcome("Failed", "b", "b", "Hook")},
     ],
 )
 def test_verdict_refuses(outcomes):

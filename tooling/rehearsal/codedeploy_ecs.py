@@ -9,7 +9,10 @@ with a customer role) no client is used:
 - ECS starts the task set's tasks (inside CreateTaskSet);
 - Lambda runs the hook function: the real code (modules/ecs/hook_code/validate.py) in a subprocess with the hooks
   role's credentials, because moto's Lambda needs Docker; the codedeploy role's lambda:InvokeFunction is still
-  called and checked, as a DryRun invocation (patch `lambda-invoke-dry-run`).
+  called and checked, as a DryRun invocation (patch `lambda-invoke-dry-run`). The hook code's own calls (its
+  PutLifecycleEventHookExecutionStatus) are recorded in the subprocess by botocore's events and judged after
+  they were answered (`Actors.made`): moto checked them at action level when made, the evaluator at resource
+  level when the hook returns, before its status counts.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.request
 import uuid
@@ -32,7 +36,7 @@ from envconfig.naming import EnvironmentNames
 from modules.ecs.deploy_hooks import HOOK_CODE
 from release.deployment_config import PREDEFINED
 from release.model import IMAGE_PLACEHOLDER, TASK_DEFINITION_PLACEHOLDER, release_spec
-from tooling.rehearsal.contracts import Actors, Clock, DeploymentOutcome, Timeline
+from tooling.rehearsal.contracts import TRAFFIC_INTERVAL, Actors, Clock, DeploymentOutcome, Timeline
 
 ACTION_DOC = "https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECSbluegreen.html"
 LIFECYCLE_DOC = "https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-steps-ecs.html"
@@ -48,6 +52,22 @@ STAGE = "Deploy (CodeDeploy)"
 HOOK_EVENTS = ("BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic")
 HOOK_TIMEOUT_SECONDS = 60.0  # the rehearsal's bound on one hook run (AWS waits up to an hour for its report)
 HOOK_ATTEMPTS = 3  # the hook code's CHECK_ATTEMPTS (its default, 10, only makes a failing check slower)
+# Run before the hook code in its subprocess: each of its boto3 calls (service, operation, parameters, HTTP status,
+# parsed error) written as one JSON line to $REHEARSAL_CALLS, for `Actors.made` to judge and record.
+RECORD_CALLS = """
+import json, os, boto3
+def _keep(params, context, **_):
+    context["rehearsal_params"] = dict(params)
+def _record(http_response, parsed, model, context, **_):
+    error = (parsed or {}).get("Error", {}) if http_response.status_code >= 300 else {}
+    call = [model.service_model.service_name, model.name, context.get("rehearsal_params", {}),
+            http_response.status_code, error]
+    with open(os.environ["REHEARSAL_CALLS"], "a") as calls:
+        calls.write(json.dumps(call, default=str) + "\\n")
+boto3.setup_default_session()
+boto3.DEFAULT_SESSION.events.register("provide-client-params", _keep)
+boto3.DEFAULT_SESSION.events.register("after-call", _record)
+"""
 
 
 @dataclass(frozen=True)
@@ -324,7 +344,7 @@ def _allow_traffic(actors: Actors, timeline: Timeline, clock: Clock, deployment:
                 )
             _check_alarms(cloudwatch, alarm_names)
             if step.wait_minutes:
-                clock.wait_minutes(step.wait_minutes)
+                clock.wait_minutes(step.wait_minutes, during=TRAFFIC_INTERVAL)
                 _check_alarms(cloudwatch, alarm_names)
 
 
@@ -352,7 +372,11 @@ def _hook(actors: Actors, timeline: Timeline, clock: Clock, deployment: _Deploym
         actors.client("codedeploy", "lambda").invoke(
             FunctionName=function, InvocationType="DryRun", Payload=json.dumps(event_payload).encode()
         )
-    with timeline.step(STAGE, f"{event}: {function} checks the listener and reports", "hooks", HOOKS_DOC):
+    with (
+        timeline.step(STAGE, f"{event}: {function} checks the listener and reports", "hooks", HOOKS_DOC),
+        tempfile.TemporaryDirectory(prefix="hook-") as scratch,
+    ):
+        calls = Path(scratch) / "calls.jsonl"
         environment = {
             **{k: v for k, v in os.environ.items() if k in ("PATH", "SYSTEMROOT", "LANG")},
             **actors.credentials("hooks"),
@@ -362,8 +386,11 @@ def _hook(actors: Actors, timeline: Timeline, clock: Clock, deployment: _Deploym
             "CHECK_TIMEOUT_SECONDS": "2",
             "PYTHONPATH": str(HOOK_CODE),
             "PYTHONDONTWRITEBYTECODE": "1",  # a __pycache__ in hook_code/ would change the Lambda asset's hash
+            "REHEARSAL_CALLS": str(calls),
         }
-        program = f"import json, validate; validate.handler(json.loads({json.dumps(json.dumps(event_payload))}), None)"
+        program = RECORD_CALLS + (
+            f"import validate; validate.handler(json.loads({json.dumps(json.dumps(event_payload))}), None)"
+        )
         try:
             run = subprocess.run(  # noqa: S603 (our interpreter, our code)
                 [sys.executable, "-c", program], env=environment, timeout=HOOK_TIMEOUT_SECONDS, capture_output=True
@@ -371,6 +398,8 @@ def _hook(actors: Actors, timeline: Timeline, clock: Clock, deployment: _Deploym
             log = run.stderr.decode(errors="replace").strip().splitlines()
         except subprocess.TimeoutExpired:
             log = [f"timed out after {HOOK_TIMEOUT_SECONDS:.0f} s"]
+        for line in calls.read_text().splitlines() if calls.exists() else []:
+            actors.made("hooks", *json.loads(line))  # its report, judged as the hooks role's call
         status = deployment.hook_status(execution)
         if status != "Succeeded":
             detail = f"reported {status}" if status else f"did not report ({log[-1] if log else 'no output'})"
@@ -404,7 +433,7 @@ def _finish(timeline: Timeline, clock: Clock, deployment: _Deployment, ecs) -> N
         return
     wait = int(terminate.get("terminationWaitTimeInMinutes", 0))
     with timeline.step(STAGE, f"Original task set deleted after {wait} min", "codedeploy", LIFECYCLE_DOC):
-        clock.wait_minutes(wait)
+        clock.wait_minutes(wait, during="BlueTermination")
         ecs.delete_task_set(
             cluster=deployment.cluster, service=deployment.service, taskSet=deployment.original_task_set
         )

@@ -30,7 +30,8 @@ from envconfig.naming import EnvironmentNames
 from tooling import ROOT
 from tooling.iam.sufficiency import role_instances
 from tooling.rehearsal.actors import RoleActors, enforcement, role_policies, without_action
-from tooling.rehearsal.contracts import RehearsalDenied
+from tooling.rehearsal.codedeploy_ecs import HOOK_EVENTS, run_ecs_lifecycle, start_codedeploy_to_ecs
+from tooling.rehearsal.contracts import TRAFFIC_INTERVAL, RehearsalDenied
 from tooling.rehearsal.deployments import Deployed, ensure_deployed
 from tooling.rehearsal.pipeline import (
     Subscriber,
@@ -82,8 +83,9 @@ class HookTarget:
 
 @dataclass
 class AlarmDuringCanary:
-    """`contracts.Clock` of the alarm release: at the first wait of the traffic shift (the canary interval) the
-    deployment group's alarm goes to ALARM (SetAlarmState, admin), as a failing green task set would make it."""
+    """`contracts.Clock` of the alarm release: at the first interval between production traffic shifts (the canary's,
+    `during=TRAFFIC_INTERVAL`) the deployment group's alarm goes to ALARM (SetAlarmState, admin), as a failing green
+    task set would make it; other waits only wait."""
 
     clock: ScaledClock
     set_alarm: Callable[[], str]
@@ -93,10 +95,10 @@ class AlarmDuringCanary:
     def scale(self) -> float:
         return self.clock.scale
 
-    def wait_minutes(self, minutes: float) -> None:
-        if not self.fired:
+    def wait_minutes(self, minutes: float, during: str = "") -> None:
+        if during == TRAFFIC_INTERVAL and not self.fired:
             self.fired.append(self.set_alarm())
-        self.clock.wait_minutes(minutes)
+        self.clock.wait_minutes(minutes, during)
 
 
 # --------------------------------------------------------------------------------------- environments
@@ -165,6 +167,8 @@ class Release:
     expect: str  # "Succeeded" | "RolledBack"
     hook_status: int = 200
     alarm: bool = False
+    blue_green: bool = False  # its pipeline ends with CodeDeploy's blue/green deployment: traffic is judged
+    fails_at: tuple[str, ...] = ()  # the lifecycle events a "RolledBack" release may fail at
 
 
 def _app_copy(release: Release, work: Path) -> Path:
@@ -205,16 +209,14 @@ def _alarm_setter(actors: RoleActors, pipeline: dict, timeline: RecordingTimelin
     alarms = [a["name"] for a in group.get("alarmConfiguration", {}).get("alarms", [])]
     alarm = next((a for a in alarms if "green-5xx" in a), alarms[0] if alarms else None)
 
-    def fire() -> str:
+    def set_state(state: str, reason: str) -> str:
         if alarm is None:
             raise RuntimeError("the deployment group has no alarm to set")
-        actors.admin("cloudwatch").set_alarm_state(
-            AlarmName=alarm, StateValue="ALARM", StateReason="rehearsal: 5xx from the replacement task set"
-        )
-        timeline.note(f"SetAlarmState {alarm} -> ALARM")
+        actors.admin("cloudwatch").set_alarm_state(AlarmName=alarm, StateValue=state, StateReason=reason)
+        timeline.note(f"SetAlarmState {alarm} -> {state}")
         return alarm
 
-    return fire
+    return set_state
 
 
 def run_release(
@@ -263,13 +265,16 @@ def run_release(
 
 def blue_green(stage: Stage, release: Release, timeline, clock: ScaledClock, hook: HookTarget, built):
     """The CodeDeployToECS action and CodeDeploy's ECS lifecycle: tooling/rehearsal/codedeploy_ecs.py."""
-    from tooling.rehearsal.codedeploy_ecs import run_ecs_lifecycle, start_codedeploy_to_ecs
-
-    lifecycle_clock = (
-        AlarmDuringCanary(clock, _alarm_setter(stage.actors, stage.pipeline, timeline)) if release.alarm else clock
-    )
     deployment_id = start_codedeploy_to_ecs(stage.actors, timeline, built.directory, stage.env, stage.service)
-    return run_ecs_lifecycle(stage.actors, timeline, lifecycle_clock, deployment_id, hook.url)
+    if not release.alarm:
+        return run_ecs_lifecycle(stage.actors, timeline, clock, deployment_id, hook.url)
+    set_state = _alarm_setter(stage.actors, stage.pipeline, timeline)
+    alarm_clock = AlarmDuringCanary(clock, lambda: set_state("ALARM", "rehearsal: 5xx from the replacement task set"))
+    try:
+        return run_ecs_lifecycle(stage.actors, timeline, alarm_clock, deployment_id, hook.url)
+    finally:  # moto evaluates no metrics: the alarm stays in ALARM until set back (the next rehearsal's canary)
+        if alarm_clock.fired:
+            set_state("OK", "rehearsal: the release was rolled back")
 
 
 def verdict(outcomes: dict[str, dict], releases: list[Release]) -> list[str]:
@@ -287,10 +292,11 @@ def verdict(outcomes: dict[str, dict], releases: list[Release]) -> list[str]:
         if release.expect == "Succeeded":
             if outcome["status"] != "Succeeded":
                 problems.append(f"{release.name}: {outcome['status']} at {outcome['failed_step']}: {outcome['reason']}")
-            elif before is not None and (len(live) != 1 or live == was):
+            elif release.blue_green and (before is None or len(live) != 1 or live == was):
                 problems.append(f"{release.name}: production traffic is {after}, not 100 % on the new task set")
-        elif outcome["status"] != "Failed" or not outcome["failed_step"] or len(was) != 1:
-            # only a deployment that CodeDeploy's lifecycle failed counts (an error elsewhere is no rollback)
+        elif outcome["status"] != "Failed" or outcome["failed_step"] not in release.fails_at or len(was) != 1:
+            # only a deployment that CodeDeploy's lifecycle failed, at the event meant to fail, counts (an error
+            # elsewhere is no rollback)
             problems.append(
                 f"{release.name}: expected a failed deployment rolled back, got {outcome['status']} "
                 f"at {outcome['failed_step'] or '-'}: {outcome['reason']}"
@@ -303,9 +309,9 @@ def verdict(outcomes: dict[str, dict], releases: list[Release]) -> list[str]:
 RELEASES = {
     "dev": [Release("dev-release", "Succeeded")],
     "prod": [
-        Release("prod-release", "Succeeded"),
-        Release("prod-bad-hook", "RolledBack", hook_status=500),
-        Release("prod-alarm", "RolledBack", alarm=True),
+        Release("prod-release", "Succeeded", blue_green=True),
+        Release("prod-bad-hook", "RolledBack", hook_status=500, blue_green=True, fails_at=HOOK_EVENTS),
+        Release("prod-alarm", "RolledBack", alarm=True, blue_green=True, fails_at=("AllowTraffic",)),
     ],
 }
 

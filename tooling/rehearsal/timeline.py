@@ -26,7 +26,7 @@ class ScaledClock:
     scale: float = TIME_SCALE
     aws_minutes: float = 0.0  # the AWS time the waits stood for
 
-    def wait_minutes(self, minutes: float) -> None:
+    def wait_minutes(self, minutes: float, during: str = "") -> None:
         self.aws_minutes += minutes
         time.sleep(minutes * self.scale)
 
