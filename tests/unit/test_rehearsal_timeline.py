@@ -40,6 +40,9 @@ def test_steps_record_calls_results_and_print_one_line_each(tmp_path):
     markdown = (tmp_path / "rehearsal.md").read_text()
     assert "```mermaid\ngantt" in markdown and "section r1" in markdown
     assert markdown.count(":crit, ") == 2  # the failed and the denied step
+    (release, roles) = timeline.summary()
+    assert release.split()[:6] == ["r1", "Failed", "3", "steps", "1", "calls"] and roles == "calls per role: build 1"
+    assert release in markdown
 
 
 def outcome(status: str, before: str, after: str, failed_step: str = "") -> dict:

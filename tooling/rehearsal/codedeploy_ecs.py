@@ -37,15 +37,13 @@ from modules.ecs.deploy_hooks import HOOK_CODE
 from release.deployment_config import PREDEFINED
 from release.model import IMAGE_PLACEHOLDER, TASK_DEFINITION_PLACEHOLDER, release_spec
 from tooling.rehearsal.contracts import TRAFFIC_INTERVAL, Actors, Clock, DeploymentOutcome, Timeline
+from tooling.rehearsal.steps import doc
 
-ACTION_DOC = "https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECSbluegreen.html"
-LIFECYCLE_DOC = "https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-steps-ecs.html"
-HOOKS_DOC = (
-    "https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-hooks.html"
-    "#reference-appspec-file-structure-hooks-list-ecs"
-)
-CONFIGS_DOC = "https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-configurations.html"
-ROLLBACK_DOC = "https://docs.aws.amazon.com/codedeploy/latest/userguide/deployments-rollback-and-redeploy.html"
+ACTION_DOC = doc("bluegreen_action")
+LIFECYCLE_DOC = doc("bluegreen_lifecycle")
+HOOKS_DOC = doc("bluegreen_hooks") + "#reference-appspec-file-structure-hooks-list-ecs"
+CONFIGS_DOC = doc("bluegreen_traffic")
+ROLLBACK_DOC = doc("bluegreen_rollback")
 STAGE = "Deploy (CodeDeploy)"
 
 # The ECS lifecycle events that accept a hook (HOOKS_DOC); the others CodeDeploy runs itself.

@@ -359,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         hook.close()
     seconds = time.monotonic() - started
     timeline.write(args.reports, clock, seconds)
+    for line in timeline.summary():
+        print(f"rehearsal: {line}")
     calls = sum(len(step.calls) for step in timeline.steps)
     print(
         f"rehearsal: {len(timeline.steps)} steps, {calls} calls in {seconds:.1f}s (budget {BUDGET_SECONDS}s); "
