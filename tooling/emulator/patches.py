@@ -232,6 +232,23 @@ def _iam_enforcement_action_level() -> None:
     statement_class.is_action_permitted = action_level
 
 
+# API operations whose IAM action has another name (AWS's Service Authorization Reference:
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html, "Invoke" is InvokeFunction).
+IAM_ACTION_NAMES = {"lambda:Invoke": "lambda:InvokeFunction"}
+
+
+def _iam_enforcement_action_names() -> None:
+    from moto.iam import access_control
+
+    init = access_control.IAMRequestBase.__init__
+
+    def with_iam_action_name(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self._action = IAM_ACTION_NAMES.get(self._action, self._action)
+
+    access_control.IAMRequestBase.__init__ = with_iam_action_name
+
+
 def _iam_enforcement_skips_signatures() -> None:
     from moto.iam import access_control
 
@@ -295,6 +312,13 @@ PATCHES = (
         "Deny. Patched to check actions only there; the rehearsal checks resources and conditions itself "
         "(tooling/iam/evaluator.py)",
         _iam_enforcement_action_level,
+    ),
+    EmulatorPatch(
+        "iam-enforcement-action-names",
+        "with IAM enforcement on, moto names the action it checks after the API operation: Lambda's Invoke is "
+        "checked as `lambda:Invoke`, which no policy grants (IAM's action is `lambda:InvokeFunction`), so "
+        "CodeDeploy's hook invocation is denied. Patched to check IAM's name (IAM_ACTION_NAMES)",
+        _iam_enforcement_action_names,
     ),
     EmulatorPatch(
         "iam-enforcement-signatures",
