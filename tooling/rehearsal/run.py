@@ -18,11 +18,9 @@ import argparse
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from envconfig.loader import Catalog, load_environments
@@ -30,7 +28,7 @@ from envconfig.naming import EnvironmentNames
 from tooling import ROOT
 from tooling.iam.sufficiency import role_instances
 from tooling.rehearsal.actors import RoleActors, enforcement, role_policies, without_action
-from tooling.rehearsal.codedeploy_ecs import HOOK_EVENTS, run_ecs_lifecycle, start_codedeploy_to_ecs
+from tooling.rehearsal.codedeploy_ecs import HOOK_EVENTS, HookServer, run_ecs_lifecycle, start_codedeploy_to_ecs
 from tooling.rehearsal.contracts import TRAFFIC_INTERVAL, RehearsalDenied
 from tooling.rehearsal.deployments import Deployed, ensure_deployed
 from tooling.rehearsal.pipeline import (
@@ -48,37 +46,6 @@ APP_DIR = ROOT / "examples" / "app"
 REPORTS_DIR = ROOT / "reports"
 RELEASE_ENVIRONMENTS = ("dev", "prod")  # the environments with a pipeline (staging has none: prod deploys it)
 BUDGET_SECONDS = 180  # the rehearsal itself, after deploy, on 2 cores
-
-
-# ------------------------------------------------------------------------------- the listener stand-in
-class HookTarget:
-    """A local HTTP server standing for the test listener the validation hook calls: /health answers `status`."""
-
-    def __init__(self) -> None:
-        self.status = 200
-        target = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                body = b'{"status": "ok"}' if target.status == 200 else b'{"status": "broken"}'
-                self.send_response(target.status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @dataclass
@@ -165,7 +132,7 @@ def _seed(actors: RoleActors, service) -> None:
 class Release:
     name: str
     expect: str  # "Succeeded" | "RolledBack"
-    hook_status: int = 200
+    hook_healthy: bool = True  # False: the local server standing for the listener answers 500
     alarm: bool = False
     blue_green: bool = False  # its pipeline ends with CodeDeploy's blue/green deployment: traffic is judged
     fails_at: tuple[str, ...] = ()  # the lifecycle events a "RolledBack" release may fail at
@@ -220,12 +187,12 @@ def _alarm_setter(actors: RoleActors, pipeline: dict, timeline: RecordingTimelin
 
 
 def run_release(
-    stage: Stage, release: Release, timeline: RecordingTimeline, clock: ScaledClock, hook: HookTarget, work: Path
+    stage: Stage, release: Release, timeline: RecordingTimeline, clock: ScaledClock, hook: HookServer, work: Path
 ) -> dict:
     """One pipeline execution; returns its outcome (status, failed step, production traffic)."""
     timeline.release = release.name
     actors, pipeline = stage.actors, stage.pipeline
-    hook.status = release.hook_status
+    hook.healthy = release.hook_healthy
     work = Path(tempfile.mkdtemp(prefix=f"{release.name}-", dir=work))
     artifact, commit = source(actors, timeline, pipeline, stage.prefix, _app_copy(release, work), work)
     built = None
@@ -263,7 +230,7 @@ def run_release(
     return result
 
 
-def blue_green(stage: Stage, release: Release, timeline, clock: ScaledClock, hook: HookTarget, built):
+def blue_green(stage: Stage, release: Release, timeline, clock: ScaledClock, hook: HookServer, built):
     """The CodeDeployToECS action and CodeDeploy's ECS lifecycle: tooling/rehearsal/codedeploy_ecs.py."""
     deployment_id = start_codedeploy_to_ecs(stage.actors, timeline, built.directory, stage.env, stage.service)
     if not release.alarm:
@@ -310,7 +277,7 @@ RELEASES = {
     "dev": [Release("dev-release", "Succeeded")],
     "prod": [
         Release("prod-release", "Succeeded", blue_green=True),
-        Release("prod-bad-hook", "RolledBack", hook_status=500, blue_green=True, fails_at=HOOK_EVENTS),
+        Release("prod-bad-hook", "RolledBack", hook_healthy=False, blue_green=True, fails_at=HOOK_EVENTS),
         Release("prod-alarm", "RolledBack", alarm=True, blue_green=True, fails_at=("AllowTraffic",)),
     ],
 }
@@ -334,11 +301,10 @@ def main(argv: list[str] | None = None) -> int:
     timeline, clock = RecordingTimeline(), ScaledClock()
     print(f"rehearsal: AWS waits compressed to {TIME_SCALE} s per AWS minute")
     started = time.monotonic()
-    hook = HookTarget()
     releases = [release for name in environments for release in RELEASES[name]]
     denied = ""
-    try:
-        with tempfile.TemporaryDirectory(prefix="rehearsal-") as work:
+    with HookServer() as hook, tempfile.TemporaryDirectory(prefix="rehearsal-") as work:
+        try:
             for deployment in deployed:
                 stage = prepare(catalog, deployment, timeline, without)
                 with enforcement(deployment.emulator.endpoint):
@@ -353,10 +319,8 @@ def main(argv: list[str] | None = None) -> int:
                             reason = str(err).splitlines()[0] if str(err) else type(err).__name__
                             outcome = {"status": "Error", "failed_step": failed, "reason": reason}
                         timeline.conclude(release.name, outcome)
-    except RehearsalDenied as err:
-        denied = str(err)
-    finally:
-        hook.close()
+        except RehearsalDenied as err:
+            denied = str(err)
     seconds = time.monotonic() - started
     timeline.write(args.reports, clock, seconds)
     for line in timeline.summary():
