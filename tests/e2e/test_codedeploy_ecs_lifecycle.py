@@ -145,28 +145,44 @@ def _serving(task_set: dict) -> str:
     return task_set["loadBalancers"][0]["targetGroupArn"]
 
 
-GOOD_RELEASE = [
-    "CodeDeployToECS: register the task definition",
-    "CodeDeployToECS: create the deployment",
-    "Start: read the service, its target groups and listeners",
-    "Install: replacement task set on the replacement target group",
-    "AllowTestTraffic: test listener to the replacement",
-    "AfterAllowTestTraffic: invoke {prefix}-AfterAllowTestTraffic",
-    "AfterAllowTestTraffic: {prefix}-AfterAllowTestTraffic checks the listener and reports",
-    "AllowTraffic: production 10 % to the replacement (CodeDeployDefault.ECSCanary10Percent5Minutes)",
-    "AllowTraffic: production 100 % to the replacement (CodeDeployDefault.ECSCanary10Percent5Minutes)",
-    "AfterAllowTraffic: invoke {prefix}-AfterAllowTraffic",
-    "AfterAllowTraffic: {prefix}-AfterAllowTraffic checks the listener and reports",
-    "Replacement task set becomes primary",
-    "Original task set deleted after 60 min",
-]
+def good_release(env) -> list[str]:
+    """The lifecycle's steps for prod's configuration: its hooks (environments/prod.hcl) where their events run."""
+    hooks = {hook.name for hook in env.services[0].deployment.hooks}
+    prefix = EnvironmentNames(env).service(env.services[0]).base
+
+    def hook(event: str) -> list[str]:
+        function = f"{prefix}-{event}"
+        return [f"{event}: invoke {function}", f"{event}: {function} checks the listener and reports"] * (
+            event in hooks
+        )
+
+    canary = "CodeDeployDefault.ECSCanary10Percent5Minutes"
+    return [
+        "CodeDeployToECS: register the task definition",
+        "CodeDeployToECS: create the deployment",
+        "Start: read the service, its target groups and listeners",
+        *hook("BeforeInstall"),
+        "Install: replacement task set on the replacement target group",
+        *hook("AfterInstall"),
+        "AllowTestTraffic: test listener to the replacement",
+        *hook("AfterAllowTestTraffic"),
+        *hook("BeforeAllowTraffic"),
+        f"AllowTraffic: production 10 % to the replacement ({canary})",
+        f"AllowTraffic: production 100 % to the replacement ({canary})",
+        *hook("AfterAllowTraffic"),
+        "Replacement task set becomes primary",
+        "Original task set deleted after 60 min",
+    ]
 
 
 def test_good_release_ends_on_the_replacement_with_all_traffic(prod, rehearsal):
-    run, _, _, names = rehearsal
+    run, *_ = rehearsal
     outcome, timeline, clock, (before, _), (task_sets, listeners) = run("good")
     assert outcome.status == "Succeeded", outcome
-    assert timeline.actions() == [a.format(prefix=names.base) for a in GOOD_RELEASE]
+    assert timeline.actions() == good_release(prod.env)
+    assert len([a for a in timeline.actions() if "checks the listener" in a]) == len(
+        prod.env.services[0].deployment.hooks
+    )
     assert {result for *_, result in timeline.steps} == {"ok"}
     assert clock.waits == [5, 60]  # the canary's interval, then prod's termination wait
     original, replacement = _primary(before), _primary(task_sets)

@@ -232,6 +232,9 @@ def _iam_enforcement_action_level() -> None:
     statement_class.is_action_permitted = action_level
 
 
+# Signing names that are not the service's IAM prefix (CloudWatch signs as `monitoring`; its actions are
+# `cloudwatch:*`: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html).
+IAM_PREFIXES = {"monitoring": "cloudwatch"}
 # API operations whose IAM action has another name (AWS's Service Authorization Reference:
 # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html, "Invoke" is InvokeFunction).
 IAM_ACTION_NAMES = {"lambda:Invoke": "lambda:InvokeFunction"}
@@ -244,7 +247,9 @@ def _iam_enforcement_action_names() -> None:
 
     def with_iam_action_name(self, *args, **kwargs):
         init(self, *args, **kwargs)
-        self._action = IAM_ACTION_NAMES.get(self._action, self._action)
+        service, _, operation = self._action.partition(":")
+        action = f"{IAM_PREFIXES.get(service, service)}:{operation}"
+        self._action = IAM_ACTION_NAMES.get(action, action)
 
     access_control.IAMRequestBase.__init__ = with_iam_action_name
 
@@ -315,9 +320,11 @@ PATCHES = (
     ),
     EmulatorPatch(
         "iam-enforcement-action-names",
-        "with IAM enforcement on, moto names the action it checks after the API operation: Lambda's Invoke is "
-        "checked as `lambda:Invoke`, which no policy grants (IAM's action is `lambda:InvokeFunction`), so "
-        "CodeDeploy's hook invocation is denied. Patched to check IAM's name (IAM_ACTION_NAMES)",
+        "with IAM enforcement on, moto names the action it checks after the request's signing name and API "
+        "operation: CloudWatch's DescribeAlarms is checked as `monitoring:DescribeAlarms`, Lambda's Invoke as "
+        "`lambda:Invoke`, which no policy grants (IAM's actions: `cloudwatch:DescribeAlarms`, "
+        "`lambda:InvokeFunction`), so CodeDeploy's alarm reads and hook invocations are denied. Patched to check "
+        "IAM's names (IAM_PREFIXES, IAM_ACTION_NAMES)",
         _iam_enforcement_action_names,
     ),
     EmulatorPatch(

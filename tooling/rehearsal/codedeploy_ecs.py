@@ -44,7 +44,7 @@ LIFECYCLE_DOC = doc("bluegreen_lifecycle")
 HOOKS_DOC = doc("bluegreen_hooks") + "#reference-appspec-file-structure-hooks-list-ecs"
 CONFIGS_DOC = doc("bluegreen_traffic")
 ROLLBACK_DOC = doc("bluegreen_rollback")
-STAGE = "Deploy (CodeDeploy)"
+STAGE = "Deploy (CodeDeploy)"  # the timeline's stage when the caller names none (the pipeline's stage name)
 
 # The ECS lifecycle events that accept a hook (HOOKS_DOC); the others CodeDeploy runs itself.
 HOOK_EVENTS = ("BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic")
@@ -121,7 +121,9 @@ class HookServer:
         self._server.server_close()
 
 
-def start_codedeploy_to_ecs(actors: Actors, timeline: Timeline, artifact_dir: Path, env: str, service: str) -> str:
+def start_codedeploy_to_ecs(
+    actors: Actors, timeline: Timeline, artifact_dir: Path, env: str, service: str, stage: str = STAGE
+) -> str:
     """The CodeDeployToECS action (ACTION_DOC) with the pipeline role: the task definition template with the
     image from imageDetail.json registered, the AppSpec naming it, the deployment created. Returns its id.
 
@@ -131,13 +133,13 @@ def start_codedeploy_to_ecs(actors: Actors, timeline: Timeline, artifact_dir: Pa
     environment = load_environment(env)
     spec = next(s for s in environment.services if s.name == service)
     names, release = EnvironmentNames(environment).service(spec), release_spec(environment, spec)
-    with timeline.step(STAGE, "CodeDeployToECS: register the task definition", "pipeline", doc=ACTION_DOC):
+    with timeline.step(stage, "CodeDeployToECS: register the task definition", "pipeline", doc=ACTION_DOC):
         image = json.loads((artifact_dir / "imageDetail.json").read_text())["ImageURI"]
         template = (artifact_dir / release.taskdef_file).read_text()
         task_definition = json.loads(template.replace(IMAGE_PLACEHOLDER, image))
         registered = actors.client("pipeline", "ecs").register_task_definition(**task_definition)
         arn = registered["taskDefinition"]["taskDefinitionArn"]
-    with timeline.step(STAGE, "CodeDeployToECS: create the deployment", "pipeline", doc=ACTION_DOC):
+    with timeline.step(stage, "CodeDeployToECS: create the deployment", "pipeline", doc=ACTION_DOC):
         appspec = (artifact_dir / release.appspec_file).read_text().replace(TASK_DEFINITION_PLACEHOLDER, arn)
         codedeploy = actors.client("pipeline", "codedeploy")
         deployment_id = codedeploy.create_deployment(
@@ -172,6 +174,7 @@ class _Deployment:
     replacement_target_group: str = ""
     health_check_path: str = "/"
     network: dict | None = None
+    stage: str = STAGE
 
     @property
     def target(self) -> dict:
@@ -206,7 +209,7 @@ def _records(endpoint: str, deployment_id: str, status: str = "") -> dict:
 
 
 def run_ecs_lifecycle(
-    actors: Actors, timeline: Timeline, clock: Clock, deployment_id: str, hook_server_url: str
+    actors: Actors, timeline: Timeline, clock: Clock, deployment_id: str, hook_server_url: str, stage: str = STAGE
 ) -> DeploymentOutcome:
     """CodeDeploy's ECS blue/green deployment (LIFECYCLE_DOC) with the deployment group's service role: each
     lifecycle event in order, a failed hook or an alarm in ALARM rolling back when the group says so."""
@@ -215,22 +218,29 @@ def run_ecs_lifecycle(
     revision = records["deployment"]["revision"]["appSpecContent"]["content"]
     deployment = _Deployment(
         deployment_id, endpoint, yaml.safe_load(revision), records["deploymentGroup"],
-        records["deployment"]["deploymentConfigName"],
+        records["deployment"]["deploymentConfigName"], stage=stage,
     )  # fmt: skip
     ecs, elbv2 = actors.client("codedeploy", "ecs"), actors.client("codedeploy", "elbv2")
-    with timeline.step(STAGE, "Start: read the service, its target groups and listeners", "codedeploy", LIFECYCLE_DOC):
+    with timeline.step(
+        deployment.stage, "Start: read the service, its target groups and listeners", "codedeploy", LIFECYCLE_DOC
+    ):
         _discover(deployment, ecs, elbv2)
     _records(endpoint, deployment_id, "InProgress")
     installed = False
     try:
         _hook(actors, timeline, clock, deployment, "BeforeInstall", hook_server_url)
         with timeline.step(
-            STAGE, "Install: replacement task set on the replacement target group", "codedeploy", LIFECYCLE_DOC
+            deployment.stage,
+            "Install: replacement task set on the replacement target group",
+            "codedeploy",
+            LIFECYCLE_DOC,
         ):
             _install(deployment, ecs)
             installed = True
         _hook(actors, timeline, clock, deployment, "AfterInstall", hook_server_url)
-        with timeline.step(STAGE, "AllowTestTraffic: test listener to the replacement", "codedeploy", LIFECYCLE_DOC):
+        with timeline.step(
+            deployment.stage, "AllowTestTraffic: test listener to the replacement", "codedeploy", LIFECYCLE_DOC
+        ):
             for listener in deployment.routes.get("testTrafficRoute", {}).get("listenerArns", []):
                 _forward(elbv2, listener, {deployment.replacement_target_group: 1})
         _hook(actors, timeline, clock, deployment, "AfterAllowTestTraffic", hook_server_url)
@@ -330,7 +340,7 @@ def _allow_traffic(actors: Actors, timeline: Timeline, clock: Clock, deployment:
     alarm_names = [a["name"] for a in alarms.get("alarms", [])] if alarms.get("enabled") else []
     for step in traffic_steps(deployment.config_name):
         action = f"AllowTraffic: production {step.green_percent} % to the replacement ({deployment.config_name})"
-        with timeline.step(STAGE, action, "codedeploy", CONFIGS_DOC):
+        with timeline.step(deployment.stage, action, "codedeploy", CONFIGS_DOC):
             for listener in deployment.routes["prodTrafficRoute"]["listenerArns"]:
                 _forward(
                     elbv2,
@@ -366,12 +376,12 @@ def _hook(actors: Actors, timeline: Timeline, clock: Clock, deployment: _Deploym
         return
     execution = str(uuid.uuid4())
     event_payload = {"DeploymentId": deployment.id, "LifecycleEventHookExecutionId": execution}
-    with timeline.step(STAGE, f"{event}: invoke {function}", "codedeploy", HOOKS_DOC):
+    with timeline.step(deployment.stage, f"{event}: invoke {function}", "codedeploy", HOOKS_DOC):
         actors.client("codedeploy", "lambda").invoke(
             FunctionName=function, InvocationType="DryRun", Payload=json.dumps(event_payload).encode()
         )
     with (
-        timeline.step(STAGE, f"{event}: {function} checks the listener and reports", "hooks", HOOKS_DOC),
+        timeline.step(deployment.stage, f"{event}: {function} checks the listener and reports", "hooks", HOOKS_DOC),
         tempfile.TemporaryDirectory(prefix="hook-") as scratch,
     ):
         calls = Path(scratch) / "calls.jsonl"
@@ -406,7 +416,7 @@ def _hook(actors: Actors, timeline: Timeline, clock: Clock, deployment: _Deploym
 
 def _roll_back(timeline: Timeline, deployment: _Deployment, ecs, elbv2) -> None:
     """Automatic rollback (ROLLBACK_DOC): both listeners back to the original target group, replacement removed."""
-    with timeline.step(STAGE, "Rollback: traffic back to the original task set", "codedeploy", ROLLBACK_DOC):
+    with timeline.step(deployment.stage, "Rollback: traffic back to the original task set", "codedeploy", ROLLBACK_DOC):
         routes = deployment.routes
         for listener in routes["prodTrafficRoute"]["listenerArns"]:
             _forward(elbv2, listener, {deployment.original_target_group: 100, deployment.replacement_target_group: 0})
@@ -420,7 +430,7 @@ def _roll_back(timeline: Timeline, deployment: _Deployment, ecs, elbv2) -> None:
 def _finish(timeline: Timeline, clock: Clock, deployment: _Deployment, ecs) -> None:
     """The replacement becomes the service's primary task set; the original is deleted after the group's
     termination wait."""
-    with timeline.step(STAGE, "Replacement task set becomes primary", "codedeploy", LIFECYCLE_DOC):
+    with timeline.step(deployment.stage, "Replacement task set becomes primary", "codedeploy", LIFECYCLE_DOC):
         ecs.update_service_primary_task_set(
             cluster=deployment.cluster, service=deployment.service, primaryTaskSet=deployment.replacement_task_set
         )
@@ -430,7 +440,7 @@ def _finish(timeline: Timeline, clock: Clock, deployment: _Deployment, ecs) -> N
     if terminate.get("action", "TERMINATE") != "TERMINATE":
         return
     wait = int(terminate.get("terminationWaitTimeInMinutes", 0))
-    with timeline.step(STAGE, f"Original task set deleted after {wait} min", "codedeploy", LIFECYCLE_DOC):
+    with timeline.step(deployment.stage, f"Original task set deleted after {wait} min", "codedeploy", LIFECYCLE_DOC):
         clock.wait_minutes(wait, during="BlueTermination")
         ecs.delete_task_set(
             cluster=deployment.cluster, service=deployment.service, taskSet=deployment.original_task_set

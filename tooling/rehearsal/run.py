@@ -213,7 +213,7 @@ def run_release(
                 approval(actors, timeline, name, action, pipeline, stage.subscriber)
             elif provider == "CodeDeployToECS":
                 before = production_traffic(actors, pipeline)
-                outcome = blue_green(stage, release, timeline, clock, hook, built)
+                outcome = blue_green(stage, release, timeline, clock, hook, built, name)
                 if outcome.status != "Succeeded":
                     return {
                         "status": outcome.status,
@@ -230,15 +230,16 @@ def run_release(
     return result
 
 
-def blue_green(stage: Stage, release: Release, timeline, clock: ScaledClock, hook: HookServer, built):
+def blue_green(stage: Stage, release: Release, timeline, clock: ScaledClock, hook: HookServer, built, stage_name: str):
     """The CodeDeployToECS action and CodeDeploy's ECS lifecycle: tooling/rehearsal/codedeploy_ecs.py."""
-    deployment_id = start_codedeploy_to_ecs(stage.actors, timeline, built.directory, stage.env, stage.service)
+    actors = stage.actors
+    deployment_id = start_codedeploy_to_ecs(actors, timeline, built.directory, stage.env, stage.service, stage_name)
     if not release.alarm:
-        return run_ecs_lifecycle(stage.actors, timeline, clock, deployment_id, hook.url)
+        return run_ecs_lifecycle(actors, timeline, clock, deployment_id, hook.url, stage_name)
     set_state = _alarm_setter(stage.actors, stage.pipeline, timeline)
     alarm_clock = AlarmDuringCanary(clock, lambda: set_state("ALARM", "rehearsal: 5xx from the replacement task set"))
     try:
-        return run_ecs_lifecycle(stage.actors, timeline, alarm_clock, deployment_id, hook.url)
+        return run_ecs_lifecycle(actors, timeline, alarm_clock, deployment_id, hook.url, stage_name)
     finally:  # moto evaluates no metrics: the alarm stays in ALARM until set back (the next rehearsal's canary)
         if alarm_clock.fired:
             set_state("OK", "rehearsal: the release was rolled back")
