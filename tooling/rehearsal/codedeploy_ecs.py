@@ -208,6 +208,12 @@ def _records(endpoint: str, deployment_id: str, status: str = "") -> dict:
         return json.loads(response.read())
 
 
+def group_alarms(endpoint: str, deployment_id: str) -> list[str]:
+    """The alarms of the deployment's group (CodeDeploy's records), watched when the group enables them."""
+    alarms = _records(endpoint, deployment_id)["deploymentGroup"]["alarmConfiguration"]
+    return [alarm["name"] for alarm in alarms.get("alarms", [])] if alarms.get("enabled") else []
+
+
 def run_ecs_lifecycle(
     actors: Actors, timeline: Timeline, clock: Clock, deployment_id: str, hook_server_url: str, stage: str = STAGE
 ) -> DeploymentOutcome:

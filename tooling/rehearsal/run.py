@@ -28,7 +28,13 @@ from envconfig.naming import EnvironmentNames
 from tooling import ROOT
 from tooling.iam.sufficiency import role_instances
 from tooling.rehearsal.actors import RoleActors, enforcement, role_policies, without_action
-from tooling.rehearsal.codedeploy_ecs import HOOK_EVENTS, HookServer, run_ecs_lifecycle, start_codedeploy_to_ecs
+from tooling.rehearsal.codedeploy_ecs import (
+    HOOK_EVENTS,
+    HookServer,
+    group_alarms,
+    run_ecs_lifecycle,
+    start_codedeploy_to_ecs,
+)
 from tooling.rehearsal.contracts import TRAFFIC_INTERVAL, RehearsalDenied
 from tooling.rehearsal.deployments import Deployed, ensure_deployed
 from tooling.rehearsal.pipeline import (
@@ -165,15 +171,10 @@ def production_traffic(actors: RoleActors, pipeline: dict) -> dict[str, int]:
     return {g["TargetGroupArn"].split("/")[-2]: round(100 * g.get("Weight", 1) / total) for g in groups}
 
 
-def _alarm_setter(actors: RoleActors, pipeline: dict, timeline: RecordingTimeline):
-    action = next(
-        a for s in pipeline["stages"] for a in s["actions"] if a["actionTypeId"]["provider"] == "CodeDeployToECS"
-    )
-    group = actors.admin("codedeploy").get_deployment_group(
-        applicationName=action["configuration"]["ApplicationName"],
-        deploymentGroupName=action["configuration"]["DeploymentGroupName"],
-    )["deploymentGroupInfo"]
-    alarms = [a["name"] for a in group.get("alarmConfiguration", {}).get("alarms", [])]
+def _alarm_setter(actors: RoleActors, deployment_id: str, timeline: RecordingTimeline):
+    """SetAlarmState (admin) of the deployment group's alarm on the replacement's 5xx, as CodeDeploy knows the
+    group's alarms (moto's GetDeploymentGroup returns none: CodeDeploy's records, codedeploy_ecs.group_alarms)."""
+    alarms = group_alarms(actors.endpoint, deployment_id)
     alarm = next((a for a in alarms if "green-5xx" in a), alarms[0] if alarms else None)
 
     def set_state(state: str, reason: str) -> str:
@@ -236,7 +237,7 @@ def blue_green(stage: Stage, release: Release, timeline, clock: ScaledClock, hoo
     deployment_id = start_codedeploy_to_ecs(actors, timeline, built.directory, stage.env, stage.service, stage_name)
     if not release.alarm:
         return run_ecs_lifecycle(actors, timeline, clock, deployment_id, hook.url, stage_name)
-    set_state = _alarm_setter(stage.actors, stage.pipeline, timeline)
+    set_state = _alarm_setter(actors, deployment_id, timeline)
     alarm_clock = AlarmDuringCanary(clock, lambda: set_state("ALARM", "rehearsal: 5xx from the replacement task set"))
     try:
         return run_ecs_lifecycle(actors, timeline, alarm_clock, deployment_id, hook.url, stage_name)
