@@ -26,6 +26,9 @@ class AdminActors:
             "AWS_ENDPOINT_URL": self.emulator.endpoint,
         }
 
+    def made(self, role: str, service: str, operation: str, params: dict, status: int, error: dict) -> None:
+        """Admin credentials: nothing to judge."""
+
 
 @dataclass
 class ListTimeline:
@@ -53,7 +56,7 @@ class InstantClock:
     waits: list[float] = field(default_factory=list)
     on_wait: Callable[[float], None] | None = None
 
-    def wait_minutes(self, minutes: float) -> None:
+    def wait_minutes(self, minutes: float, during: str = "") -> None:
         self.waits.append(minutes)
         if self.on_wait:
-            self.on_wait(minutes)
+            self.on_wait(minutes, during)

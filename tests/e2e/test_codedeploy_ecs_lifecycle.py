@@ -2,9 +2,11 @@
 CodeDeploy's ECS lifecycle (tooling/rehearsal/codedeploy_ecs.py): a good release ends on the replacement task set
 with all traffic; a release whose hook check fails and one whose alarm fires during the canary roll back.
 
-Every call the lifecycle makes with the CodeDeploy role is also judged, resource by resource, against that role's
-policy as deployed (tooling/iam/evaluator.py): the clients here use admin credentials, the role's own are the
-rehearsal's (tests of it are the rehearsal's)."""
+It runs on the rehearsal's prod deployment (tests/e2e/conftest.py `rehearsal_deployment`, shared with
+test_rehearsal.py: one deploy for both) and asserts what the rehearsal's timeline does not show: each lifecycle
+step in order, the waits, the task sets and both listeners' weights, GetDeployment's status. The clients here use
+admin credentials: the roles' own, and the resource-level checks of every call, are test_rehearsal.py's. The
+hook code's report is also judged here against the hooks role's policy as deployed."""
 
 from __future__ import annotations
 
@@ -14,35 +16,47 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from envconfig.model import Environment
 from envconfig.naming import EnvironmentNames
 from release.buildspec import json_file, yaml_file
 from release.model import release_spec
-from tests.e2e.deployment import TIMINGS, deployed
+from tests.e2e.deployment import TIMINGS
 from tests.rehearsal_doubles import AdminActors, InstantClock, ListTimeline
-from tooling.deploy.rollout import environment_stacks
+from tooling.emulator.server import Emulator
 from tooling.iam.evaluator import Request, evaluate
+from tooling.rehearsal.actors import role_policies
 from tooling.rehearsal.codedeploy_ecs import HookServer, run_ecs_lifecycle, start_codedeploy_to_ecs
+from tooling.rehearsal.contracts import TRAFFIC_INTERVAL
 
 pytestmark = pytest.mark.e2e
 ENV = "prod"
-NOT_NEEDED = ("-delivery", "-eks", "-gitops")  # the service stack and what it stands on are enough
 IAM_PREFIXES = {"elbv2": "elasticloadbalancing"}  # boto3 client name -> IAM action prefix, where they differ
 
 
+@dataclass(frozen=True)
+class Prod:
+    env: Environment
+    emulator: Emulator
+
+    def client(self, service: str):
+        return self.emulator.boto3_client(service, region=self.env.region)
+
+
 @pytest.fixture(scope="module")
-def prod(catalog, synthesis, tmp_path_factory):
-    env = catalog.by_name[ENV]
-    order = environment_stacks(synthesis, ENV)
-    stacks = [s for s in order[: order.index(f"{ENV}-service") + 1] if not s.endswith(NOT_NEEDED)]
-    with deployed(env, stacks, synthesis.stacks, tmp_path_factory.mktemp("e2e-codedeploy")) as deployment:
-        yield deployment
+def prod(catalog, rehearsal_deployment):
+    return Prod(catalog.by_name[ENV], rehearsal_deployment(ENV).emulator)
 
 
 @dataclass
 class RecordingActors(AdminActors):
-    """Admin clients that record each call: (role, IAM action prefix, operation, parameters, response)."""
+    """Admin clients that record each call: (role, IAM action prefix, operation, parameters, response), and the
+    calls the hook code reports (`made`)."""
 
     calls: list[tuple[str, str, str, dict, dict]] = field(default_factory=list)
+    made_calls: list[tuple[str, str, str, dict, int]] = field(default_factory=list)
+
+    def made(self, role: str, service: str, operation: str, params: dict, status: int, error: dict) -> None:
+        self.made_calls.append((role, service, operation, params, status))
 
     def client(self, role: str, service: str):
         client = super().client(role, service)
@@ -131,28 +145,44 @@ def _serving(task_set: dict) -> str:
     return task_set["loadBalancers"][0]["targetGroupArn"]
 
 
-GOOD_RELEASE = [
-    "CodeDeployToECS: register the task definition",
-    "CodeDeployToECS: create the deployment",
-    "Start: read the service, its target groups and listeners",
-    "Install: replacement task set on the replacement target group",
-    "AllowTestTraffic: test listener to the replacement",
-    "AfterAllowTestTraffic: invoke {prefix}-AfterAllowTestTraffic",
-    "AfterAllowTestTraffic: {prefix}-AfterAllowTestTraffic checks the listener and reports",
-    "AllowTraffic: production 10 % to the replacement (CodeDeployDefault.ECSCanary10Percent5Minutes)",
-    "AllowTraffic: production 100 % to the replacement (CodeDeployDefault.ECSCanary10Percent5Minutes)",
-    "AfterAllowTraffic: invoke {prefix}-AfterAllowTraffic",
-    "AfterAllowTraffic: {prefix}-AfterAllowTraffic checks the listener and reports",
-    "Replacement task set becomes primary",
-    "Original task set deleted after 60 min",
-]
+def good_release(env) -> list[str]:
+    """The lifecycle's steps for prod's configuration: its hooks (environments/prod.hcl) where their events run."""
+    hooks = {hook.name for hook in env.services[0].deployment.hooks}
+    prefix = EnvironmentNames(env).service(env.services[0]).base
+
+    def hook(event: str) -> list[str]:
+        function = f"{prefix}-{event}"
+        return [f"{event}: invoke {function}", f"{event}: {function} checks the listener and reports"] * (
+            event in hooks
+        )
+
+    canary = "CodeDeployDefault.ECSCanary10Percent5Minutes"
+    return [
+        "CodeDeployToECS: register the task definition",
+        "CodeDeployToECS: create the deployment",
+        "Start: read the service, its target groups and listeners",
+        *hook("BeforeInstall"),
+        "Install: replacement task set on the replacement target group",
+        *hook("AfterInstall"),
+        "AllowTestTraffic: test listener to the replacement",
+        *hook("AfterAllowTestTraffic"),
+        *hook("BeforeAllowTraffic"),
+        f"AllowTraffic: production 10 % to the replacement ({canary})",
+        f"AllowTraffic: production 100 % to the replacement ({canary})",
+        *hook("AfterAllowTraffic"),
+        "Replacement task set becomes primary",
+        "Original task set deleted after 60 min",
+    ]
 
 
 def test_good_release_ends_on_the_replacement_with_all_traffic(prod, rehearsal):
-    run, _, _, names = rehearsal
+    run, *_ = rehearsal
     outcome, timeline, clock, (before, _), (task_sets, listeners) = run("good")
     assert outcome.status == "Succeeded", outcome
-    assert timeline.actions() == [a.format(prefix=names.base) for a in GOOD_RELEASE]
+    assert timeline.actions() == good_release(prod.env)
+    assert len([a for a in timeline.actions() if "checks the listener" in a]) == len(
+        prod.env.services[0].deployment.hooks
+    )
     assert {result for *_, result in timeline.steps} == {"ok"}
     assert clock.waits == [5, 60]  # the canary's interval, then prod's termination wait
     original, replacement = _primary(before), _primary(task_sets)
@@ -191,7 +221,8 @@ def test_alarm_during_the_canary_rolls_back_at_allow_traffic(prod, rehearsal):
     cloudwatch = prod.client("cloudwatch")
     alarm = f"{names.deployment_group}-cpu-high"
 
-    def fire(minutes):
+    def fire(minutes, during):
+        assert during == TRAFFIC_INTERVAL
         cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="rehearsal: canary breaks")
 
     try:
@@ -205,59 +236,21 @@ def test_alarm_during_the_canary_rolls_back_at_allow_traffic(prod, rehearsal):
     _assert_rolled_back(before, after, listeners, prod.env.services[0].deployment.test_listener_port)
 
 
-def _codedeploy_requests(call: tuple, account_arn, task_roles: tuple[str, ...]) -> list[Request]:
-    """The authorization requests AWS makes for one of the lifecycle's calls (the IAM service reference's
-    resource types for these actions); a task set's task definition passes its roles to ECS tasks."""
-    _, prefix, operation, params, parsed = call
-    action = f"{prefix}:{'InvokeFunction' if operation == 'Invoke' else operation}"
-    if operation in ("DescribeServices", "UpdateServicePrimaryTaskSet"):
-        service = params.get("services", [params.get("service")])[0]
-        return [Request(action, account_arn("ecs", f"service/{params['cluster']}/{service}"))]
-    if operation == "CreateTaskSet":
-        passed = {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
-        return [Request(action, parsed["taskSet"]["taskSetArn"])] + [
-            Request("iam:PassRole", role, passed) for role in task_roles
-        ]
-    if operation == "DeleteTaskSet":
-        return [Request(action, params["taskSet"])]
-    if operation == "ModifyListener":
-        return [Request(action, params["ListenerArn"])]
-    if operation == "DescribeAlarms":
-        return [Request(action, account_arn("cloudwatch", f"alarm:{name}")) for name in params["AlarmNames"]]
-    if operation == "Invoke":
-        return [Request(action, account_arn("lambda", f"function:{params['FunctionName']}"))]
-    return [Request(action, "*")]
-
-
-def _role_policies(prod, role: str) -> tuple[str, ...]:
-    documents = [r["values"] for r in prod.state(f"{ENV}-service") if r["address"].startswith("aws_iam_role_policy.")]
-    policies = tuple(d["policy"] for d in documents if d["role"] == role)
+def _role_policies(prod, role: str) -> list[dict]:
+    policies = role_policies(prod.client("iam"), role)
     assert policies, f"{role}: no policy deployed"
     return policies
 
 
-def test_every_codedeploy_role_call_is_allowed_by_its_deployed_policy(prod, rehearsal):
+def test_hook_report_is_allowed_by_the_hooks_role_policy(prod, rehearsal):
+    """The hook code's one call, as its subprocess recorded it: PutLifecycleEventHookExecutionStatus, answered and
+    authorized on the deployment group."""
     _, results, actors, names = rehearsal
     assert len(results) == 3, "the releases ran first"
-    policies = _role_policies(prod, names.role("codedeploy"))
-    account_arn = EnvironmentNames(prod.env).arn
-    calls = [call for call in actors.calls if call[0] == "codedeploy"]
-    assert {call[2] for call in calls} >= {"CreateTaskSet", "ModifyListener", "DescribeAlarms", "DeleteTaskSet"}
-    release = release_spec(prod.env, prod.env.services[0])
-    task_roles = (release.execution_role_arn, release.task_role_arn)
-    denied = [
-        f"{request.action} on {request.resource}"
-        for call in calls
-        for request in _codedeploy_requests(call, account_arn, task_roles)
-        if not evaluate(policies, request).allowed
-    ]
-    assert denied == []
-
-
-def test_hook_report_is_allowed_by_the_hooks_role_policy(prod, rehearsal):
-    """The hook code's one call: PutLifecycleEventHookExecutionStatus, authorized on the deployment group."""
-    _, results, _, names = rehearsal
-    assert len(results) == 3, "the releases ran first"
+    assert actors.made_calls and {call[:3] for call in actors.made_calls} == {
+        ("hooks", "codedeploy", "PutLifecycleEventHookExecutionStatus")
+    }
+    assert {call[4] for call in actors.made_calls} == {200}
     policies = _role_policies(prod, names.role("hooks"))
     request = Request("codedeploy:PutLifecycleEventHookExecutionStatus", names.deployment_group_arn)
     assert evaluate(policies, request).allowed

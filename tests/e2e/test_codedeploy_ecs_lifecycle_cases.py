@@ -4,12 +4,17 @@ reports, and the emulator patches the lifecycle stands on."""
 
 from __future__ import annotations
 
+import json
+
+import boto3
+import botocore.exceptions
 import pytest
 import yaml
 
 from envconfig.account import Account
 from tests.rehearsal_doubles import AdminActors, InstantClock, ListTimeline
 from tooling.emulator.server import Emulator, free_port
+from tooling.rehearsal.actors import set_enforcement
 from tooling.rehearsal.codedeploy_ecs import HookServer, run_ecs_lifecycle
 
 pytestmark = pytest.mark.e2e
@@ -204,3 +209,38 @@ def test_a_hook_that_never_reports_fails_its_event_and_rolls_back(emulator, serv
     (after,), (production, test) = _state(service)
     blue = original["loadBalancers"][0]["targetGroupArn"]
     assert after["id"] == original["id"] and _weights(production) == {blue: 100} and _weights(test) == {blue: 1}
+
+
+def test_enforced_iam_checks_iams_action_names(emulator, service):
+    """Patch `iam-enforcement-action-names`: with enforcement on, a role allowed `cloudwatch:DescribeAlarms` and
+    `lambda:InvokeFunction` (IAM's names) may make those calls, which moto checked as `monitoring:DescribeAlarms`
+    and `lambda:Invoke`; an action it is not allowed is still denied."""
+    iam = service["client"]("iam")
+    trust = {"Statement": [{"Effect": "Allow", "Principal": {"Service": "codedeploy.amazonaws.com"}, "Action": "*"}]}
+    iam.create_role(RoleName="checked", AssumeRolePolicyDocument=json.dumps(trust))
+    allowed = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["cloudwatch:DescribeAlarms"], "Resource": "*"},
+            {"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": "*"},
+        ],
+    }
+    iam.put_role_policy(RoleName="checked", PolicyName="p", PolicyDocument=json.dumps(allowed))
+    keys = service["client"]("sts").assume_role(
+        RoleArn=ACCOUNT.arn("iam", "role/checked", regional=False), RoleSessionName="checked"
+    )["Credentials"]
+    session = boto3.Session(
+        aws_access_key_id=keys["AccessKeyId"],
+        aws_secret_access_key=keys["SecretAccessKey"],
+        aws_session_token=keys["SessionToken"],
+        region_name=REGION,
+    )
+    role = lambda name: session.client(name, endpoint_url=emulator.endpoint)  # noqa: E731
+    set_enforcement(emulator.endpoint, True)
+    try:
+        assert role("cloudwatch").describe_alarms()["MetricAlarms"] is not None
+        role("lambda").invoke(FunctionName="app-BeforeInstall", InvocationType="DryRun")
+        with pytest.raises(botocore.exceptions.ClientError):
+            role("ecs").list_clusters()
+    finally:
+        set_enforcement(emulator.endpoint, False)

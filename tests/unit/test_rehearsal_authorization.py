@@ -78,3 +78,21 @@ def test_an_encrypted_put_uses_the_key_through_s3():
 def test_a_call_without_a_mapping_fails_loudly():
     with pytest.raises(UnmappedCall, match="ecr:DeleteRepository"):
         requests_of("ecr", "DeleteRepository", {"repositoryName": "x"}, lookups())
+
+
+def test_create_task_set_passes_the_task_definitions_roles():
+    """CodeDeploy's CreateTaskSet runs the task definition's tasks: its roles are passed to ECS tasks."""
+    execution, task = (
+        ACCOUNT.arn("iam", "role/app-exec", regional=False),
+        ACCOUNT.arn("iam", "role/app", regional=False),
+    )
+    described = {"taskDefinition": {"executionRoleArn": execution, "taskRoleArn": task}}
+    admin = lambda service: SimpleNamespace(describe_task_definition=lambda taskDefinition: described)  # noqa: E731
+    params = {"cluster": "c", "service": "app", "taskDefinition": ACCOUNT.arn("ecs", "task-definition/app:7")}
+    requests = requests_of("ecs", "CreateTaskSet", params, Lookups(ACCOUNT, admin))
+    assert [(r.action, r.resource, dict(r.context)) for r in requests] == [
+        ("ecs:CreateTaskSet", ACCOUNT.arn("ecs", "task-set/c/app/0000000000000000000"), {}),
+        ("iam:PassRole", execution, PASSED_TO_ECS),
+        ("iam:PassRole", task, PASSED_TO_ECS),
+    ]
+    assert all(call_problem(r.action, r.resource) is None for r in requests)

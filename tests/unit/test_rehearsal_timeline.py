@@ -40,6 +40,9 @@ def test_steps_record_calls_results_and_print_one_line_each(tmp_path):
     markdown = (tmp_path / "rehearsal.md").read_text()
     assert "```mermaid\ngantt" in markdown and "section r1" in markdown
     assert markdown.count(":crit, ") == 2  # the failed and the denied step
+    (release, roles) = timeline.summary()
+    assert release.split()[:6] == ["r1", "Failed", "3", "steps", "1", "calls"] and roles == "calls per role: build 1"
+    assert release in markdown
 
 
 def outcome(status: str, before: str, after: str, failed_step: str = "") -> dict:
@@ -52,7 +55,8 @@ def outcome(status: str, before: str, after: str, failed_step: str = "") -> dict
     }
 
 
-GOOD, BAD = Release("good", "Succeeded"), Release("bad", "RolledBack")
+GOOD = Release("good", "Succeeded", blue_green=True)
+BAD = Release("bad", "RolledBack", blue_green=True, fails_at=("Hook",))
 
 
 def test_verdict_accepts_green_live_and_blue_restored():
@@ -68,6 +72,8 @@ def test_verdict_accepts_green_live_and_blue_restored():
         {"good": outcome("Succeeded", "blue", "green"), "bad": outcome("Succeeded", "green", "blue")},  # no rollback
         {"good": outcome("Succeeded", "blue", "green"), "bad": {"status": "Error", "failed_step": "-", "reason": "x"}},
         {"good": outcome("Succeeded", "blue", "green")},  # the bad release did not run
+        {"good": outcome("Succeeded", "blue", "green"), "bad": outcome("Failed", "green", "green", "Install")},  # other
+        {"good": {"status": "Succeeded", "failed_step": "", "reason": ""}, "bad": outcome("Failed", "b", "b", "Hook")},
     ],
 )
 def test_verdict_refuses(outcomes):

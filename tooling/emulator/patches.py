@@ -236,6 +236,28 @@ def _iam_enforcement_action_level() -> None:
     statement_class.is_action_permitted = action_level
 
 
+# Signing names that are not the service's IAM prefix (CloudWatch signs as `monitoring`; its actions are
+# `cloudwatch:*`: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html).
+IAM_PREFIXES = {"monitoring": "cloudwatch"}
+# API operations whose IAM action has another name (AWS's Service Authorization Reference:
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html, "Invoke" is InvokeFunction).
+IAM_ACTION_NAMES = {"lambda:Invoke": "lambda:InvokeFunction"}
+
+
+def _iam_enforcement_action_names() -> None:
+    from moto.iam import access_control
+
+    init = access_control.IAMRequestBase.__init__
+
+    def with_iam_action_name(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        service, _, operation = self._action.partition(":")
+        action = f"{IAM_PREFIXES.get(service, service)}:{operation}"
+        self._action = IAM_ACTION_NAMES.get(action, action)
+
+    access_control.IAMRequestBase.__init__ = with_iam_action_name
+
+
 def _iam_enforcement_skips_signatures() -> None:
     from moto.iam import access_control
 
@@ -307,6 +329,15 @@ PATCHES = (
         "Deny. Patched to check actions only there; the rehearsal checks resources and conditions itself "
         "(tooling/iam/evaluator.py)",
         _iam_enforcement_action_level,
+    ),
+    EmulatorPatch(
+        "iam-enforcement-action-names",
+        "with IAM enforcement on, moto names the action it checks after the request's signing name and API "
+        "operation: CloudWatch's DescribeAlarms is checked as `monitoring:DescribeAlarms`, Lambda's Invoke as "
+        "`lambda:Invoke`, which no policy grants (IAM's actions: `cloudwatch:DescribeAlarms`, "
+        "`lambda:InvokeFunction`), so CodeDeploy's alarm reads and hook invocations are denied. Patched to check "
+        "IAM's names (IAM_PREFIXES, IAM_ACTION_NAMES)",
+        _iam_enforcement_action_names,
     ),
     EmulatorPatch(
         "iam-enforcement-signatures",

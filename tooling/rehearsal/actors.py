@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -243,6 +244,12 @@ class RoleActors:
             context["rehearsal_checks"] = judged
 
         return before
+
+    def made(self, role: ActingRole, service: str, operation: str, params: dict, status: int, error: dict) -> None:
+        """`contracts.Actors.made`: the checks and the record of `client`, for a call already answered."""
+        identity, model, context = self._identity(role), _Operation(service, operation), {}
+        self._checker(identity)(params, model, context)
+        self._recorder(identity)(SimpleNamespace(status_code=status), {"Error": error} if error else {}, model, context)
 
     def _recorder(self, identity: Identity):
         def after(http_response, parsed, model, context, **_):

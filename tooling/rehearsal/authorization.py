@@ -7,8 +7,8 @@ the same two checks tooling/iam/sufficiency.py makes offline for reference/servi
 
 `OPERATIONS` maps a botocore operation to the requests AWS authorizes for it, including the ones the service
 makes on the caller's behalf (S3 and SNS using the KMS key: kms:ViaService; RegisterTaskDefinition passing its
-roles and tagging: iam:PassRole, ecs:TagResource). An operation missing here fails the rehearsal: a call whose
-resource is not known cannot be checked.
+roles and tagging, CreateTaskSet passing its task definition's roles: iam:PassRole, ecs:TagResource). An
+operation missing here fails the rehearsal: a call whose resource is not known cannot be checked.
 """
 
 from __future__ import annotations
@@ -79,6 +79,15 @@ class Lookups:
             ("secret", secret_id), lambda: self.admin("secretsmanager").describe_secret(SecretId=secret_id)["ARN"]
         )
 
+    def task_definition_roles(self, task_definition: str) -> tuple[str, ...]:
+        """The execution and task roles of a registered task definition (family:revision or ARN)."""
+
+        def compute():
+            described = self.admin("ecs").describe_task_definition(taskDefinition=task_definition)["taskDefinition"]
+            return tuple(filter(None, (described.get("executionRoleArn"), described.get("taskRoleArn"))))
+
+        return self._once(("task-definition", task_definition), compute)
+
     def next_revision(self, family: str) -> int:
         arns = self.admin("ecs").list_task_definitions(familyPrefix=family)["taskDefinitionArns"]
         return 1 + max((int(arn.rsplit(":", 1)[1]) for arn in arns), default=0)
@@ -126,6 +135,17 @@ def _task_set(action: str):
         return [Request(action, lookups.account.arn("ecs", f"task-set/{cluster}/{service}/{task_set}"))]
 
     return requests
+
+
+def _create_task_set(p: dict, lookups: Lookups) -> list[Request]:
+    """AWS: CreateTaskSet, iam:PassRole for the task definition's roles (the task set's tasks run with them:
+    AWSCodeDeployRoleForECS grants iam:PassRole with iam:PassedToService ecs-tasks.amazonaws.com), ecs:TagResource
+    when it carries tags (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/supported-iam-actions-tagging.html)."""
+    requests = _task_set("ecs:CreateTaskSet")(p, lookups)
+    if p.get("tags"):
+        requests.append(Request("ecs:TagResource", requests[0].resource, {"ecs:CreateAction": "CreateTaskSet"}))
+    roles = lookups.task_definition_roles(p["taskDefinition"])
+    return requests + [Request("iam:PassRole", role, PASSED_TO_ECS) for role in roles]
 
 
 def _register_task_definition(p: dict, lookups: Lookups) -> list[Request]:
@@ -217,7 +237,7 @@ OPERATIONS: dict[tuple[str, str], Callable[[dict, Lookups], list[Request]]] = {
     ("ecs", "DescribeServices"): _ecs_service("ecs:DescribeServices"),
     ("ecs", "UpdateService"): _ecs_service("ecs:UpdateService"),
     ("ecs", "UpdateServicePrimaryTaskSet"): _ecs_service("ecs:UpdateServicePrimaryTaskSet"),
-    ("ecs", "CreateTaskSet"): _task_set("ecs:CreateTaskSet"),
+    ("ecs", "CreateTaskSet"): _create_task_set,
     ("ecs", "DeleteTaskSet"): _task_set("ecs:DeleteTaskSet"),
     ("ecs", "DescribeTaskSets"): _ecs_service("ecs:DescribeTaskSets"),
     ("ecs", "DescribeTaskDefinition"): _everywhere("ecs:DescribeTaskDefinition"),

@@ -9,7 +9,10 @@ with a customer role) no client is used:
 - ECS starts the task set's tasks (inside CreateTaskSet);
 - Lambda runs the hook function: the real code (modules/ecs/hook_code/validate.py) in a subprocess with the hooks
   role's credentials, because moto's Lambda needs Docker; the codedeploy role's lambda:InvokeFunction is still
-  called and checked, as a DryRun invocation (patch `lambda-invoke-dry-run`).
+  called and checked, as a DryRun invocation (patch `lambda-invoke-dry-run`). The hook code's own calls (its
+  PutLifecycleEventHookExecutionStatus) are recorded in the subprocess by botocore's events and judged after
+  they were answered (`Actors.made`): moto checked them at action level when made, the evaluator at resource
+  level when the hook returns, before its status counts.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.request
 import uuid
@@ -32,22 +36,36 @@ from envconfig.naming import EnvironmentNames
 from modules.ecs.deploy_hooks import HOOK_CODE
 from release.deployment_config import PREDEFINED
 from release.model import IMAGE_PLACEHOLDER, TASK_DEFINITION_PLACEHOLDER, release_spec
-from tooling.rehearsal.contracts import Actors, Clock, DeploymentOutcome, Timeline
+from tooling.rehearsal.contracts import TRAFFIC_INTERVAL, Actors, Clock, DeploymentOutcome, Timeline
+from tooling.rehearsal.steps import doc
 
-ACTION_DOC = "https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECSbluegreen.html"
-LIFECYCLE_DOC = "https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-steps-ecs.html"
-HOOKS_DOC = (
-    "https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-hooks.html"
-    "#reference-appspec-file-structure-hooks-list-ecs"
-)
-CONFIGS_DOC = "https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-configurations.html"
-ROLLBACK_DOC = "https://docs.aws.amazon.com/codedeploy/latest/userguide/deployments-rollback-and-redeploy.html"
-STAGE = "Deploy (CodeDeploy)"
+ACTION_DOC = doc("bluegreen_action")
+LIFECYCLE_DOC = doc("bluegreen_lifecycle")
+HOOKS_DOC = doc("bluegreen_hooks") + "#reference-appspec-file-structure-hooks-list-ecs"
+CONFIGS_DOC = doc("bluegreen_traffic")
+ROLLBACK_DOC = doc("bluegreen_rollback")
+STAGE = "Deploy (CodeDeploy)"  # the timeline's stage when the caller names none (the pipeline's stage name)
 
 # The ECS lifecycle events that accept a hook (HOOKS_DOC); the others CodeDeploy runs itself.
 HOOK_EVENTS = ("BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic")
 HOOK_TIMEOUT_SECONDS = 60.0  # the rehearsal's bound on one hook run (AWS waits up to an hour for its report)
 HOOK_ATTEMPTS = 3  # the hook code's CHECK_ATTEMPTS (its default, 10, only makes a failing check slower)
+# Run before the hook code in its subprocess: each of its boto3 calls (service, operation, parameters, HTTP status,
+# parsed error) written as one JSON line to $REHEARSAL_CALLS, for `Actors.made` to judge and record.
+RECORD_CALLS = """
+import json, os, boto3
+def _keep(params, context, **_):
+    context["rehearsal_params"] = dict(params)
+def _record(http_response, parsed, model, context, **_):
+    error = (parsed or {}).get("Error", {}) if http_response.status_code >= 300 else {}
+    call = [model.service_model.service_name, model.name, context.get("rehearsal_params", {}),
+            http_response.status_code, error]
+    with open(os.environ["REHEARSAL_CALLS"], "a") as calls:
+        calls.write(json.dumps(call, default=str) + "\\n")
+boto3.setup_default_session()
+boto3.DEFAULT_SESSION.events.register("provide-client-params", _keep)
+boto3.DEFAULT_SESSION.events.register("after-call", _record)
+"""
 
 
 @dataclass(frozen=True)
@@ -103,7 +121,9 @@ class HookServer:
         self._server.server_close()
 
 
-def start_codedeploy_to_ecs(actors: Actors, timeline: Timeline, artifact_dir: Path, env: str, service: str) -> str:
+def start_codedeploy_to_ecs(
+    actors: Actors, timeline: Timeline, artifact_dir: Path, env: str, service: str, stage: str = STAGE
+) -> str:
     """The CodeDeployToECS action (ACTION_DOC) with the pipeline role: the task definition template with the
     image from imageDetail.json registered, the AppSpec naming it, the deployment created. Returns its id.
 
@@ -113,13 +133,13 @@ def start_codedeploy_to_ecs(actors: Actors, timeline: Timeline, artifact_dir: Pa
     environment = load_environment(env)
     spec = next(s for s in environment.services if s.name == service)
     names, release = EnvironmentNames(environment).service(spec), release_spec(environment, spec)
-    with timeline.step(STAGE, "CodeDeployToECS: register the task definition", "pipeline", doc=ACTION_DOC):
+    with timeline.step(stage, "CodeDeployToECS: register the task definition", "pipeline", doc=ACTION_DOC):
         image = json.loads((artifact_dir / "imageDetail.json").read_text())["ImageURI"]
         template = (artifact_dir / release.taskdef_file).read_text()
         task_definition = json.loads(template.replace(IMAGE_PLACEHOLDER, image))
         registered = actors.client("pipeline", "ecs").register_task_definition(**task_definition)
         arn = registered["taskDefinition"]["taskDefinitionArn"]
-    with timeline.step(STAGE, "CodeDeployToECS: create the deployment", "pipeline", doc=ACTION_DOC):
+    with timeline.step(stage, "CodeDeployToECS: create the deployment", "pipeline", doc=ACTION_DOC):
         appspec = (artifact_dir / release.appspec_file).read_text().replace(TASK_DEFINITION_PLACEHOLDER, arn)
         codedeploy = actors.client("pipeline", "codedeploy")
         deployment_id = codedeploy.create_deployment(
@@ -154,6 +174,7 @@ class _Deployment:
     replacement_target_group: str = ""
     health_check_path: str = "/"
     network: dict | None = None
+    stage: str = STAGE
 
     @property
     def target(self) -> dict:
@@ -187,8 +208,14 @@ def _records(endpoint: str, deployment_id: str, status: str = "") -> dict:
         return json.loads(response.read())
 
 
+def group_alarms(endpoint: str, deployment_id: str) -> list[str]:
+    """The alarms of the deployment's group (CodeDeploy's records), watched when the group enables them."""
+    alarms = _records(endpoint, deployment_id)["deploymentGroup"]["alarmConfiguration"]
+    return [alarm["name"] for alarm in alarms.get("alarms", [])] if alarms.get("enabled") else []
+
+
 def run_ecs_lifecycle(
-    actors: Actors, timeline: Timeline, clock: Clock, deployment_id: str, hook_server_url: str
+    actors: Actors, timeline: Timeline, clock: Clock, deployment_id: str, hook_server_url: str, stage: str = STAGE
 ) -> DeploymentOutcome:
     """CodeDeploy's ECS blue/green deployment (LIFECYCLE_DOC) with the deployment group's service role: each
     lifecycle event in order, a failed hook or an alarm in ALARM rolling back when the group says so."""
@@ -197,22 +224,29 @@ def run_ecs_lifecycle(
     revision = records["deployment"]["revision"]["appSpecContent"]["content"]
     deployment = _Deployment(
         deployment_id, endpoint, yaml.safe_load(revision), records["deploymentGroup"],
-        records["deployment"]["deploymentConfigName"],
+        records["deployment"]["deploymentConfigName"], stage=stage,
     )  # fmt: skip
     ecs, elbv2 = actors.client("codedeploy", "ecs"), actors.client("codedeploy", "elbv2")
-    with timeline.step(STAGE, "Start: read the service, its target groups and listeners", "codedeploy", LIFECYCLE_DOC):
+    with timeline.step(
+        deployment.stage, "Start: read the service, its target groups and listeners", "codedeploy", LIFECYCLE_DOC
+    ):
         _discover(deployment, ecs, elbv2)
     _records(endpoint, deployment_id, "InProgress")
     installed = False
     try:
         _hook(actors, timeline, clock, deployment, "BeforeInstall", hook_server_url)
         with timeline.step(
-            STAGE, "Install: replacement task set on the replacement target group", "codedeploy", LIFECYCLE_DOC
+            deployment.stage,
+            "Install: replacement task set on the replacement target group",
+            "codedeploy",
+            LIFECYCLE_DOC,
         ):
             _install(deployment, ecs)
             installed = True
         _hook(actors, timeline, clock, deployment, "AfterInstall", hook_server_url)
-        with timeline.step(STAGE, "AllowTestTraffic: test listener to the replacement", "codedeploy", LIFECYCLE_DOC):
+        with timeline.step(
+            deployment.stage, "AllowTestTraffic: test listener to the replacement", "codedeploy", LIFECYCLE_DOC
+        ):
             for listener in deployment.routes.get("testTrafficRoute", {}).get("listenerArns", []):
                 _forward(elbv2, listener, {deployment.replacement_target_group: 1})
         _hook(actors, timeline, clock, deployment, "AfterAllowTestTraffic", hook_server_url)
@@ -312,7 +346,7 @@ def _allow_traffic(actors: Actors, timeline: Timeline, clock: Clock, deployment:
     alarm_names = [a["name"] for a in alarms.get("alarms", [])] if alarms.get("enabled") else []
     for step in traffic_steps(deployment.config_name):
         action = f"AllowTraffic: production {step.green_percent} % to the replacement ({deployment.config_name})"
-        with timeline.step(STAGE, action, "codedeploy", CONFIGS_DOC):
+        with timeline.step(deployment.stage, action, "codedeploy", CONFIGS_DOC):
             for listener in deployment.routes["prodTrafficRoute"]["listenerArns"]:
                 _forward(
                     elbv2,
@@ -324,7 +358,7 @@ def _allow_traffic(actors: Actors, timeline: Timeline, clock: Clock, deployment:
                 )
             _check_alarms(cloudwatch, alarm_names)
             if step.wait_minutes:
-                clock.wait_minutes(step.wait_minutes)
+                clock.wait_minutes(step.wait_minutes, during=TRAFFIC_INTERVAL)
                 _check_alarms(cloudwatch, alarm_names)
 
 
@@ -348,11 +382,15 @@ def _hook(actors: Actors, timeline: Timeline, clock: Clock, deployment: _Deploym
         return
     execution = str(uuid.uuid4())
     event_payload = {"DeploymentId": deployment.id, "LifecycleEventHookExecutionId": execution}
-    with timeline.step(STAGE, f"{event}: invoke {function}", "codedeploy", HOOKS_DOC):
+    with timeline.step(deployment.stage, f"{event}: invoke {function}", "codedeploy", HOOKS_DOC):
         actors.client("codedeploy", "lambda").invoke(
             FunctionName=function, InvocationType="DryRun", Payload=json.dumps(event_payload).encode()
         )
-    with timeline.step(STAGE, f"{event}: {function} checks the listener and reports", "hooks", HOOKS_DOC):
+    with (
+        timeline.step(deployment.stage, f"{event}: {function} checks the listener and reports", "hooks", HOOKS_DOC),
+        tempfile.TemporaryDirectory(prefix="hook-") as scratch,
+    ):
+        calls = Path(scratch) / "calls.jsonl"
         environment = {
             **{k: v for k, v in os.environ.items() if k in ("PATH", "SYSTEMROOT", "LANG")},
             **actors.credentials("hooks"),
@@ -362,8 +400,11 @@ def _hook(actors: Actors, timeline: Timeline, clock: Clock, deployment: _Deploym
             "CHECK_TIMEOUT_SECONDS": "2",
             "PYTHONPATH": str(HOOK_CODE),
             "PYTHONDONTWRITEBYTECODE": "1",  # leaves no __pycache__ in the source tree
+            "REHEARSAL_CALLS": str(calls),
         }
-        program = f"import json, validate; validate.handler(json.loads({json.dumps(json.dumps(event_payload))}), None)"
+        program = RECORD_CALLS + (
+            f"import validate; validate.handler(json.loads({json.dumps(json.dumps(event_payload))}), None)"
+        )
         try:
             run = subprocess.run(  # noqa: S603 (our interpreter, our code)
                 [sys.executable, "-c", program], env=environment, timeout=HOOK_TIMEOUT_SECONDS, capture_output=True
@@ -371,6 +412,8 @@ def _hook(actors: Actors, timeline: Timeline, clock: Clock, deployment: _Deploym
             log = run.stderr.decode(errors="replace").strip().splitlines()
         except subprocess.TimeoutExpired:
             log = [f"timed out after {HOOK_TIMEOUT_SECONDS:.0f} s"]
+        for line in calls.read_text().splitlines() if calls.exists() else []:
+            actors.made("hooks", *json.loads(line))  # its report, judged as the hooks role's call
         status = deployment.hook_status(execution)
         if status != "Succeeded":
             detail = f"reported {status}" if status else f"did not report ({log[-1] if log else 'no output'})"
@@ -379,7 +422,7 @@ def _hook(actors: Actors, timeline: Timeline, clock: Clock, deployment: _Deploym
 
 def _roll_back(timeline: Timeline, deployment: _Deployment, ecs, elbv2) -> None:
     """Automatic rollback (ROLLBACK_DOC): both listeners back to the original target group, replacement removed."""
-    with timeline.step(STAGE, "Rollback: traffic back to the original task set", "codedeploy", ROLLBACK_DOC):
+    with timeline.step(deployment.stage, "Rollback: traffic back to the original task set", "codedeploy", ROLLBACK_DOC):
         routes = deployment.routes
         for listener in routes["prodTrafficRoute"]["listenerArns"]:
             _forward(elbv2, listener, {deployment.original_target_group: 100, deployment.replacement_target_group: 0})
@@ -393,7 +436,7 @@ def _roll_back(timeline: Timeline, deployment: _Deployment, ecs, elbv2) -> None:
 def _finish(timeline: Timeline, clock: Clock, deployment: _Deployment, ecs) -> None:
     """The replacement becomes the service's primary task set; the original is deleted after the group's
     termination wait."""
-    with timeline.step(STAGE, "Replacement task set becomes primary", "codedeploy", LIFECYCLE_DOC):
+    with timeline.step(deployment.stage, "Replacement task set becomes primary", "codedeploy", LIFECYCLE_DOC):
         ecs.update_service_primary_task_set(
             cluster=deployment.cluster, service=deployment.service, primaryTaskSet=deployment.replacement_task_set
         )
@@ -403,8 +446,8 @@ def _finish(timeline: Timeline, clock: Clock, deployment: _Deployment, ecs) -> N
     if terminate.get("action", "TERMINATE") != "TERMINATE":
         return
     wait = int(terminate.get("terminationWaitTimeInMinutes", 0))
-    with timeline.step(STAGE, f"Original task set deleted after {wait} min", "codedeploy", LIFECYCLE_DOC):
-        clock.wait_minutes(wait)
+    with timeline.step(deployment.stage, f"Original task set deleted after {wait} min", "codedeploy", LIFECYCLE_DOC):
+        clock.wait_minutes(wait, during="BlueTermination")
         ecs.delete_task_set(
             cluster=deployment.cluster, service=deployment.service, taskSet=deployment.original_task_set
         )

@@ -24,6 +24,10 @@ class Actors(Protocol):
         """AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN / AWS_DEFAULT_REGION / AWS_ENDPOINT_URL for
         code that makes its own clients (the hook Lambda code, the buildspec's shell)."""
 
+    def made(self, role: ActingRole, service: str, operation: str, params: dict, status: int, error: dict) -> None:
+        """A call such code made with `credentials(role)`, reported after it (HTTP status, botocore's parsed
+        Error): judged like a client's call and recorded on the timeline; a denial raises RehearsalDenied."""
+
 
 class Timeline(Protocol):
     def step(self, stage: str, action: str, role: ActingRole, doc: str) -> AbstractContextManager[None]:
@@ -34,7 +38,12 @@ class Timeline(Protocol):
 class Clock(Protocol):
     scale: float  # seconds of rehearsal per minute of AWS time (e.g. 0.05: a 5-minute canary wait is 0.25 s)
 
-    def wait_minutes(self, minutes: float) -> None: ...
+    def wait_minutes(self, minutes: float, during: str = "") -> None:
+        """Wait `minutes` of AWS time; `during` names the lifecycle event waiting (TRAFFIC_INTERVAL: between two
+        traffic shifts, alarms watched), so a rehearsal can act at that moment (the alarm release)."""
+
+
+TRAFFIC_INTERVAL = "AllowTraffic"  # `Clock.wait_minutes(during=...)` between two production traffic shifts
 
 
 class RehearsalDenied(RuntimeError):

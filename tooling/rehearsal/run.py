@@ -18,19 +18,26 @@ import argparse
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import get_args
 
 from envconfig.loader import Catalog, load_environments
+from envconfig.model import Environment, Service
 from envconfig.naming import EnvironmentNames
 from tooling import ROOT
 from tooling.iam.sufficiency import role_instances
 from tooling.rehearsal.actors import RoleActors, enforcement, role_policies, without_action
-from tooling.rehearsal.contracts import RehearsalDenied
+from tooling.rehearsal.codedeploy_ecs import (
+    HOOK_EVENTS,
+    HookServer,
+    group_alarms,
+    run_ecs_lifecycle,
+    start_codedeploy_to_ecs,
+)
+from tooling.rehearsal.contracts import TRAFFIC_INTERVAL, ActingRole, RehearsalDenied
 from tooling.rehearsal.deployments import Deployed, ensure_deployed
 from tooling.rehearsal.pipeline import (
     Subscriber,
@@ -49,41 +56,11 @@ RELEASE_ENVIRONMENTS = ("dev", "prod")  # the environments with a pipeline (stag
 BUDGET_SECONDS = 180  # the rehearsal itself, after deploy, on 2 cores
 
 
-# ------------------------------------------------------------------------------- the listener stand-in
-class HookTarget:
-    """A local HTTP server standing for the test listener the validation hook calls: /health answers `status`."""
-
-    def __init__(self) -> None:
-        self.status = 200
-        target = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                body = b'{"status": "ok"}' if target.status == 200 else b'{"status": "broken"}'
-                self.send_response(target.status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @dataclass
 class AlarmDuringCanary:
-    """`contracts.Clock` of the alarm release: at the first wait of the traffic shift (the canary interval) the
-    deployment group's alarm goes to ALARM (SetAlarmState, admin), as a failing green task set would make it."""
+    """`contracts.Clock` of the alarm release: at the first interval between production traffic shifts (the canary's,
+    `during=TRAFFIC_INTERVAL`) the deployment group's alarm goes to ALARM (SetAlarmState, admin), as a failing green
+    task set would make it; other waits only wait."""
 
     clock: ScaledClock
     set_alarm: Callable[[], str]
@@ -93,10 +70,10 @@ class AlarmDuringCanary:
     def scale(self) -> float:
         return self.clock.scale
 
-    def wait_minutes(self, minutes: float) -> None:
-        if not self.fired:
+    def wait_minutes(self, minutes: float, during: str = "") -> None:
+        if during == TRAFFIC_INTERVAL and not self.fired:
             self.fired.append(self.set_alarm())
-        self.clock.wait_minutes(minutes)
+        self.clock.wait_minutes(minutes, during)
 
 
 # --------------------------------------------------------------------------------------- environments
@@ -113,21 +90,31 @@ class Stage:
     subscriber: Subscriber | None
 
 
-def acting_roles(catalog: Catalog, stacks: tuple[str, ...]) -> dict[str, str]:
+def rehearsed_service(env: Environment) -> Service:
+    """The environment's first container service: a function service's release (Lambda versions, CodeDeploy for
+    Lambda) would need Lambda's invoke, which the emulator cannot run without Docker."""
+    return next(service for service in env.services if service.kind == "container")
+
+
+def acting_roles(catalog: Catalog, stacks: tuple[str, ...], env: Environment, service: Service) -> dict[str, str]:
     """Acting role -> role name, for the roles of the deployed stacks (names from envconfig/naming.py, as
-    tooling/iam/sufficiency.py finds them)."""
-    return {
-        role.kind: role.name for role in role_instances(catalog) if role.stack in stacks and role.kind != "flow_logs"
-    }
+    tooling/iam/sufficiency.py finds them); where several services have a role of one kind, `service`'s."""
+    acting = set(get_args(ActingRole))
+    own = f"{EnvironmentNames(env).service(service).base}-"
+    roles: dict[str, str] = {}
+    for role in role_instances(catalog):
+        if role.stack in stacks and role.kind in acting and (role.kind not in roles or role.name.startswith(own)):
+            roles[role.kind] = role.name
+    return roles
 
 
 def prepare(catalog: Catalog, deployed: Deployed, timeline: RecordingTimeline, without: dict[str, str]) -> Stage:
     """Seed what the build reads (admin), subscribe a queue to the approval topic, issue each role's credentials."""
     env = catalog.by_name[deployed.env]
     names = EnvironmentNames(env)
-    service = env.services[0]
+    service = rehearsed_service(env)
     account = names.account
-    roles = acting_roles(catalog, deployed.stacks)
+    roles = acting_roles(catalog, deployed.stacks, env, service)
     actors = RoleActors.assume(
         deployed.emulator.endpoint, account, roles, current_step=timeline.current_step, on_call=timeline.record
     )
@@ -163,8 +150,10 @@ def _seed(actors: RoleActors, service) -> None:
 class Release:
     name: str
     expect: str  # "Succeeded" | "RolledBack"
-    hook_status: int = 200
+    hook_healthy: bool = True  # False: the local server standing for the listener answers 500
     alarm: bool = False
+    blue_green: bool = False  # its pipeline ends with CodeDeploy's blue/green deployment: traffic is judged
+    fails_at: tuple[str, ...] = ()  # the lifecycle events a "RolledBack" release may fail at
 
 
 def _app_copy(release: Release, work: Path) -> Path:
@@ -194,36 +183,29 @@ def production_traffic(actors: RoleActors, pipeline: dict) -> dict[str, int]:
     return {g["TargetGroupArn"].split("/")[-2]: round(100 * g.get("Weight", 1) / total) for g in groups}
 
 
-def _alarm_setter(actors: RoleActors, pipeline: dict, timeline: RecordingTimeline):
-    action = next(
-        a for s in pipeline["stages"] for a in s["actions"] if a["actionTypeId"]["provider"] == "CodeDeployToECS"
-    )
-    group = actors.admin("codedeploy").get_deployment_group(
-        applicationName=action["configuration"]["ApplicationName"],
-        deploymentGroupName=action["configuration"]["DeploymentGroupName"],
-    )["deploymentGroupInfo"]
-    alarms = [a["name"] for a in group.get("alarmConfiguration", {}).get("alarms", [])]
+def _alarm_setter(actors: RoleActors, deployment_id: str, timeline: RecordingTimeline):
+    """SetAlarmState (admin) of the deployment group's alarm on the replacement's 5xx, as CodeDeploy knows the
+    group's alarms (moto's GetDeploymentGroup returns none: CodeDeploy's records, codedeploy_ecs.group_alarms)."""
+    alarms = group_alarms(actors.endpoint, deployment_id)
     alarm = next((a for a in alarms if "green-5xx" in a), alarms[0] if alarms else None)
 
-    def fire() -> str:
+    def set_state(state: str, reason: str) -> str:
         if alarm is None:
             raise RuntimeError("the deployment group has no alarm to set")
-        actors.admin("cloudwatch").set_alarm_state(
-            AlarmName=alarm, StateValue="ALARM", StateReason="rehearsal: 5xx from the replacement task set"
-        )
-        timeline.note(f"SetAlarmState {alarm} -> ALARM")
+        actors.admin("cloudwatch").set_alarm_state(AlarmName=alarm, StateValue=state, StateReason=reason)
+        timeline.note(f"SetAlarmState {alarm} -> {state}")
         return alarm
 
-    return fire
+    return set_state
 
 
 def run_release(
-    stage: Stage, release: Release, timeline: RecordingTimeline, clock: ScaledClock, hook: HookTarget, work: Path
+    stage: Stage, release: Release, timeline: RecordingTimeline, clock: ScaledClock, hook: HookServer, work: Path
 ) -> dict:
     """One pipeline execution; returns its outcome (status, failed step, production traffic)."""
     timeline.release = release.name
     actors, pipeline = stage.actors, stage.pipeline
-    hook.status = release.hook_status
+    hook.healthy = release.hook_healthy
     work = Path(tempfile.mkdtemp(prefix=f"{release.name}-", dir=work))
     artifact, commit = source(actors, timeline, pipeline, stage.prefix, _app_copy(release, work), work)
     built = None
@@ -244,7 +226,7 @@ def run_release(
                 approval(actors, timeline, name, action, pipeline, stage.subscriber)
             elif provider == "CodeDeployToECS":
                 before = production_traffic(actors, pipeline)
-                outcome = blue_green(stage, release, timeline, clock, hook, built)
+                outcome = blue_green(stage, release, timeline, clock, hook, built, name)
                 if outcome.status != "Succeeded":
                     return {
                         "status": outcome.status,
@@ -261,15 +243,19 @@ def run_release(
     return result
 
 
-def blue_green(stage: Stage, release: Release, timeline, clock: ScaledClock, hook: HookTarget, built):
+def blue_green(stage: Stage, release: Release, timeline, clock: ScaledClock, hook: HookServer, built, stage_name: str):
     """The CodeDeployToECS action and CodeDeploy's ECS lifecycle: tooling/rehearsal/codedeploy_ecs.py."""
-    from tooling.rehearsal.codedeploy_ecs import run_ecs_lifecycle, start_codedeploy_to_ecs
-
-    lifecycle_clock = (
-        AlarmDuringCanary(clock, _alarm_setter(stage.actors, stage.pipeline, timeline)) if release.alarm else clock
-    )
-    deployment_id = start_codedeploy_to_ecs(stage.actors, timeline, built.directory, stage.env, stage.service)
-    return run_ecs_lifecycle(stage.actors, timeline, lifecycle_clock, deployment_id, hook.url)
+    actors = stage.actors
+    deployment_id = start_codedeploy_to_ecs(actors, timeline, built.directory, stage.env, stage.service, stage_name)
+    if not release.alarm:
+        return run_ecs_lifecycle(actors, timeline, clock, deployment_id, hook.url, stage_name)
+    set_state = _alarm_setter(actors, deployment_id, timeline)
+    alarm_clock = AlarmDuringCanary(clock, lambda: set_state("ALARM", "rehearsal: 5xx from the replacement task set"))
+    try:
+        return run_ecs_lifecycle(actors, timeline, alarm_clock, deployment_id, hook.url, stage_name)
+    finally:  # moto evaluates no metrics: the alarm stays in ALARM until set back (the next rehearsal's canary)
+        if alarm_clock.fired:
+            set_state("OK", "rehearsal: the release was rolled back")
 
 
 def verdict(outcomes: dict[str, dict], releases: list[Release]) -> list[str]:
@@ -287,10 +273,11 @@ def verdict(outcomes: dict[str, dict], releases: list[Release]) -> list[str]:
         if release.expect == "Succeeded":
             if outcome["status"] != "Succeeded":
                 problems.append(f"{release.name}: {outcome['status']} at {outcome['failed_step']}: {outcome['reason']}")
-            elif before is not None and (len(live) != 1 or live == was):
+            elif release.blue_green and (before is None or len(live) != 1 or live == was):
                 problems.append(f"{release.name}: production traffic is {after}, not 100 % on the new task set")
-        elif outcome["status"] != "Failed" or not outcome["failed_step"] or len(was) != 1:
-            # only a deployment that CodeDeploy's lifecycle failed counts (an error elsewhere is no rollback)
+        elif outcome["status"] != "Failed" or outcome["failed_step"] not in release.fails_at or len(was) != 1:
+            # only a deployment that CodeDeploy's lifecycle failed, at the event meant to fail, counts (an error
+            # elsewhere is no rollback)
             problems.append(
                 f"{release.name}: expected a failed deployment rolled back, got {outcome['status']} "
                 f"at {outcome['failed_step'] or '-'}: {outcome['reason']}"
@@ -303,9 +290,9 @@ def verdict(outcomes: dict[str, dict], releases: list[Release]) -> list[str]:
 RELEASES = {
     "dev": [Release("dev-release", "Succeeded")],
     "prod": [
-        Release("prod-release", "Succeeded"),
-        Release("prod-bad-hook", "RolledBack", hook_status=500),
-        Release("prod-alarm", "RolledBack", alarm=True),
+        Release("prod-release", "Succeeded", blue_green=True),
+        Release("prod-bad-hook", "RolledBack", hook_healthy=False, blue_green=True, fails_at=HOOK_EVENTS),
+        Release("prod-alarm", "RolledBack", alarm=True, blue_green=True, fails_at=("AllowTraffic",)),
     ],
 }
 
@@ -328,11 +315,10 @@ def main(argv: list[str] | None = None) -> int:
     timeline, clock = RecordingTimeline(), ScaledClock()
     print(f"rehearsal: AWS waits compressed to {TIME_SCALE} s per AWS minute")
     started = time.monotonic()
-    hook = HookTarget()
     releases = [release for name in environments for release in RELEASES[name]]
     denied = ""
-    try:
-        with tempfile.TemporaryDirectory(prefix="rehearsal-") as work:
+    with HookServer() as hook, tempfile.TemporaryDirectory(prefix="rehearsal-") as work:
+        try:
             for deployment in deployed:
                 stage = prepare(catalog, deployment, timeline, without)
                 with enforcement(deployment.emulator.endpoint):
@@ -347,12 +333,12 @@ def main(argv: list[str] | None = None) -> int:
                             reason = str(err).splitlines()[0] if str(err) else type(err).__name__
                             outcome = {"status": "Error", "failed_step": failed, "reason": reason}
                         timeline.conclude(release.name, outcome)
-    except RehearsalDenied as err:
-        denied = str(err)
-    finally:
-        hook.close()
+        except RehearsalDenied as err:
+            denied = str(err)
     seconds = time.monotonic() - started
     timeline.write(args.reports, clock, seconds)
+    for line in timeline.summary():
+        print(f"rehearsal: {line}")
     calls = sum(len(step.calls) for step in timeline.steps)
     print(
         f"rehearsal: {len(timeline.steps)} steps, {calls} calls in {seconds:.1f}s (budget {BUDGET_SECONDS}s); "

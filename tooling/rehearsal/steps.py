@@ -85,18 +85,79 @@ STEPS = (
         "https://docs.aws.amazon.com/codepipeline/latest/userguide/approvals-json-format.html",
     ),
     StepKind(
-        "deploy_blue_green",
-        "Deploy, blue/green (CodeDeployToECS action, then CodeDeploy's ECS lifecycle)",
+        "bluegreen_action",
+        "Deploy, blue/green: the CodeDeployToECS action",
         PROJECT,
-        "tooling/rehearsal/codedeploy_ecs.py: the action's calls as the pipeline role, the lifecycle as the "
-        "CodeDeploy role, the real hook code as the hooks role; moto 5.2.5 runs no CodeDeploy lifecycle",
+        "tooling/rehearsal/codedeploy_ecs.py as the pipeline role (moto runs no pipeline): RegisterTaskDefinition "
+        "(the template with `<IMAGE1_NAME>` from imageDetail.json; tags, iam:PassRole), CreateDeployment (the "
+        "AppSpec with `<TASK_DEFINITION>`), GetDeployment; ECS and CodeDeploy on the emulator serve the calls",
         "https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECSbluegreen.html",
+    ),
+    StepKind(
+        "bluegreen_lifecycle",
+        "Deploy, blue/green: CodeDeploy's ECS lifecycle events in order",
+        PROJECT,
+        "moto 5.2.5 runs no CodeDeploy deployment: Start (DescribeServices, target groups, listeners, rules), "
+        "Install (CreateTaskSet, iam:PassRole of the task roles), AllowTestTraffic, AllowTraffic, the replacement "
+        "made primary, the original deleted after the (compressed) termination wait, as the CodeDeploy role; "
+        "CodeDeploy's own records read from the emulator (patch codedeploy-lifecycle-hook-status)",
+        "https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-steps-ecs.html",
+    ),
+    StepKind(
+        "task_sets",
+        "Deploy, blue/green: task sets created, made primary, deleted",
+        EMULATOR,
+        "ECS task sets on the emulator (patch ecs-code-deploy-task-sets: the service's primary task set, task "
+        "sets keep their scale without tasks)",
+        "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateTaskSet.html",
+    ),
+    StepKind(
+        "bluegreen_traffic",
+        "Deploy, blue/green: production traffic shifted in the configuration's steps",
+        PROJECT,
+        "the predefined configuration's canary, linear or all-at-once steps; the group's alarms read "
+        "(DescribeAlarms) after each shift and each (compressed) interval; one in ALARM stops the deployment",
+        "https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-configurations.html",
+    ),
+    StepKind(
+        "listener_weights",
+        "Deploy, blue/green: listener weights and alarm states",
+        EMULATOR,
+        "ModifyListener with weighted forward actions on the emulator's ELBv2, DescribeAlarms on its CloudWatch, "
+        "as the CodeDeploy role",
+        "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyListener.html",
+    ),
+    StepKind(
+        "bluegreen_hooks",
+        "Deploy, blue/green: the AppSpec's lifecycle hooks run (the real hook code)",
+        PROJECT,
+        "lambda:InvokeFunction as the CodeDeploy role, sent as a DryRun (moto's Lambda needs Docker); "
+        "modules/ecs/hook_code/validate.py in a subprocess with the hooks role's credentials against a local "
+        "server standing for the listener; its own calls recorded there and judged when it returns",
+        "https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-hooks.html",
+    ),
+    StepKind(
+        "hook_report",
+        "Deploy, blue/green: the hook reports its status",
+        EMULATOR,
+        "PutLifecycleEventHookExecutionStatus on the emulator as the hooks role (patch "
+        "codedeploy-lifecycle-hook-status records it); no report, or Failed, fails the event",
+        "https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_PutLifecycleEventHookExecutionStatus.html",
+    ),
+    StepKind(
+        "bluegreen_rollback",
+        "Deploy, blue/green: automatic rollback (a hook failed, an alarm in ALARM)",
+        PROJECT,
+        "as the group's auto_rollback_configuration says, as the CodeDeploy role: both listeners back to the "
+        "original target group, the replacement task set deleted; the deployment reported Failed with its event",
+        "https://docs.aws.amazon.com/codedeploy/latest/userguide/deployments-rollback-and-redeploy.html",
     ),
     StepKind(
         "alarm",
         "Rollback trigger: an alarm set to ALARM during the canary",
         EMULATOR,
-        "CloudWatch SetAlarmState on the emulator (admin), read back by the lifecycle's DescribeAlarms",
+        "CloudWatch SetAlarmState on the emulator (admin) when the lifecycle waits between traffic shifts (the "
+        "canary interval), read back by its DescribeAlarms; set back to OK after the release",
         "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html",
     ),
 )

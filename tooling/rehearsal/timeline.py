@@ -26,7 +26,7 @@ class ScaledClock:
     scale: float = TIME_SCALE
     aws_minutes: float = 0.0  # the AWS time the waits stood for
 
-    def wait_minutes(self, minutes: float) -> None:
+    def wait_minutes(self, minutes: float, during: str = "") -> None:
         self.aws_minutes += minutes
         time.sleep(minutes * self.scale)
 
@@ -108,6 +108,19 @@ class RecordingTimeline:
         self.out(f"== {release}: {outcome['status']}{failed}{traffic}")
 
     # -- reports -----------------------------------------------------------------------------------------
+    def summary(self) -> list[str]:
+        """The closing lines: per release its outcome, steps, calls and time; the calls per acting role."""
+        lines = []
+        for release in dict.fromkeys(step.release for step in self.steps):
+            mine = [step for step in self.steps if step.release == release]
+            seconds = mine[-1].start + mine[-1].duration - mine[0].start
+            status = self.outcomes.get(release, {}).get("status", "stopped")
+            calls = sum(len(step.calls) for step in mine)
+            lines.append(f"{release:<14} {status:<10} {len(mine):3d} steps {calls:4d} calls {seconds:6.1f}s")
+        roles = Counter(call["role"] for step in self.steps for call in step.calls)
+        lines.append("calls per role: " + ", ".join(f"{role} {n}" for role, n in sorted(roles.items())))
+        return lines
+
     def to_json(self, clock: ScaledClock, seconds: float) -> dict:
         return {
             "time_scale": {"seconds_per_aws_minute": clock.scale, "aws_minutes_waited": clock.aws_minutes},
@@ -122,6 +135,10 @@ class RecordingTimeline:
             "",
             f"{len(self.steps)} steps in {seconds:.1f} s; AWS waits compressed: {clock.scale} s per AWS minute "
             f"({clock.aws_minutes:.0f} AWS minutes waited).",
+            "",
+            "```",
+            *self.summary(),
+            "```",
             "",
             "| release | outcome | failed step |",
             "|---|---|---|",
