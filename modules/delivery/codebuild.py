@@ -234,37 +234,48 @@ class ImageBuildProjectProps:
     extra_statements: tuple[Statement, ...] = ()  # e.g. package reads; default none
 
 
+def release_build_settings(
+    props, *, description: str, statements: tuple[Statement, ...], docker: bool = False, docker_layers: bool = False
+) -> PipelineProjectProps:
+    """A release build's project settings (image or function package): the environment's build settings, the
+    delivery key for logs and artifacts, the project's cache in the artifact bucket. `docker_layers`: a local cache
+    keeps docker layers too (image builds)."""
+    build = props.build
+    cache_type, cache_modes = _CACHES[build.cache]
+    return PipelineProjectProps(
+        name=props.name,
+        arn=props.arn,
+        role_name=props.role_name,
+        account=props.account,
+        description=description,
+        statements=statements,
+        buildspec=props.buildspec,
+        log_group=props.log_group,
+        log_retention_days=props.log_retention_days,
+        log_kms_key_arn=props.key_arn,
+        encryption_key=props.key_arn,
+        compute_type=build.compute_type,
+        image=build.image,
+        docker=docker,
+        timeout_minutes=build.timeout_minutes,
+        cache_type=cache_type,
+        cache_location=f"{props.artifact_bucket}/{props.cache_prefix}" if build.cache == "s3" else "",
+        cache_modes=cache_modes if docker_layers else tuple(m for m in cache_modes if m != "LOCAL_DOCKER_LAYER_CACHE"),
+    )
+
+
 class ImageBuildProject(PipelineProject):
     """The project that tests, builds and pushes one service's image."""
 
     def __init__(self, scope: Construct, id: str, props: ImageBuildProjectProps, depends_on: Sequence = ()):
-        build = props.build
-        cache_type, cache_modes = _CACHES[build.cache]
-        super().__init__(
-            scope,
-            id,
-            PipelineProjectProps(
-                name=props.name,
-                arn=props.arn,
-                role_name=props.role_name,
-                account=props.account,
-                description=f"CodeBuild project {props.name}: build, test and push one image",
-                statements=self.statements(props),
-                buildspec=props.buildspec,
-                log_group=props.log_group,
-                log_retention_days=props.log_retention_days,
-                log_kms_key_arn=props.key_arn,
-                encryption_key=props.key_arn,
-                compute_type=build.compute_type,
-                image=build.image,
-                docker=build.docker,
-                timeout_minutes=build.timeout_minutes,
-                cache_type=cache_type,
-                cache_location=f"{props.artifact_bucket}/{props.cache_prefix}" if build.cache == "s3" else "",
-                cache_modes=cache_modes,
-            ),
-            depends_on,
+        settings = release_build_settings(
+            props,
+            description=f"CodeBuild project {props.name}: build, test and push one image",
+            statements=self.statements(props),
+            docker=props.build.docker,
+            docker_layers=True,
         )
+        super().__init__(scope, id, settings, depends_on)
 
     @staticmethod
     def statements(props: ImageBuildProjectProps) -> tuple[Statement, ...]:

@@ -20,10 +20,10 @@ from envconfig.account import Account
 from envconfig.model import Build
 from modules.cdk.core import Construct
 from modules.delivery.codebuild import (
-    _CACHES,
     PipelineProject,
     PipelineProjectProps,
     build_settings_statements,
+    release_build_settings,
     report_statement,
 )
 from modules.delivery.pipeline import BUILD_OUTPUT
@@ -53,32 +53,12 @@ class FunctionBuildProject(PipelineProject):
     """Tests and zips one function's package: no docker (never privileged), no registry."""
 
     def __init__(self, scope: Construct, id: str, props: FunctionBuildProjectProps, depends_on: Sequence = ()):
-        build = props.build
-        cache_type, cache_modes = _CACHES[build.cache]
-        super().__init__(
-            scope,
-            id,
-            PipelineProjectProps(
-                name=props.name,
-                arn=props.arn,
-                role_name=props.role_name,
-                account=props.account,
-                description=f"CodeBuild project {props.name}: test and package one Lambda function",
-                statements=self.statements(props),
-                buildspec=props.buildspec,
-                log_group=props.log_group,
-                log_retention_days=props.log_retention_days,
-                log_kms_key_arn=props.key_arn,
-                encryption_key=props.key_arn,
-                compute_type=build.compute_type,
-                image=build.image,
-                timeout_minutes=build.timeout_minutes,
-                cache_type=cache_type,
-                cache_location=f"{props.artifact_bucket}/{props.cache_prefix}" if build.cache == "s3" else "",
-                cache_modes=tuple(mode for mode in cache_modes if mode != "LOCAL_DOCKER_LAYER_CACHE"),
-            ),
-            depends_on,
+        settings = release_build_settings(
+            props,
+            description=f"CodeBuild project {props.name}: test and package one Lambda function",
+            statements=self.statements(props),
         )
+        super().__init__(scope, id, settings, depends_on)
 
     @staticmethod
     def statements(props: FunctionBuildProjectProps) -> tuple[Statement, ...]:
